@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a convenience.
+.PHONY: all deps build run test test-asan bench format format-check clean
+
+JOBS ?= $(shell nproc)
+KEEL := build/release/keel
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+run: build
+	@mkdir -p var
+	@$(KEEL) migrate
+	@echo "Keel is starting on http://127.0.0.1:8080 (Ctrl-C stops it). Try:"
+	@echo "  curl -s http://127.0.0.1:8080/health"
+	@echo "  curl -s http://127.0.0.1:8080/ready"
+	@echo "  curl -s http://127.0.0.1:8080/metrics"
+	@exec $(KEEL) serve
+
+test: build
+	@ctest --preset release -j $(JOBS)
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
+
+bench: build
+	@bash bench/run.sh
+
+format:
+	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
+
+format-check:
+	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 --dry-run -Werror
+
+clean:
+	@rm -rf build

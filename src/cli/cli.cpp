@@ -1,0 +1,153 @@
+// Subcommands of `keel`, each a short function from flags to config to App.
+#include "cli/cli.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "core/app.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "core/version.hpp"
+
+namespace keel::cli {
+namespace {
+
+constexpr int kConfigError = 2;
+
+struct CommonFlags {
+  std::string config_file;
+  std::optional<std::string> host;
+  std::optional<int> port;
+};
+
+// --config, then $KEEL_CONFIG, then ./keel.toml when it exists.
+std::optional<std::string> ConfigFile(const CommonFlags& flags) {
+  if (!flags.config_file.empty()) return flags.config_file;
+  if (const char* env = std::getenv("KEEL_CONFIG"); env != nullptr && *env != '\0') return std::string(env);
+  if (std::filesystem::exists("keel.toml")) return std::string("keel.toml");
+  return std::nullopt;
+}
+
+std::optional<Config> LoadConfig(const CommonFlags& flags) {
+  ConfigSources sources;
+  sources.file = ConfigFile(flags);
+  if (sources.file && !std::filesystem::exists(*sources.file)) {
+    std::cerr << "keel: config file " << *sources.file << " does not exist\n";
+    return std::nullopt;
+  }
+  sources.environment = ProcessEnvironment();
+  if (flags.host) sources.overrides.emplace_back("server.host", *flags.host);
+  if (flags.port) sources.overrides.emplace_back("server.port", std::to_string(*flags.port));
+  auto config = Config::Load(sources);
+  if (!config) {
+    std::cerr << "keel: " << config.error().message << "\n";
+    return std::nullopt;
+  }
+  return std::move(config).value();
+}
+
+int Serve(const CommonFlags& flags) {
+  BlockShutdownSignals();  // before any component starts a thread
+  auto config = LoadConfig(flags);
+  if (!config) return kConfigError;
+  bool embedded = config->Embedded();
+  auto app = App::Create(std::move(*config));
+  if (!app) {
+    log::Error("cannot start", log::Fields().Add("error", app.error().message));
+    return 1;
+  }
+  // Embedded mode owns its database; scaled out, `keel migrate` runs once per deploy instead.
+  if (embedded) {
+    auto migrated = (*app)->Migrate();
+    if (!migrated) {
+      log::Error("migrations failed", log::Fields().Add("error", migrated.error().message));
+      return 1;
+    }
+  }
+  return (*app)->Serve();
+}
+
+int Migrate(const CommonFlags& flags) {
+  auto config = LoadConfig(flags);
+  if (!config) return kConfigError;
+  auto app = App::Create(std::move(*config));
+  if (!app) {
+    std::cerr << "keel: " << app.error().message << "\n";
+    return 1;
+  }
+  auto report = (*app)->Migrate();
+  if (!report) {
+    std::cerr << "keel: " << report.error().message << "\n";
+    return 1;
+  }
+  if (report->applied.empty()) {
+    std::cout << fmt::format("no pending migrations; schema version {}\n", report->current_version);
+  } else {
+    for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
+    std::cout << fmt::format("schema version {}\n", report->current_version);
+  }
+  return 0;
+}
+
+int ShowConfig(const CommonFlags& flags) {
+  auto config = LoadConfig(flags);
+  if (!config) return kConfigError;
+  std::cout << config->Show();
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "Keel: the five seed systems on one fast core, embedded by default, scaled out on "
+      "PostgreSQL/pgBouncer/Redis/nginx."};
+  app.require_subcommand(1);
+  CommonFlags flags;
+
+  auto* serve =
+      app.add_subcommand("serve", "Serve the HTTP API (and, in embedded mode, apply migrations first).");
+  serve->add_option("--config", flags.config_file, "TOML config file (default: $KEEL_CONFIG or ./keel.toml)");
+  serve->add_option("--host", flags.host, "Listen address (overrides server.host)");
+  serve->add_option("--port", flags.port, "Listen port (overrides server.port)")->check(CLI::Range(0, 65535));
+
+  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit.");
+  migrate->add_option("--config", flags.config_file, "TOML config file");
+
+  auto* config = app.add_subcommand("config", "Inspect the configuration.");
+  config->require_subcommand(1);
+  auto* show = config->add_subcommand("show", "Print the effective configuration, secrets redacted.");
+  show->add_option("--config", flags.config_file, "TOML config file");
+
+  auto* docs =
+      config->add_subcommand("docs", "Print the config reference table (the body of docs/config.md).");
+
+  auto* version = app.add_subcommand("version", "Print the version and exit.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kConfigError;
+  }
+
+  if (*serve) return Serve(flags);
+  if (*migrate) return Migrate(flags);
+  if (*show) return ShowConfig(flags);
+  if (*docs) {
+    std::cout << Config::DocsTable();
+    return 0;
+  }
+  if (*version) {
+    std::cout << fmt::format("keel {} ({})\n", kVersion, kGitCommit);
+    return 0;
+  }
+  return kConfigError;
+}
+
+}  // namespace keel::cli

@@ -1,0 +1,137 @@
+// App: component construction, the serve loop and graceful shutdown.
+#include "core/app.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <thread>
+
+#include "core/log.hpp"
+#include "core/version.hpp"
+#include "http/debug_routes.hpp"
+#include "http/ops_routes.hpp"
+#include "http/pipeline.hpp"
+#include "http/server.hpp"
+
+namespace keel {
+namespace {
+
+std::string InstanceId(const Config& config) {
+  const std::string& configured = config.String("server.instance_id");
+  if (!configured.empty()) return configured;
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+int IoThreads(const Config& config) {
+  auto configured = config.Int("server.io_threads");
+  if (configured > 0) return static_cast<int>(configured);
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+void BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+App::App(Config config) : config_(std::move(config)) {}
+
+App::~App() {
+  if (pool_) pool_->Stop();
+}
+
+Result<std::unique_ptr<App>> App::Create(Config config) {
+  std::unique_ptr<App> app(new App(std::move(config)));
+  const Config& c = app->config_;
+  log::SetLevel(log::ParseLevel(c.String("log.level")));
+  app->metrics_ = std::make_unique<Metrics>();
+  app->pool_ =
+      std::make_unique<BlockingPool>("blocking", static_cast<std::size_t>(c.Int("pool.threads")),
+                                     static_cast<std::size_t>(c.Int("pool.queue_limit")), *app->metrics_);
+  auto database = sql::OpenDatabase(c, *app->metrics_);
+  if (!database) return std::move(database).error();
+  app->database_ = std::move(database).value();
+  auto kv = kv::OpenKvStore(c, app->clock_, *app->metrics_);
+  if (!kv) return std::move(kv).error();
+  app->kv_ = std::move(kv).value();
+
+  app->readiness_.Add("database", [db = app->database_.get()] { return db->Ping(); });
+  app->router_ = std::make_unique<http::Router>();
+  http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_);
+  if (c.Bool("debug.routes")) http::AddDebugRoutes(*app->router_, *app->pool_);
+  return app;
+}
+
+Result<sql::MigrationReport> App::Migrate() { return database_->Migrate(sql::SqliteMigrations()); }
+
+int App::Serve() {
+  const Config& c = config_;
+  log::Start(log::ParseLevel(c.String("log.level")));
+
+  http::PipelineOptions pipeline_options;
+  pipeline_options.default_body_limit = static_cast<std::size_t>(c.Int("server.max_body_bytes"));
+  pipeline_options.cors_allowed_origins = c.List("cors.allowed_origins");
+  pipeline_options.cors_max_age_s = static_cast<int>(c.Int("cors.max_age_s"));
+  pipeline_options.compression = c.Bool("compression.enabled");
+  pipeline_options.compression_min_bytes = static_cast<std::size_t>(c.Int("compression.min_bytes"));
+  pipeline_options.compression_level = static_cast<int>(c.Int("compression.level"));
+  pipeline_options.access_log = c.Bool("log.access");
+  pipeline_options.instance_id = InstanceId(c);
+  http::Pipeline pipeline(*router_, pipeline_options, *metrics_);
+
+  http::ServerOptions server_options;
+  server_options.host = c.String("server.host");
+  server_options.port = static_cast<std::uint16_t>(c.Int("server.port"));
+  server_options.io_threads = IoThreads(c);
+  server_options.header_timeout = std::chrono::milliseconds(c.Int("server.header_timeout_ms"));
+  server_options.idle_timeout = std::chrono::milliseconds(c.Int("server.idle_timeout_ms"));
+  server_options.body_timeout = std::chrono::milliseconds(c.Int("server.body_timeout_ms"));
+  server_options.write_timeout = std::chrono::milliseconds(c.Int("server.write_timeout_ms"));
+  server_options.max_header_bytes = static_cast<std::size_t>(c.Int("server.max_header_bytes"));
+  http::Server server(server_options, pipeline);
+  if (auto started = server.Start(); !started) {
+    log::Error("cannot start", log::Fields().Add("error", started.error().message));
+    log::Stop();
+    return 1;
+  }
+  log::Info("listening", log::Fields()
+                             .Add("host", server_options.host)
+                             .Add("port", static_cast<int>(server.Port()))
+                             .Add("io_threads", server_options.io_threads)
+                             .Add("instance", pipeline_options.instance_id)
+                             .Add("version", kVersion)
+                             .Add("embedded", c.Embedded()));
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+
+  auto drain_timeout = std::chrono::milliseconds(c.Int("server.drain_timeout_ms"));
+  log::Info("draining", log::Fields()
+                            .Add("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+                            .Add("in_flight", pipeline.InFlight())
+                            .Add("drain_timeout_ms", static_cast<std::int64_t>(drain_timeout.count())));
+  readiness_.SetDraining();
+  server.BeginDrain();
+  bool drained = server.WaitDrained(drain_timeout);
+  if (!drained) {
+    log::Warn("drain timeout passed; closing remaining connections",
+              log::Fields().Add("connections", static_cast<std::uint64_t>(server.Connections())));
+  }
+  server.Stop();
+  pool_->Stop();
+  log::Info("stopped", log::Fields().Add("drained", drained));
+  log::Stop();
+  return 0;
+}
+
+}  // namespace keel

@@ -1,0 +1,60 @@
+// The App owns every component of a Keel process, starts them in order and stops them in reverse.
+// Concrete backends are chosen here, once, from config URLs; everything else sees interfaces.
+//
+// Thread safety: Create, Migrate and Serve are called from main's thread; the accessors hand out components
+// that are themselves thread-safe.
+#pragma once
+
+#include <memory>
+
+#include "core/blocking_pool.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/metrics.hpp"
+#include "core/readiness.hpp"
+#include "http/router.hpp"
+#include "storage/kv/kv_store.hpp"
+#include "storage/sql/database.hpp"
+
+namespace keel {
+
+class App {
+ public:
+  // Opens storage and builds the route table. Does not listen yet.
+  static Result<std::unique_ptr<App>> Create(Config config);
+  ~App();
+
+  // Applies pending SQL migrations (blocking).
+  Result<sql::MigrationReport> Migrate();
+
+  // Listens and serves until SIGTERM or SIGINT, then drains. Returns the process exit code.
+  // REQUIRES: BlockShutdownSignals() was called before any thread was started.
+  int Serve();
+
+  const Config& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
+  Metrics& metrics() { return *metrics_; }
+  BlockingPool& pool() { return *pool_; }
+  sql::Database& database() { return *database_; }
+  kv::KvStore& kv() { return *kv_; }
+  http::Router& router() { return *router_; }
+  Readiness& readiness() { return readiness_; }
+
+ private:
+  explicit App(Config config);
+
+  Config config_;
+  SteadyClock clock_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<BlockingPool> pool_;
+  std::unique_ptr<sql::Database> database_;
+  std::unique_ptr<kv::KvStore> kv_;
+  std::unique_ptr<http::Router> router_;
+  Readiness readiness_;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so that Serve can wait
+// for them with sigwait. Call first thing in `serve`, before anything starts a thread.
+void BlockShutdownSignals();
+
+}  // namespace keel

@@ -1,0 +1,126 @@
+// The configuration schema: every key Keel reads, with its default, its check and its documentation.
+#include "core/config.hpp"
+
+#include <fmt/format.h>
+
+namespace keel {
+namespace {
+
+using Check = std::function<std::optional<std::string>(const ConfigValue&)>;
+
+Check IntRange(std::int64_t min, std::int64_t max) {
+  return [min, max](const ConfigValue& v) -> std::optional<std::string> {
+    auto n = std::get<std::int64_t>(v);
+    if (n < min || n > max) return fmt::format("must be between {} and {}", min, max);
+    return std::nullopt;
+  };
+}
+
+Check OneOf(std::vector<std::string> choices) {
+  return [choices](const ConfigValue& v) -> std::optional<std::string> {
+    const auto& s = std::get<std::string>(v);
+    for (const auto& c : choices)
+      if (s == c) return std::nullopt;
+    return fmt::format("must be one of: {}", fmt::join(choices, ", "));
+  };
+}
+
+Check UrlWithScheme(std::vector<std::string> schemes) {
+  return [schemes](const ConfigValue& v) -> std::optional<std::string> {
+    const auto& s = std::get<std::string>(v);
+    for (const auto& scheme : schemes)
+      if (s.rfind(scheme + "://", 0) == 0 && s.size() > scheme.size() + 3) return std::nullopt;
+    return fmt::format("must be a URL starting with {}://", fmt::join(schemes, "://, "));
+  };
+}
+
+ConfigKey Int(std::string name, std::int64_t def, std::int64_t min, std::int64_t max, std::string doc) {
+  return {std::move(name),   ConfigType::kInt, def, std::move(doc), ConfigKey::Sensitivity::kPlain,
+          IntRange(min, max)};
+}
+
+ConfigKey Bool(std::string name, bool def, std::string doc) {
+  return {std::move(name), ConfigType::kBool, def, std::move(doc), ConfigKey::Sensitivity::kPlain, nullptr};
+}
+
+ConfigKey String(std::string name, std::string def, std::string doc, Check check = nullptr) {
+  return {
+      std::move(name), ConfigType::kString, std::move(def), std::move(doc), ConfigKey::Sensitivity::kPlain,
+      std::move(check)};
+}
+
+ConfigKey List(std::string name, std::vector<std::string> def, std::string doc) {
+  return {std::move(name), ConfigType::kStringList,        std::move(def),
+          std::move(doc),  ConfigKey::Sensitivity::kPlain, nullptr};
+}
+
+ConfigKey Url(std::string name, std::string def, std::string doc, std::vector<std::string> schemes) {
+  return {std::move(name), ConfigType::kString,          std::move(def),
+          std::move(doc),  ConfigKey::Sensitivity::kUrl, UrlWithScheme(std::move(schemes))};
+}
+
+std::vector<ConfigKey> BuildSchema() {
+  constexpr std::int64_t kDay = 24LL * 3600 * 1000;
+  return {
+      String("server.host", "127.0.0.1", "Address the HTTP server listens on."),
+      Int("server.port", 8080, 0, 65535,
+          "TCP port of the HTTP server; 0 picks a free port (logged at start)."),
+      Int("server.io_threads", 0, 0, 256,
+          "IO threads, each with its own io_context and SO_REUSEPORT acceptor; 0 means one per CPU core."),
+      String("server.instance_id", "",
+             "Name of this instance, sent as the X-Keel-Instance header; empty means the host name."),
+      Int("server.header_timeout_ms", 10000, 100, kDay,
+          "A request's headers must arrive completely within this time of its first byte, else 408 and "
+          "close."),
+      Int("server.idle_timeout_ms", 60000, 100, kDay,
+          "Idle keep-alive connections are closed after this time."),
+      Int("server.body_timeout_ms", 60000, 100, kDay,
+          "A request body must arrive completely within this time."),
+      Int("server.write_timeout_ms", 60000, 100, kDay,
+          "A response must be written completely within this time."),
+      Int("server.max_header_bytes", 16384, 1024, 1 << 20,
+          "Largest request head (line + headers); over it: 431."),
+      Int("server.max_body_bytes", 1 << 20, 0, 1LL << 40,
+          "Default request body limit for routes that set none; over it: 413 without reading the rest."),
+      Int("server.drain_timeout_ms", 10000, 0, kDay,
+          "On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits."),
+      List("cors.allowed_origins", {},
+           "Origins allowed to call the API from a browser (exact match, or \"*\"); empty disables CORS."),
+      Int("cors.max_age_s", 600, 0, 86400, "How long browsers may cache a preflight answer."),
+      Bool("compression.enabled", true,
+           "Gzip responses when the client accepts it and the body is large enough."),
+      Int("compression.min_bytes", 1024, 0, 1LL << 30, "Smallest response body that is compressed."),
+      Int("compression.level", 6, 1, 9, "zlib compression level."),
+      String("log.level", "info", "Lowest level logged: trace, debug, info, warn, error.",
+             OneOf({"trace", "debug", "info", "warn", "error"})),
+      Bool("log.access", true, "Log one JSON line per HTTP request."),
+      Url("database.url", "sqlite://./var/keel.db",
+          "SQL store. sqlite://PATH (embedded mode); the password of a URL is redacted in output.",
+          {"sqlite"}),
+      Int("database.pool_size", 4, 1, 256,
+          "SQL connections, each used by one blocking-pool thread at a time."),
+      Int("database.busy_timeout_ms", 5000, 0, 600000,
+          "SQLite busy_timeout: how long a writer waits for the lock."),
+      Int("database.acquire_timeout_ms", 2000, 1, 600000,
+          "Longest wait for a free SQL connection before the request gets 503."),
+      Url("kv.url", "memory://",
+          "Key-value store for caches, counters and sessions. memory:// is in-process.", {"memory"}),
+      Int("kv.max_bytes", 64LL << 20, 1024, 1LL << 40,
+          "Byte budget of the in-process KV store (LRU eviction)."),
+      Int("kv.shards", 16, 1, 1024, "Lock shards of the in-process KV store."),
+      Int("pool.threads", 4, 1, 256, "Threads of the blocking-work pool (SQLite, hashing, model batches)."),
+      Int("pool.queue_limit", 1024, 1, 1 << 20, "Queued blocking tasks beyond which requests get 503."),
+      Bool("debug.routes", false,
+           "Serve /api/v1/debug/* (sleep, echo, fail, block) used by the end-to-end tests. Never in "
+           "production."),
+  };
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& ConfigSchema() {
+  static const std::vector<ConfigKey> schema = BuildSchema();
+  return schema;
+}
+
+}  // namespace keel

@@ -1,0 +1,67 @@
+// Handlers of the diagnostic routes.
+#include <utility>  // before Boost: Boost 1.74 + g++ 12 needs it
+
+#include "http/debug_routes.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "http/problem.hpp"
+
+namespace keel::http {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr long kMaxMs = 60000;
+
+std::optional<long> Milliseconds(const Request& request) {
+  auto text = request.QueryParam("ms");
+  if (!text) return 0;
+  char* end = nullptr;
+  long ms = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || ms < 0 || ms > kMaxMs) return std::nullopt;
+  return ms;
+}
+
+Task<Response> Sleep(Request& request) {
+  auto ms = Milliseconds(request);
+  if (!ms) co_return Problem(422, "ms must be an integer from 0 to 60000", {{"ms", "out of range"}});
+  asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(*ms));
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return Response::Json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
+}
+
+Task<Response> Block(BlockingPool& pool, Request& request) {
+  auto ms = Milliseconds(request);
+  if (!ms) co_return Problem(422, "ms must be an integer from 0 to 60000", {{"ms", "out of range"}});
+  auto done = co_await RunBlocking(pool, [ms = *ms]() -> Result<long> {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return ms;
+  });
+  if (!done) co_return ProblemFrom(done.error());
+  co_return Response::Json(200, "{\"blocked_ms\":" + std::to_string(*done) + "}");
+}
+
+}  // namespace
+
+void AddDebugRoutes(Router& router, BlockingPool& pool) {
+  router.Add("GET", "/api/v1/debug/sleep", Sleep);
+  router.Add("GET", "/api/v1/debug/block", [&pool](Request& request) { return Block(pool, request); });
+  router.Add("GET", "/api/v1/debug/fail", [](Request&) -> Task<Response> {
+    throw std::runtime_error("deliberate failure from /api/v1/debug/fail");
+    co_return Response::Empty(204);
+  });
+  router.Add(
+      "POST", "/api/v1/debug/echo",
+      [](Request& request) -> Task<Response> { co_return Response::Json(200, std::move(request.body)); },
+      RouteOptions{.body_limit = 0, .json_body = true});
+}
+
+}  // namespace keel::http

@@ -1,0 +1,78 @@
+// Keel's own HTTP request and response types, so handlers never include Beast.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace keel::http {
+
+// An ordered header list with case-insensitive lookup. Small (a request has ~10 headers), so a vector wins.
+class Headers {
+ public:
+  std::optional<std::string_view> Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  // Replaces every header of that name with one.
+  void Set(std::string_view name, std::string value);
+  void Add(std::string name, std::string value) { entries_.emplace_back(std::move(name), std::move(value)); }
+  void Remove(std::string_view name);
+
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Values of path parameters, by name, in the order of the route template.
+class PathParams {
+ public:
+  void Add(std::string_view name, std::string value) { entries_.emplace_back(name, std::move(value)); }
+  std::optional<std::string_view> Get(std::string_view name) const;
+  void Clear() { entries_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string_view, std::string>> entries_;
+};
+
+struct Request {
+  std::string method;  // as sent: "GET", "POST", ...
+  std::string target;  // path and query as sent
+  std::string path;    // target up to '?', percent-decoding left to handlers
+  std::string query;   // after '?', without it
+  Headers headers;
+  std::string body;
+  PathParams params;
+  std::string remote_address;
+  // Filled by the pipeline.
+  std::string request_id;
+  std::string_view route = "unmatched";  // the matched route template, for logs and metrics
+  std::chrono::steady_clock::time_point received_at;
+
+  // The value of one query parameter (first occurrence, percent-decoded).
+  std::optional<std::string> QueryParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  bool close = false;  // close the connection after this response
+
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response Empty(int status);
+};
+
+std::string_view ReasonPhrase(int status);
+
+std::string PercentDecode(std::string_view text);
+
+}  // namespace keel::http

@@ -1,0 +1,48 @@
+// Handlers of the operations endpoints.
+#include "http/ops_routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "http/problem.hpp"
+
+namespace keel::http {
+namespace {
+
+Task<Response> Health(Request&) { co_return Response::Json(200, R"({"status":"healthy"})"); }
+
+Task<Response> Ready(const Readiness& readiness) {
+  Readiness::Report report = co_await readiness.Evaluate();
+  nlohmann::ordered_json checks = nlohmann::ordered_json::object();
+  std::string failing;
+  for (const auto& [name, state] : report.checks) {
+    checks[name] = state;
+    if (state != "ok") failing += (failing.empty() ? "" : ", ") + name + " " + state;
+  }
+  if (report.ready) {
+    nlohmann::ordered_json body = {{"status", "ready"}, {"checks", checks}};
+    co_return Response::Json(200, body.dump());
+  }
+  std::string detail = report.draining ? "draining: the server is shutting down" : "not ready: " + failing;
+  Response response = Problem(503, detail);
+  // The problem document carries the per-check states as extension members.
+  auto body = nlohmann::ordered_json::parse(response.body);
+  body["state"] = report.draining ? "draining" : "not_ready";
+  body["checks"] = checks;
+  response.body = body.dump();
+  co_return response;
+}
+
+}  // namespace
+
+void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness) {
+  router.Add("GET", "/health", Health);
+  router.Add("GET", "/api/v1/health", Health);
+  auto ready = [&readiness](Request&) { return Ready(readiness); };
+  router.Add("GET", "/ready", ready);
+  router.Add("GET", "/api/v1/health/ready", ready);
+  router.Add("GET", "/metrics", [&metrics](Request&) -> Task<Response> {
+    co_return Response::Text(200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace keel::http

@@ -1,0 +1,210 @@
+// The pipeline's stages; Handle reads top-down in the order requests go through them.
+#include "http/pipeline.hpp"
+
+#include <exception>
+#include <random>
+#include <unordered_map>
+
+#include "core/log.hpp"
+#include "http/compression.hpp"
+#include "http/problem.hpp"
+
+namespace keel::http {
+namespace {
+
+const std::vector<double> kDurationBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                              0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+
+// Metric labels must come from a closed set: unknown methods are folded into OTHER.
+std::string_view MethodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (auto known : kKnown)
+    if (known == method) return known;
+  return "OTHER";
+}
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    auto bits = random();
+    for (int i = 0; i < 16; ++i) id[half * 16 + i] = kHex[(bits >> (i * 4)) & 0xf];
+  }
+  return id;
+}
+
+bool IsJsonMediaType(std::string_view content_type) {
+  auto semicolon = content_type.find(';');
+  auto type = content_type.substr(0, semicolon);
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (EqualsIgnoreCase(type, "application/json")) return true;
+  return type.size() > 5 && EqualsIgnoreCase(type.substr(type.size() - 5), "+json");
+}
+
+// Per-thread caches of labelled metrics: Family::Add takes a lock and hashes labels, so do it once per label
+// set.
+struct MetricKey {
+  const void* pipeline;
+  const char* method;
+  const char* route;
+  int status;
+  bool operator==(const MetricKey&) const = default;
+};
+struct MetricKeyHash {
+  std::size_t operator()(const MetricKey& k) const {
+    auto h = std::hash<const void*>()(k.pipeline) ^ (std::hash<const void*>()(k.method) << 1);
+    h ^= std::hash<const void*>()(k.route) << 2;
+    return h ^ (static_cast<std::size_t>(k.status) << 3);
+  }
+};
+
+}  // namespace
+
+Pipeline::Pipeline(const Router& router, PipelineOptions options, Metrics& metrics)
+    : router_(router),
+      options_(std::move(options)),
+      cors_(options_.cors_allowed_origins, options_.cors_max_age_s),
+      requests_total_(prometheus::BuildCounter()
+                          .Name("keel_http_requests_total")
+                          .Help("HTTP requests answered, by method, route template and status.")
+                          .Register(metrics.registry())),
+      request_duration_(prometheus::BuildHistogram()
+                            .Name("keel_http_request_duration_seconds")
+                            .Help("Time from a request's arrival to its response, by route template.")
+                            .Register(metrics.registry())),
+      in_flight_(prometheus::BuildGauge()
+                     .Name("keel_http_requests_in_flight")
+                     .Help("Requests received and not yet answered.")
+                     .Register(metrics.registry())
+                     .Add({})) {}
+
+std::size_t Pipeline::BodyLimit(const RouteMatch& match) const {
+  if (match.route != nullptr && match.route->options.body_limit != 0) return match.route->options.body_limit;
+  return options_.default_body_limit;
+}
+
+Task<Response> Pipeline::Handle(Request& request, RouteMatch match) {
+  in_flight_count_.fetch_add(1, std::memory_order_relaxed);
+  in_flight_.Increment();
+  AssignRequestId(request);
+  Response response = co_await Dispatch(request, match);
+  in_flight_.Decrement();
+  in_flight_count_.fetch_sub(1, std::memory_order_relaxed);
+  co_return Finish(request, std::move(response));
+}
+
+Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
+  if (CorsPolicy::IsPreflight(request) && match.kind != RouteMatch::Kind::kFound) {
+    if (match.kind == RouteMatch::Kind::kNotFound) co_return Problem(404, "no route for " + request.path);
+    co_return cors_.Preflight(request, match.allow);
+  }
+  if (match.kind == RouteMatch::Kind::kNotFound) co_return Problem(404, "no route for " + request.path);
+  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    if (request.method == "OPTIONS") {
+      Response response = Response::Empty(204);
+      response.headers.Add("Allow", match.allow);
+      co_return response;
+    }
+    Response response = Problem(405, request.method + " is not allowed on " + request.path);
+    response.headers.Add("Allow", match.allow);
+    co_return response;
+  }
+  const ::keel::http::Route& route = *match.route;
+  request.route = route.pattern;
+  if (route.options.json_body && !request.body.empty() &&
+      !IsJsonMediaType(request.headers.Get("Content-Type").value_or(""))) {
+    co_return Problem(415, "this route takes a JSON body (Content-Type: application/json)");
+  }
+  for (auto& [name, value] : match.params) request.params.Add(name, std::move(value));
+
+  std::string failure;
+  try {
+    co_return co_await route.handler(request);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  log::Error(
+      "handler failed",
+      log::Fields().Add("request_id", request.request_id).Add("route", request.route).Add("error", failure));
+  co_return Problem(500, "internal error; the request id identifies it in the server log");
+}
+
+Response Pipeline::Finish(Request& request, Response response) {
+  if (request.request_id.empty()) AssignRequestId(request);
+  cors_.Decorate(request, response);
+  Compress(request, response);
+  response.headers.Add("X-Request-ID", request.request_id);
+  if (!options_.instance_id.empty()) response.headers.Add("X-Keel-Instance", options_.instance_id);
+  Record(request, response);
+  return response;
+}
+
+void Pipeline::AssignRequestId(Request& request) const {
+  auto given = request.headers.Get("X-Request-ID");
+  request.request_id = given && ValidRequestId(*given) ? std::string(*given) : NewRequestId();
+}
+
+void Pipeline::Compress(const Request& request, Response& response) const {
+  if (!options_.compression || response.body.size() < options_.compression_min_bytes) return;
+  if (response.status == 204 || response.status == 304 || response.headers.Has("Content-Encoding")) return;
+  if (!Compressible(response.headers.Get("Content-Type").value_or(""))) return;
+  response.headers.Add("Vary", "Accept-Encoding");
+  if (!AcceptsGzip(request.headers.Get("Accept-Encoding").value_or(""))) return;
+  std::string compressed = Gzip(response.body, options_.compression_level);
+  if (compressed.empty() || compressed.size() >= response.body.size()) return;
+  response.body = std::move(compressed);
+  response.headers.Add("Content-Encoding", "gzip");
+}
+
+void Pipeline::Record(const Request& request, const Response& response) {
+  auto method = MethodLabel(request.method);
+  double seconds =
+      request.received_at.time_since_epoch().count() == 0
+          ? 0.0
+          : std::chrono::duration<double>(std::chrono::steady_clock::now() - request.received_at).count();
+
+  thread_local std::unordered_map<MetricKey, prometheus::Counter*, MetricKeyHash> counters;
+  thread_local std::unordered_map<MetricKey, prometheus::Histogram*, MetricKeyHash> histograms;
+  MetricKey counter_key{this, method.data(), request.route.data(), response.status};
+  auto counter = counters.find(counter_key);
+  if (counter == counters.end()) {
+    auto& c = requests_total_.Add({{"method", std::string(method)},
+                                   {"route", std::string(request.route)},
+                                   {"status", std::to_string(response.status)}});
+    counter = counters.emplace(counter_key, &c).first;
+  }
+  counter->second->Increment();
+  MetricKey histogram_key{this, nullptr, request.route.data(), 0};
+  auto histogram = histograms.find(histogram_key);
+  if (histogram == histograms.end()) {
+    auto& h = request_duration_.Add({{"route", std::string(request.route)}}, kDurationBuckets);
+    histogram = histograms.emplace(histogram_key, &h).first;
+  }
+  histogram->second->Observe(seconds);
+
+  if (!options_.access_log || !log::Enabled(log::Level::kInfo)) return;
+  log::Info("request", log::Fields()
+                           .Add("request_id", request.request_id)
+                           .Add("method", request.method)
+                           .Add("route", request.route)
+                           .Add("path", request.path)
+                           .Add("status", response.status)
+                           .Add("duration_ms", seconds * 1000.0)
+                           .Add("bytes", static_cast<std::uint64_t>(response.body.size()))
+                           .Add("remote", request.remote_address));
+}
+
+}  // namespace keel::http

@@ -1,0 +1,439 @@
+// The server's network side: acceptors, the per-connection read/handle/write loop, timeouts and draining.
+//
+// Timeouts use a per-thread sweep rather than a timer per operation: each connection records its phase and
+// deadline (two stores), and a 250 ms sweep cancels the socket of any connection past its deadline. That
+// keeps timer bookkeeping off the hot path of every read and write.
+#include <utility>  // before Boost: Boost 1.74 + g++ 12 needs it
+
+#include "http/server.hpp"
+
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <ctime>
+#include <limits>
+#include <thread>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "core/log.hpp"
+#include "http/problem.hpp"
+
+namespace keel::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+namespace {
+
+constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 1 << 20;
+
+// What a connection is waiting for; decides which timeout applies and what a timeout means.
+enum class Phase { kIdle, kHead, kBody, kHandling, kWriting, kLinger };
+
+// "Date" header value, formatted once per second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char text[64];
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(text, sizeof(text), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_second = now;
+  }
+  return text;
+}
+
+bool SafeHeaderText(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+
+std::string SerializeHead(const Response& response, bool keep_alive, bool http10,
+                          std::size_t content_length) {
+  std::string head;
+  head.reserve(160 + response.headers.size() * 48);
+  fmt::format_to(std::back_inserter(head), "HTTP/1.1 {} {}\r\n", response.status,
+                 ReasonPhrase(response.status));
+  for (const auto& [name, value] : response.headers) {
+    if (!SafeHeaderText(name) || !SafeHeaderText(value)) continue;  // never let a value split the response
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
+  if (!bodiless) fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", content_length);
+  head += "Date: ";
+  head += HttpDate();
+  head += "\r\n";
+  if (!keep_alive) {
+    head += "Connection: close\r\n";
+  } else if (http10) {
+    head += "Connection: keep-alive\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
+Request HeadToRequest(const bhttp::request<bhttp::string_body>& message) {
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  auto question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  for (const auto& field : message)
+    request.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  return request;
+}
+
+}  // namespace
+
+// Per-IO-thread state. Members are touched only on the thread's own io_context, except the atomics.
+// Declaration order matters: io objects must be destroyed before the io_context, and `connections` after it
+// (destroying the io_context destroys suspended coroutines, which unregister themselves).
+struct Server::IoThread {
+  std::unordered_set<Connection*> connections;
+  std::atomic<std::size_t> connection_count{0};
+  bool draining = false;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  asio::steady_timer sweep{io};
+  std::thread thread;
+};
+
+class Server::Connection {
+ public:
+  Connection(Server& server, IoThread& thread, tcp::socket socket)
+      : server_(server), thread_(thread), socket_(std::move(socket)) {
+    thread_.connections.insert(this);
+    thread_.connection_count.fetch_add(1, std::memory_order_relaxed);
+    boost::system::error_code ec;
+    auto endpoint = socket_.remote_endpoint(ec);
+    if (!ec) remote_ = endpoint.address().to_string();
+  }
+  ~Connection() {
+    thread_.connections.erase(this);
+    thread_.connection_count.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  asio::awaitable<void> Run();
+
+  // Called by the sweep: cancels the pending operation of a connection past its deadline.
+  void CheckDeadline(SteadyTime now) {
+    if (phase_ == Phase::kHandling || timed_out_ || now < deadline_) return;
+    timed_out_ = true;
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+  // Called when draining: closes connections that are between requests.
+  void CloseIfIdle() {
+    if (phase_ != Phase::kIdle) return;
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+
+ private:
+  void Enter(Phase phase, std::chrono::milliseconds timeout) {
+    phase_ = phase;
+    deadline_ = std::chrono::steady_clock::now() + timeout;
+    timed_out_ = false;
+  }
+  asio::awaitable<bool> Write(Response& response, bool head_only, bool keep_alive, bool http10);
+  // Answers a request the server refuses itself; the caller then closes the connection.
+  asio::awaitable<void> Refuse(beast::flat_buffer& buffer, Request& request, int status,
+                               std::string_view detail);
+  asio::awaitable<void> LingeringClose(beast::flat_buffer& buffer);
+
+  Server& server_;
+  IoThread& thread_;
+  tcp::socket socket_;
+  std::string remote_;
+  Phase phase_ = Phase::kIdle;
+  SteadyTime deadline_{};
+  bool timed_out_ = false;
+};
+
+asio::awaitable<void> Server::Connection::Run() {
+  const ServerOptions& options = server_.options_;
+  beast::flat_buffer buffer;
+  bool first_request = true;
+  boost::system::error_code ec;
+
+  for (;;) {
+    if (buffer.size() == 0) {
+      // New connections get the header timeout (a client that connects and says nothing is a slow client);
+      // kept-alive ones get the idle timeout.
+      Enter(Phase::kIdle, first_request ? options.header_timeout : options.idle_timeout);
+      if (thread_.draining) break;
+      std::size_t n = co_await socket_.async_read_some(buffer.prepare(8192),
+                                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      buffer.commit(n);
+    }
+    first_request = false;
+
+    Enter(Phase::kHead, options.header_timeout);
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit((std::numeric_limits<std::uint64_t>::max)());  // the route's limit is applied below
+    co_await bhttp::async_read_header(socket_, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      Request partial;
+      partial.received_at = std::chrono::steady_clock::now();
+      partial.remote_address = remote_;
+      if (timed_out_) {
+        co_await Refuse(buffer, partial, 408, "the request head did not arrive in time");
+      } else if (ec == bhttp::error::header_limit) {
+        co_await Refuse(buffer, partial, 431,
+                        fmt::format("the request head is over {} bytes", options.max_header_bytes));
+      } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+        co_await Refuse(buffer, partial, 400, fmt::format("malformed request: {}", ec.message()));
+      }
+      break;
+    }
+
+    Request request = HeadToRequest(parser.get());
+    request.received_at = std::chrono::steady_clock::now();
+    request.remote_address = remote_;
+    const bool http10 = parser.get().version() == 10;
+    RouteMatch match = server_.pipeline_.Route(request);
+    const std::size_t limit = server_.pipeline_.BodyLimit(match);
+
+    if (!parser.is_done()) {
+      if (auto length = parser.content_length(); length && *length > limit) {
+        co_await Refuse(buffer, request, 413,
+                        fmt::format("the request body is over this route's limit of {} bytes", limit));
+        break;
+      }
+      parser.body_limit(limit);  // chunked bodies stop at the limit too
+      if (auto expect = request.headers.Get("Expect"); expect && EqualsIgnoreCase(*expect, "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        Enter(Phase::kWriting, options.write_timeout);
+        co_await asio::async_write(socket_, asio::buffer(kContinue),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      Enter(Phase::kBody, options.body_timeout);
+      co_await bhttp::async_read(socket_, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (timed_out_) {
+          co_await Refuse(buffer, request, 408, "the request body did not arrive in time");
+        } else if (ec == bhttp::error::body_limit) {
+          co_await Refuse(buffer, request, 413,
+                          fmt::format("the request body is over this route's limit of {} bytes", limit));
+        } else if (ec != bhttp::error::partial_message && ec != asio::error::eof &&
+                   ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+          co_await Refuse(buffer, request, 400, fmt::format("malformed request body: {}", ec.message()));
+        }
+        break;
+      }
+    }
+    request.body = std::move(parser.get().body());
+    bool keep_alive = parser.keep_alive();
+
+    phase_ = Phase::kHandling;
+    Response response = co_await server_.pipeline_.Handle(request, std::move(match));
+    keep_alive = keep_alive && !response.close && !thread_.draining;
+    if (!co_await Write(response, request.method == "HEAD", keep_alive, http10) || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+asio::awaitable<bool> Server::Connection::Write(Response& response, bool head_only, bool keep_alive,
+                                                bool http10) {
+  Enter(Phase::kWriting, server_.options_.write_timeout);
+  std::string head = SerializeHead(response, keep_alive, http10, response.body.size());
+  bool send_body = !head_only && !response.body.empty() && response.status >= 200 && response.status != 204 &&
+                   response.status != 304;
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                            send_body ? asio::buffer(response.body) : asio::const_buffer()};
+  boost::system::error_code ec;
+  co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<void> Server::Connection::Refuse(beast::flat_buffer& buffer, Request& request, int status,
+                                                 std::string_view detail) {
+  Response response = server_.pipeline_.Finish(request, Problem(status, detail));
+  if (co_await Write(response, false, false, false)) co_await LingeringClose(buffer);
+}
+
+// After refusing a request whose body is still arriving, read and drop input for a short while before
+// closing: closing with unread data makes the kernel send RST, which can destroy the error response in
+// flight.
+asio::awaitable<void> Server::Connection::LingeringClose(beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  Enter(Phase::kLinger, std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTime));
+  std::size_t drained = 0;
+  while (!ec && drained < kLingerBytes) {
+    buffer.clear();
+    drained += co_await socket_.async_read_some(buffer.prepare(65536),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+Server::Server(ServerOptions options, Pipeline& pipeline)
+    : options_(std::move(options)), pipeline_(pipeline) {}
+
+Server::~Server() { Stop(); }
+
+namespace {
+
+asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, std::function<void(tcp::socket)> serve) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of file descriptors and the like: back off briefly instead of spinning.
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    serve(std::move(socket));
+  }
+}
+
+void LogEscaped(std::exception_ptr error, const char* what) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    log::Error(what, log::Fields().Add("error", e.what()));
+  } catch (...) {
+    log::Error(what);
+  }
+}
+
+}  // namespace
+
+Result<void> Server::Start() {
+  boost::system::error_code ec;
+  asio::io_context resolver_io;
+  tcp::resolver resolver(resolver_io);
+  auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive, ec);
+  if (ec || endpoints.empty())
+    return Error{ErrorCode::kInvalidArgument, fmt::format("server.host {}: {}", options_.host, ec.message())};
+  tcp::endpoint endpoint = endpoints.begin()->endpoint();
+
+  // Probe without SO_REUSEPORT, so a second Keel on the same port fails here instead of silently sharing it.
+  {
+    tcp::acceptor probe(resolver_io);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec)
+      return Error{ErrorCode::kUnavailable,
+                   fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message())};
+    endpoint.port(probe.local_endpoint().port());
+  }
+  port_ = endpoint.port();
+
+  const int count = std::max(1, options_.io_threads);
+  for (int i = 0; i < count; ++i) {
+    auto thread = std::make_unique<IoThread>();
+    auto& acceptor = thread->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.set_option(ReusePort(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      Stop();
+      return Error{ErrorCode::kUnavailable, fmt::format("cannot listen on port {}: {}", port_, ec.message())};
+    }
+    threads_.push_back(std::move(thread));
+  }
+
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    IoThread& t = *threads_[i];
+    auto serve = [this, &t](tcp::socket socket) {
+      auto connection = std::make_shared<Connection>(*this, t, std::move(socket));
+      asio::co_spawn(
+          t.io, [connection]() { return connection->Run(); },
+          [](std::exception_ptr error) { LogEscaped(error, "connection failed"); });
+    };
+    asio::co_spawn(t.io, AcceptLoop(t.acceptor, serve),
+                   [](std::exception_ptr error) { LogEscaped(error, "accept loop failed"); });
+    auto sweep = [&t](auto& self) -> void {
+      t.sweep.expires_after(kSweepPeriod);
+      t.sweep.async_wait([&t, self](const boost::system::error_code& error) {
+        if (error) return;
+        auto now = std::chrono::steady_clock::now();
+        // Collect first: a cancelled connection may finish and unregister while we iterate.
+        std::vector<Connection*> snapshot(t.connections.begin(), t.connections.end());
+        for (Connection* c : snapshot) c->CheckDeadline(now);
+        self(self);
+      });
+    };
+    sweep(sweep);
+    t.thread = std::thread([&t, i] {
+      pthread_setname_np(pthread_self(), fmt::format("keel-io-{}", i).substr(0, 15).c_str());
+      t.io.run();
+    });
+  }
+  return Ok();
+}
+
+void Server::BeginDrain() {
+  for (auto& thread : threads_) {
+    IoThread& t = *thread;
+    asio::post(t.io, [&t] {
+      t.draining = true;
+      boost::system::error_code ec;
+      t.acceptor.close(ec);
+      std::vector<Connection*> snapshot(t.connections.begin(), t.connections.end());
+      for (Connection* c : snapshot) c->CloseIfIdle();
+    });
+  }
+}
+
+bool Server::WaitDrained(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (Connections() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+void Server::Stop() {
+  for (auto& thread : threads_) thread->io.stop();
+  for (auto& thread : threads_)
+    if (thread->thread.joinable()) thread->thread.join();
+  threads_.clear();
+}
+
+std::size_t Server::Connections() const {
+  std::size_t total = 0;
+  for (const auto& thread : threads_) total += thread->connection_count.load(std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace keel::http

@@ -1,0 +1,20 @@
+// Chooses the KvStore backend from kv.url.
+#include <fmt/format.h>
+
+#include "core/config.hpp"
+#include "storage/kv/kv_store.hpp"
+#include "storage/kv/memory/memory_kv.hpp"
+
+namespace keel::kv {
+
+Result<std::unique_ptr<KvStore>> OpenKvStore(const Config& config, const Clock& clock, Metrics& metrics) {
+  const std::string& url = config.String("kv.url");
+  if (url.rfind("memory://", 0) != 0)
+    return Error{ErrorCode::kInvalidArgument, fmt::format("kv.url: unsupported scheme in {}", url)};
+  MemoryKvOptions options;
+  options.max_bytes = static_cast<std::size_t>(config.Int("kv.max_bytes"));
+  options.shards = static_cast<std::size_t>(config.Int("kv.shards"));
+  return std::unique_ptr<KvStore>(std::make_unique<MemoryKv>(options, clock, &metrics));
+}
+
+}  // namespace keel::kv

@@ -1,0 +1,44 @@
+// The key-value store for caches, counters and sessions: one interface, in-process (memory://) by default.
+//
+// Thread safety: implementations are safe to use from every IO thread at once, and never block an IO thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+
+namespace keel {
+class Config;
+class Clock;
+class Metrics;
+}  // namespace keel
+
+namespace keel::kv {
+
+using Ttl = std::chrono::milliseconds;
+inline constexpr Ttl kNoExpiry{0};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+
+  virtual Task<Result<std::optional<std::string>>> Get(std::string key) = 0;
+  // ttl == kNoExpiry keeps the entry until evicted or deleted.
+  virtual Task<Result<void>> Set(std::string key, std::string value, Ttl ttl) = 0;
+  // True when the key existed.
+  virtual Task<Result<bool>> Delete(std::string key) = 0;
+  // Adds delta to an integer counter, creating it at 0 with ttl when missing or expired; returns the new
+  // value.
+  virtual Task<Result<std::int64_t>> Increment(std::string key, std::int64_t delta, Ttl ttl) = 0;
+  virtual Task<Result<void>> Ping() = 0;
+};
+
+// Opens the backend named by kv.url.
+Result<std::unique_ptr<KvStore>> OpenKvStore(const Config& config, const Clock& clock, Metrics& metrics);
+
+}  // namespace keel::kv

@@ -1,0 +1,58 @@
+// The SQL store every component uses; one interface, a backend per URL scheme (sqlite:// now).
+//
+// Thread safety: a Database is safe to use from every IO thread at once. Statements are parameterized only
+// (? placeholders); nothing builds SQL from input. Calls never block the calling IO thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+#include "storage/sql/migrations.hpp"
+#include "storage/sql/value.hpp"
+
+namespace keel {
+class Config;
+class Metrics;
+}  // namespace keel
+
+namespace keel::sql {
+
+// Statements inside one transaction, all on one connection. Valid only inside the transaction's body.
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual Task<Result<Rows>> Query(std::string sql, Params params = {}) = 0;
+  // Returns the number of rows changed.
+  virtual Task<Result<std::int64_t>> Execute(std::string sql, Params params = {}) = 0;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  virtual std::string_view Backend() const = 0;
+
+  // One statement in its own implicit transaction.
+  virtual Task<Result<Rows>> Query(std::string sql, Params params = {}) = 0;
+  virtual Task<Result<std::int64_t>> Execute(std::string sql, Params params = {}) = 0;
+
+  // Runs body as one write transaction: committed when body returns ok, rolled back when it fails or throws.
+  // SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE) so the transaction cannot fail half-way on a lock.
+  virtual Task<Result<void>> Transaction(std::function<Task<Result<void>>(Session&)> body) = 0;
+
+  // A cheap round trip, for /ready.
+  virtual Task<Result<void>> Ping() = 0;
+
+  // Applies pending migrations, each in its own transaction. Blocking: for start-up and `keel migrate`.
+  virtual Result<MigrationReport> Migrate(const std::vector<Migration>& migrations) = 0;
+};
+
+// Opens the backend named by database.url.
+Result<std::unique_ptr<Database>> OpenDatabase(const Config& config, Metrics& metrics);
+
+}  // namespace keel::sql

@@ -1,0 +1,283 @@
+// SqliteDatabase: asynchronous connection leasing, statements on the pool, transactions and migrations.
+#include "storage/sql/sqlite/sqlite_database.hpp"
+
+#include <utility>
+
+#include <fmt/format.h>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+
+namespace keel::sql {
+
+namespace asio = boost::asio;
+
+// A coroutine waiting for a connection. `done` (under mutex_) makes sure exactly one of release and timeout
+// completes it; both completions run on the waiter's own executor, where its timer lives.
+struct SqliteDatabase::Waiter {
+  std::function<void(SqliteConnection*)> complete;
+  std::unique_ptr<asio::steady_timer> timer;
+  bool done = false;
+};
+
+// Returns the connection when the coroutine is done with it, rolling back anything left open.
+class SqliteDatabase::Lease {
+ public:
+  Lease(SqliteDatabase& db, SqliteConnection* connection) : db_(db), connection_(connection) {}
+  ~Lease() {
+    // A transaction can only be left open when ROLLBACK itself could not be scheduled; undo it here, inline,
+    // because handing an open transaction to the next user would be far worse than one short blocking call.
+    if (connection_->InTransaction()) (void)connection_->Exec("ROLLBACK");
+    db_.Release(connection_);
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+ private:
+  SqliteDatabase& db_;
+  SqliteConnection* connection_;
+};
+
+class SqliteDatabase::TransactionSession final : public Session {
+ public:
+  TransactionSession(SqliteDatabase& db, SqliteConnection* connection) : db_(db), connection_(connection) {}
+  Task<Result<Rows>> Query(std::string sql, Params params) override {
+    co_return co_await db_.RunOn(connection_, std::move(sql), std::move(params));
+  }
+  Task<Result<std::int64_t>> Execute(std::string sql, Params params) override {
+    auto rows = co_await db_.RunOn(connection_, std::move(sql), std::move(params));
+    if (!rows) co_return std::move(rows).error();
+    co_return rows->affected;
+  }
+
+ private:
+  SqliteDatabase& db_;
+  SqliteConnection* connection_;
+};
+
+SqliteDatabase::SqliteDatabase(const SqliteOptions& options, Metrics& metrics)
+    : options_(options),
+      pool_("sqlite", static_cast<std::size_t>(options.pool_size), options.queue_limit, metrics),
+      idle_gauge_(prometheus::BuildGauge()
+                      .Name("keel_db_pool_connections")
+                      .Help("SQL connections by state.")
+                      .Register(metrics.registry())
+                      .Add({{"state", "idle"}})),
+      in_use_gauge_(prometheus::BuildGauge()
+                        .Name("keel_db_pool_connections")
+                        .Help("SQL connections by state.")
+                        .Register(metrics.registry())
+                        .Add({{"state", "in_use"}})),
+      waiters_gauge_(prometheus::BuildGauge()
+                         .Name("keel_db_pool_waiters")
+                         .Help("Requests waiting for a free SQL connection.")
+                         .Register(metrics.registry())
+                         .Add({})),
+      acquire_timeouts_(prometheus::BuildCounter()
+                            .Name("keel_db_pool_acquire_timeouts_total")
+                            .Help("Requests that gave up waiting for a SQL connection.")
+                            .Register(metrics.registry())
+                            .Add({})) {}
+
+SqliteDatabase::~SqliteDatabase() { pool_.Stop(); }
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteOptions& options, Metrics& metrics) {
+  std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(options, metrics));
+  for (int i = 0; i < options.pool_size; ++i) {
+    auto connection = SqliteConnection::Open(options.path, options.busy_timeout_ms);
+    if (!connection) return std::move(connection).error();
+    db->idle_.push_back(connection->get());
+    db->connections_.push_back(std::move(connection).value());
+  }
+  std::lock_guard lock(db->mutex_);
+  db->UpdateGauges();
+  return db;
+}
+
+void SqliteDatabase::UpdateGauges() {
+  idle_gauge_.Set(static_cast<double>(idle_.size()));
+  in_use_gauge_.Set(static_cast<double>(connections_.size() - idle_.size()));
+  waiters_gauge_.Set(static_cast<double>(waiters_.size()));
+}
+
+Task<Result<SqliteConnection*>> SqliteDatabase::Acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      SqliteConnection* connection = idle_.back();
+      idle_.pop_back();
+      UpdateGauges();
+      co_return connection;
+    }
+  }
+  auto executor = co_await asio::this_coro::executor;
+  auto initiate = [this, executor](auto handler) {
+    auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
+    auto waiter = std::make_shared<Waiter>();
+    waiter->timer = std::make_unique<asio::steady_timer>(executor, options_.acquire_timeout);
+    waiter->complete = [shared_handler, executor, raw = waiter.get()](SqliteConnection* connection) {
+      asio::post(executor, [shared_handler, raw, connection]() mutable {
+        raw->timer->cancel();
+        (*shared_handler)(connection);
+      });
+    };
+    {
+      std::unique_lock lock(mutex_);
+      if (!idle_.empty()) {
+        SqliteConnection* connection = idle_.back();
+        idle_.pop_back();
+        waiter->done = true;
+        UpdateGauges();
+        lock.unlock();
+        waiter->complete(connection);
+        return;
+      }
+      waiters_.push_back(waiter);
+      UpdateGauges();
+    }
+    waiter->timer->async_wait([this, waiter](const boost::system::error_code&) {
+      std::unique_lock lock(mutex_);
+      if (waiter->done) return;
+      waiter->done = true;
+      std::erase(waiters_, waiter);
+      UpdateGauges();
+      lock.unlock();
+      acquire_timeouts_.Increment();
+      waiter->complete(nullptr);
+    });
+  };
+  SqliteConnection* connection =
+      co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(SqliteConnection*)>(
+          std::move(initiate), asio::use_awaitable);
+  if (connection == nullptr)
+    co_return Error{ErrorCode::kOverloaded, fmt::format("no database connection became free within {} ms",
+                                                        options_.acquire_timeout.count())};
+  co_return connection;
+}
+
+void SqliteDatabase::Release(SqliteConnection* connection) {
+  std::unique_lock lock(mutex_);
+  while (!waiters_.empty()) {
+    auto waiter = std::move(waiters_.front());
+    waiters_.pop_front();
+    if (waiter->done) continue;
+    waiter->done = true;
+    UpdateGauges();
+    lock.unlock();
+    waiter->complete(connection);
+    return;
+  }
+  idle_.push_back(connection);
+  UpdateGauges();
+}
+
+Task<Result<Rows>> SqliteDatabase::RunOn(SqliteConnection* connection, std::string sql, Params params) {
+  co_return co_await RunBlocking(pool_, [&]() { return connection->Run(sql, params); });
+}
+
+Task<Result<Rows>> SqliteDatabase::Query(std::string sql, Params params) {
+  auto connection = co_await Acquire();
+  if (!connection) co_return std::move(connection).error();
+  Lease lease(*this, *connection);
+  co_return co_await RunOn(*connection, std::move(sql), std::move(params));
+}
+
+Task<Result<std::int64_t>> SqliteDatabase::Execute(std::string sql, Params params) {
+  auto rows = co_await Query(std::move(sql), std::move(params));
+  if (!rows) co_return std::move(rows).error();
+  co_return rows->affected;
+}
+
+Task<Result<void>> SqliteDatabase::Transaction(std::function<Task<Result<void>>(Session&)> body) {
+  auto acquired = co_await Acquire();
+  if (!acquired) co_return std::move(acquired).error();
+  SqliteConnection* connection = *acquired;
+  Lease lease(*this, connection);
+  auto exec = [&](const char* sql) {
+    return RunBlocking(pool_, [connection, sql] { return connection->Exec(sql); });
+  };
+
+  if (auto begun = co_await exec("BEGIN IMMEDIATE"); !begun) co_return begun;
+  TransactionSession session(*this, connection);
+  Result<void> outcome = Ok();
+  try {
+    outcome = co_await body(session);
+  } catch (const std::exception& e) {
+    outcome = Error{ErrorCode::kInternal, fmt::format("transaction body threw: {}", e.what())};
+  }
+  if (outcome) {
+    auto committed = co_await exec("COMMIT");
+    if (committed) co_return Ok();
+    outcome = committed;
+  }
+  (void)co_await exec("ROLLBACK");  // when refused, ~Lease rolls back
+  co_return outcome;
+}
+
+Task<Result<void>> SqliteDatabase::Ping() {
+  auto rows = co_await Query("SELECT 1", {});
+  if (!rows) co_return std::move(rows).error();
+  co_return Ok();
+}
+
+Result<MigrationReport> SqliteDatabase::Migrate(const std::vector<Migration>& migrations) {
+  SqliteConnection* connection = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (idle_.empty()) return Error{ErrorCode::kUnavailable, "migrations need an idle connection"};
+    connection = idle_.back();
+    idle_.pop_back();
+  }
+  struct Return {
+    SqliteDatabase& db;
+    SqliteConnection* c;
+    ~Return() { db.Release(c); }
+  } give_back{*this, connection};
+
+  auto created = connection->Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+      "applied_at TEXT NOT NULL)");
+  if (!created) return created.error();
+  auto applied_rows = connection->Run("SELECT version FROM schema_migrations", {});
+  if (!applied_rows) return std::move(applied_rows).error();
+  std::set<std::int64_t> applied;
+  for (std::size_t i = 0; i < applied_rows->rows.size(); ++i) applied.insert(*applied_rows->Int(i, 0));
+
+  auto pending = PendingMigrations(migrations, applied);
+  if (!pending) return std::move(pending).error();
+  MigrationReport report;
+  for (const auto& migration : *pending) {
+    if (auto begun = connection->Exec("BEGIN IMMEDIATE"); !begun) return begun.error();
+    // Another process may have applied it between our read and our lock.
+    auto already = connection->Run("SELECT 1 FROM schema_migrations WHERE version = ?", {migration.version});
+    if (already && !already->empty()) {
+      (void)connection->Exec("ROLLBACK");
+      continue;
+    }
+    auto applied_now = connection->Exec(migration.sql);
+    if (applied_now) {
+      auto recorded = connection->Run(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, "
+          "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+          {migration.version, migration.name});
+      if (!recorded) applied_now = recorded.error();
+    }
+    if (applied_now) applied_now = connection->Exec("COMMIT");
+    if (!applied_now) {
+      (void)connection->Exec("ROLLBACK");
+      return Error{applied_now.error().code, fmt::format("migration {} failed: {}", MigrationLabel(migration),
+                                                         applied_now.error().message)};
+    }
+    report.applied.push_back(MigrationLabel(migration));
+    log::Info("migration applied", log::Fields().Add("migration", MigrationLabel(migration)));
+  }
+  auto current = connection->Run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+  if (current && !current->empty()) report.current_version = current->Int(0, 0).value_or(0);
+  return report;
+}
+
+}  // namespace keel::sql

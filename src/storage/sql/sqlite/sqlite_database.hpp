@@ -1,0 +1,64 @@
+// The SQLite backend of Database: a fixed set of connections, leased to one coroutine at a time, whose
+// statements run on a dedicated blocking pool (one thread per connection).
+//
+// Thread safety: as Database. A leased connection moves between pool threads, never used by two at once.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/blocking_pool.hpp"
+#include "core/metrics.hpp"
+#include "storage/sql/database.hpp"
+#include "storage/sql/sqlite/sqlite_connection.hpp"
+
+namespace keel::sql {
+
+struct SqliteOptions {
+  std::string path;
+  int pool_size = 4;
+  int busy_timeout_ms = 5000;
+  std::chrono::milliseconds acquire_timeout{2000};
+  std::size_t queue_limit = 1024;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  static Result<std::unique_ptr<SqliteDatabase>> Open(const SqliteOptions& options, Metrics& metrics);
+  ~SqliteDatabase() override;
+
+  std::string_view Backend() const override { return "sqlite"; }
+  Task<Result<Rows>> Query(std::string sql, Params params) override;
+  Task<Result<std::int64_t>> Execute(std::string sql, Params params) override;
+  Task<Result<void>> Transaction(std::function<Task<Result<void>>(Session&)> body) override;
+  Task<Result<void>> Ping() override;
+  Result<MigrationReport> Migrate(const std::vector<Migration>& migrations) override;
+
+ private:
+  class Lease;
+  class TransactionSession;
+  struct Waiter;
+
+  SqliteDatabase(const SqliteOptions& options, Metrics& metrics);
+  Task<Result<SqliteConnection*>> Acquire();
+  void Release(SqliteConnection* connection);
+  Task<Result<Rows>> RunOn(SqliteConnection* connection, std::string sql, Params params);
+  void UpdateGauges();  // REQUIRES: mutex_ held
+
+  const SqliteOptions options_;
+  BlockingPool pool_;
+  std::vector<std::unique_ptr<SqliteConnection>> connections_;
+  std::mutex mutex_;
+  std::vector<SqliteConnection*> idle_;          // GUARDED_BY(mutex_)
+  std::deque<std::shared_ptr<Waiter>> waiters_;  // GUARDED_BY(mutex_)
+  prometheus::Gauge& idle_gauge_;
+  prometheus::Gauge& in_use_gauge_;
+  prometheus::Gauge& waiters_gauge_;
+  prometheus::Counter& acquire_timeouts_;
+};
+
+}  // namespace keel::sql
