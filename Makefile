@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Everything else is a convenience.
-.PHONY: all deps build run test test-asan bench format format-check clean
+.PHONY: all deps build run test test-asan bench format format-check clean config-docs
 
 JOBS ?= $(shell nproc)
 KEEL := build/release/keel
@@ -41,3 +41,9 @@ format-check:
 
 clean:
 	@rm -rf build
+
+# Regenerates the key table of docs/config.md from the schema (a unit test fails while they disagree).
+config-docs: build
+	@sed -i '/^## Keys$$/,$$d' docs/config.md
+	@printf '## Keys\n\n' >> docs/config.md
+	@$(KEEL) config docs >> docs/config.md

@@ -121,6 +121,7 @@ int App::Serve() {
                             .Add("in_flight", pipeline.InFlight())
                             .Add("drain_timeout_ms", static_cast<std::int64_t>(drain_timeout.count())));
   readiness_.SetDraining();
+  std::this_thread::sleep_for(std::chrono::milliseconds(c.Int("server.drain_delay_ms")));
   server.BeginDrain();
   bool drained = server.WaitDrained(drain_timeout);
   if (!drained) {

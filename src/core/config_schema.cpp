@@ -82,6 +82,10 @@ std::vector<ConfigKey> BuildSchema() {
           "Largest request head (line + headers); over it: 431."),
       Int("server.max_body_bytes", 1 << 20, 0, 1LL << 40,
           "Default request body limit for routes that set none; over it: 413 without reading the rest."),
+      Int("server.drain_delay_ms", 0, 0, kDay,
+          "On SIGTERM/SIGINT, how long /ready answers 503 while still accepting, so a load balancer can take "
+          "the "
+          "instance out before its listener closes."),
       Int("server.drain_timeout_ms", 10000, 0, kDay,
           "On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits."),
       List("cors.allowed_origins", {},
@@ -108,7 +112,8 @@ std::vector<ConfigKey> BuildSchema() {
       Int("kv.max_bytes", 64LL << 20, 1024, 1LL << 40,
           "Byte budget of the in-process KV store (LRU eviction)."),
       Int("kv.shards", 16, 1, 1024, "Lock shards of the in-process KV store."),
-      Int("pool.threads", 4, 1, 256, "Threads of the blocking-work pool (SQLite, hashing, model batches)."),
+      Int("pool.threads", 4, 1, 256,
+          "Threads of the general blocking-work pool (password hashing, model batches; SQLite has its own)."),
       Int("pool.queue_limit", 1024, 1, 1 << 20, "Queued blocking tasks beyond which requests get 503."),
       Bool("debug.routes", false,
            "Serve /api/v1/debug/* (sleep, echo, fail, block) used by the end-to-end tests. Never in "

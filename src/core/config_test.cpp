@@ -130,7 +130,7 @@ TEST_F(ConfigTest, ListsParseFromTomlAndEnvironment) {
   EXPECT_EQ(from_env->List("cors.allowed_origins").size(), 2U);
 }
 
-TEST_F(ConfigTest, ShowRedactsUrlPasswordsAndNamesSources) {
+TEST_F(ConfigTest, ShowNamesEachValuesSource) {
   Config config = Config::Defaults();
   ASSERT_TRUE(config.Set("server.port", "9999").ok());
   std::string shown = config.Show();

@@ -1,0 +1,189 @@
+"""Keel /health vs nginx `return 200` with the same body and the same number of workers, measured with wrk.
+
+Both servers run on loopback at the same time, rounds alternate between them, and the median round of each is
+reported, so the ratio is measured under the same machine load. Results go to docs/benchmarks.md.
+"""
+import argparse
+import datetime
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+BODY = '{"status":"healthy"}'
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, process, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start_keel(binary, workdir, threads, access_log):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+    env.update({"KEEL_SERVER_PORT": str(port), "KEEL_SERVER_IO_THREADS": str(threads),
+                "KEEL_LOG_ACCESS": "true" if access_log else "false",
+                "KEEL_DATABASE_URL": f"sqlite://{workdir}/keel.db"})
+    log = open(os.path.join(workdir, f"keel-{port}.log"), "wb")
+    process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    wait_http(f"http://127.0.0.1:{port}/health", process)
+    return process, port
+
+
+def start_nginx(workdir, threads):
+    port = free_port()
+    prefix = os.path.join(workdir, f"nginx-{port}")
+    os.makedirs(os.path.join(prefix, "logs"))
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+worker_processes {threads};
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {prefix}/body;
+  proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fastcgi;
+  uwsgi_temp_path {prefix}/uwsgi;
+  scgi_temp_path {prefix}/scgi;
+  server {{
+    listen 127.0.0.1:{port} reuseport;
+    location = /health {{
+      default_type application/json;
+      return 200 '{BODY}';
+    }}
+  }}
+}}
+""")
+    process = subprocess.Popen(["nginx", "-p", prefix, "-c", conf], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)
+    wait_http(f"http://127.0.0.1:{port}/health", process)
+    return process, port
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port, connections, duration, wrk_threads):
+    out = subprocess.run(["wrk", f"-t{wrk_threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          f"http://127.0.0.1:{port}/health"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} non-2xx responses")
+    return {"rps": rps, "p50": p50, "p99": p99}
+
+
+def median_round(rounds):
+    ordered = sorted(rounds, key=lambda r: r["rps"])
+    return ordered[len(ordered) // 2]
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM if process.args[0] != "nginx" else signal.SIGQUIT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--threads", type=int, default=1, help="Keel IO threads = nginx worker processes")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is missing: run scripts/install-deps.sh")
+
+    workdir = tempfile.mkdtemp(prefix="keel-bench-")
+    servers = {}
+    try:
+        servers["keel"] = start_keel(args.keel, workdir, args.threads, access_log=False)
+        servers["keel, access log on"] = start_keel(args.keel, workdir, args.threads, access_log=True)
+        servers["nginx"] = start_nginx(workdir, args.threads)
+        results = {name: [] for name in servers}
+        for round_index in range(args.rounds):
+            for name, (_, port) in servers.items():
+                results[name].append(run_wrk(port, args.connections, args.duration, args.wrk_threads))
+                print(f"round {round_index + 1} {name}: {results[name][-1]}", flush=True)
+    finally:
+        for process, _ in servers.values():
+            stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    best = {name: median_round(rounds) for name, rounds in results.items()}
+    nginx_rps = best["nginx"]["rps"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = (f"bench/run.sh --threads {args.threads} --connections {args.connections} "
+               f"--duration {args.duration} --rounds {args.rounds}")
+    rows = "\n".join(
+        f"| {name} | {args.threads} | {r['rps']:,.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {r['rps'] / nginx_rps:.2f} |"
+        for name, r in best.items())
+    section = f"""## /health: Keel vs nginx `return 200`
+
+Measured {when} at commit `{commit}` on this project's machine (2 cores, shared and noisy: compare the ratio, not
+the absolute numbers). Command: `{command}`. wrk with {args.wrk_threads} threads and {args.connections} keep-alive
+connections, {args.duration} s per round, {args.rounds} rounds alternating between the servers, median round shown.
+nginx serves the same 20-byte JSON body with `access_log off` and {args.threads} worker process(es); Keel runs
+{args.threads} IO thread(s), with its access log off for the like-for-like row and on for the second row.
+
+| server | workers | requests/s | p50 ms | p99 ms | vs nginx |
+| --- | --- | --- | --- | --- | --- |
+{rows}
+"""
+    print(section)
+    write_section(args.out, "## /health: Keel vs nginx", section)
+
+
+def write_section(path, heading, section):
+    header = "# Benchmarks\n\nLatest figures; each section says the command that produced it (`make bench` runs them all).\n\n"
+    text = open(path).read() if os.path.exists(path) else header
+    start = text.find(heading)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Starts the real keel binary on a free loopback port with a temporary config and data dir, for e2e tests."""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BINARY = os.environ.get("KEEL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/release/keel"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+class Keel:
+    """One keel serve process. Use as a context manager; config overrides are {"section.key": value}."""
+
+    def __init__(self, config=None, env=None):
+        self.dir = tempfile.mkdtemp(prefix="keel-e2e-")
+        self.port = free_port()
+        settings = {
+            "server.host": "127.0.0.1",
+            "server.port": self.port,
+            "server.io_threads": 2,
+            "database.url": "sqlite://" + os.path.join(self.dir, "keel.db"),
+            "debug.routes": True,
+        }
+        settings.update(config or {})
+        sections = {}
+        for key, value in settings.items():
+            section, name = key.split(".", 1)
+            sections.setdefault(section, []).append(f"{name} = {toml_value(value)}")
+        self.config_path = os.path.join(self.dir, "keel.toml")
+        with open(self.config_path, "w") as f:
+            for section, lines in sections.items():
+                f.write(f"[{section}]\n" + "\n".join(lines) + "\n")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_") or k == "KEEL_BINARY"}
+        self.env.update(env or {})
+        self.log_path = os.path.join(self.dir, "keel.log")
+        self.process = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self, timeout=20):
+        self.log_file = open(self.log_path, "wb")
+        self.process = subprocess.Popen([BINARY, "serve", "--config", self.config_path], cwd=self.dir,
+                                        stdout=self.log_file, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"keel exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                status, _, _ = self.request("GET", "/health", timeout=1)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("keel did not answer /health in time:\n" + self.log())
+
+    def send_signal(self, sig):
+        self.process.send_signal(sig)
+
+    def wait(self, timeout):
+        return self.process.wait(timeout=timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        finally:
+            self.log_file.close()
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def log_records(self):
+        records = []
+        for line in self.log().splitlines():
+            if line.startswith("{"):
+                records.append(json.loads(line))
+        return records
+
+    def connection(self, timeout=10):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        """One request on a fresh connection; returns (status, headers as a dict with lower-case names, body bytes)."""
+        conn = self.connection(timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            data = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+        finally:
+            conn.close()
+
+    def socket(self, timeout=10):
+        return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+
+
+def read_until_closed(sock, limit=1 << 20):
+    data = b""
+    while len(data) < limit:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def status_of(raw):
+    """Status code of the first response in raw bytes."""
+    return int(raw.split(b" ", 2)[1])
