@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,9 +20,20 @@ namespace asio = boost::asio;
 // A coroutine waiting for a connection. `done` (under mutex_) makes sure exactly one of release and timeout
 // completes it; both completions run on the waiter's own executor, where its timer lives.
 struct SqliteDatabase::Waiter {
-  std::function<void(SqliteConnection*)> complete;
+  asio::any_io_executor executor;
+  std::function<void(SqliteConnection*)> resume;  // resumes the waiting coroutine
   std::unique_ptr<asio::steady_timer> timer;
   bool done = false;
+
+  // Resumes the waiter on its executor with a connection, or nullptr on timeout. The posted task owns the
+  // waiter.
+  static void Wake(std::shared_ptr<Waiter> waiter, SqliteConnection* connection) {
+    auto executor = waiter->executor;
+    asio::post(executor, [waiter = std::move(waiter), connection] {
+      waiter->timer->cancel();
+      waiter->resume(connection);
+    });
+  }
 };
 
 // Returns the connection when the coroutine is done with it, rolling back anything left open.
@@ -118,13 +130,9 @@ Task<Result<SqliteConnection*>> SqliteDatabase::Acquire() {
   auto initiate = [this, executor](auto handler) {
     auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
     auto waiter = std::make_shared<Waiter>();
+    waiter->executor = executor;
     waiter->timer = std::make_unique<asio::steady_timer>(executor, options_.acquire_timeout);
-    waiter->complete = [shared_handler, executor, raw = waiter.get()](SqliteConnection* connection) {
-      asio::post(executor, [shared_handler, raw, connection]() mutable {
-        raw->timer->cancel();
-        (*shared_handler)(connection);
-      });
-    };
+    waiter->resume = [shared_handler](SqliteConnection* connection) { (*shared_handler)(connection); };
     {
       std::unique_lock lock(mutex_);
       if (!idle_.empty()) {
@@ -133,7 +141,7 @@ Task<Result<SqliteConnection*>> SqliteDatabase::Acquire() {
         waiter->done = true;
         UpdateGauges();
         lock.unlock();
-        waiter->complete(connection);
+        Waiter::Wake(std::move(waiter), connection);
         return;
       }
       waiters_.push_back(waiter);
@@ -147,7 +155,7 @@ Task<Result<SqliteConnection*>> SqliteDatabase::Acquire() {
       UpdateGauges();
       lock.unlock();
       acquire_timeouts_.Increment();
-      waiter->complete(nullptr);
+      Waiter::Wake(waiter, nullptr);
     });
   };
   SqliteConnection* connection =
@@ -168,7 +176,7 @@ void SqliteDatabase::Release(SqliteConnection* connection) {
     waiter->done = true;
     UpdateGauges();
     lock.unlock();
-    waiter->complete(connection);
+    Waiter::Wake(std::move(waiter), connection);
     return;
   }
   idle_.push_back(connection);
