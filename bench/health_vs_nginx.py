@@ -156,7 +156,8 @@ def main():
     rows = "\n".join(
         f"| {name} | {args.threads} | {r['rps']:,.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {r['rps'] / nginx_rps:.2f} |"
         for name, r in best.items())
-    section = f"""## /health: Keel vs nginx `return 200`
+    heading = f"## /health: Keel vs nginx `return 200`, {args.threads} worker(s)"
+    section = f"""{heading}
 
 Measured {when} at commit `{commit}` on this project's machine (2 cores, shared and noisy: compare the ratio, not
 the absolute numbers). Command: `{command}`. wrk with {args.wrk_threads} threads and {args.connections} keep-alive
@@ -169,7 +170,7 @@ nginx serves the same 20-byte JSON body with `access_log off` and {args.threads}
 {rows}
 """
     print(section)
-    write_section(args.out, "## /health: Keel vs nginx", section)
+    write_section(args.out, heading, section)
 
 
 def write_section(path, heading, section):

@@ -3,4 +3,4 @@
 # docs/benchmarks.md. Usage: bench/run.sh [--threads N] [--connections C] [--duration S] [--rounds R]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec /usr/bin/python3 bench/health_vs_nginx.py --keel build/release/keel --out docs/benchmarks.md "$@"
+exec /usr/bin/python3 bench/health_vs_nginx.py --keel "$PWD/build/release/keel" --out docs/benchmarks.md "$@"

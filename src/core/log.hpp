@@ -1,4 +1,4 @@
-// Structured logging: one JSON object per line on stdout, written by a background thread.
+// Structured logging: one JSON object per line on stdout, buffered and written by a flusher thread.
 //
 // The sink is process-wide, like stdout itself; everything else in Keel is owned by App. Thread-safe.
 #pragma once
@@ -30,9 +30,10 @@ class Fields {
   std::string json_;
 };
 
-// Starts the asynchronous stdout sink. Safe to call once; before it, lines go synchronously to stdout.
+// Starts buffering: a flusher thread writes lines every 100 ms (warnings and errors at once). Before Start
+// and after Stop every line is written immediately.
 void Start(Level level);
-// Flushes and stops the background writer; later lines are written synchronously.
+// Flushes and stops the flusher thread.
 void Stop();
 void SetLevel(Level level);
 bool Enabled(Level level);
