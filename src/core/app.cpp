@@ -6,6 +6,7 @@
 #include <csignal>
 #include <thread>
 
+#include "auth/identity_routes.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "http/debug_routes.hpp"
@@ -44,6 +45,7 @@ App::App(Config config) : config_(std::move(config)) {}
 
 App::~App() {
   if (pool_) pool_->Stop();
+  modules_.clear();  // before the storage and pools they point into
 }
 
 Result<std::unique_ptr<App>> App::Create(Config config) {
@@ -65,6 +67,7 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   app->router_ = std::make_unique<http::Router>();
   http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_);
   if (c.Bool("debug.routes")) http::AddDebugRoutes(*app->router_, *app->pool_);
+  if (auto identity = auth::RegisterIdentity(*app); !identity) return std::move(identity).error();
   return app;
 }
 
@@ -83,6 +86,7 @@ int App::Serve() {
   pipeline_options.compression_level = static_cast<int>(c.Int("compression.level"));
   pipeline_options.access_log = c.Bool("log.access");
   pipeline_options.instance_id = InstanceId(c);
+  pipeline_options.authenticate = authenticator_;
   http::Pipeline pipeline(*router_, pipeline_options, *metrics_);
 
   http::ServerOptions server_options;

@@ -12,6 +12,7 @@
 #include "core/config.hpp"
 #include "core/metrics.hpp"
 #include "core/readiness.hpp"
+#include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
@@ -40,6 +41,11 @@ class App {
   http::Router& router() { return *router_; }
   Readiness& readiness() { return readiness_; }
 
+  // Modules keep their state alive for the App's lifetime through this.
+  void Keep(std::shared_ptr<void> module_state) { modules_.push_back(std::move(module_state)); }
+  // The identity module installs the check that routes with `authenticated` go through.
+  void SetAuthenticator(http::Authenticator authenticator) { authenticator_ = std::move(authenticator); }
+
  private:
   explicit App(Config config);
 
@@ -51,6 +57,8 @@ class App {
   std::unique_ptr<kv::KvStore> kv_;
   std::unique_ptr<http::Router> router_;
   Readiness readiness_;
+  http::Authenticator authenticator_;
+  std::vector<std::shared_ptr<void>> modules_;  // destroyed before the components they use
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so that Serve can wait

@@ -54,6 +54,20 @@ ConfigKey List(std::string name, std::vector<std::string> def, std::string doc) 
           std::move(doc),  ConfigKey::Sensitivity::kPlain, nullptr};
 }
 
+Check MinBytesOrEmpty(std::size_t min) {
+  return [min](const ConfigValue& v) -> std::optional<std::string> {
+    const auto& s = std::get<std::string>(v);
+    if (!s.empty() && s.size() < min) return fmt::format("must be empty or at least {} bytes", min);
+    return std::nullopt;
+  };
+}
+
+ConfigKey Secret(std::string name, std::string doc, Check check) {
+  return {
+      std::move(name), ConfigType::kString, std::string(), std::move(doc), ConfigKey::Sensitivity::kSecret,
+      std::move(check)};
+}
+
 ConfigKey Url(std::string name, std::string def, std::string doc, std::vector<std::string> schemes) {
   return {std::move(name), ConfigType::kString,          std::move(def),
           std::move(doc),  ConfigKey::Sensitivity::kUrl, UrlWithScheme(std::move(schemes))};
@@ -115,6 +129,27 @@ std::vector<ConfigKey> BuildSchema() {
       Int("pool.threads", 4, 1, 256,
           "Threads of the general blocking-work pool (password hashing, model batches; SQLite has its own)."),
       Int("pool.queue_limit", 1024, 1, 1 << 20, "Queued blocking tasks beyond which requests get 503."),
+      Secret("auth.jwt_secret",
+             "HS256 key that signs access tokens (32+ bytes; set it through KEEL_AUTH_JWT_SECRET). Empty in "
+             "embedded mode: a random key is kept in auth.key_file. Required when several instances run.",
+             MinBytesOrEmpty(32)),
+      String("auth.jwt_kid", "k1", "Key id (kid) written into tokens signed with auth.jwt_secret."),
+      Secret("auth.jwt_previous_secret",
+             "The key being rotated out: tokens it signed stay valid until they expire. Empty: none.",
+             MinBytesOrEmpty(32)),
+      String("auth.jwt_previous_kid", "", "Key id of auth.jwt_previous_secret."),
+      String("auth.key_file", "./var/jwt.key",
+             "Embedded mode without auth.jwt_secret: where the generated signing key is kept (mode 0600)."),
+      String("auth.issuer", "keel", "iss claim of access tokens, checked on every request."),
+      String("auth.audience", "keel-api", "aud claim of access tokens, checked on every request."),
+      Int("auth.access_ttl_s", 900, 60, 86400, "Lifetime of an access token."),
+      Int("auth.refresh_ttl_s", 30LL * 86400, 3600, 365LL * 86400, "Lifetime of a refresh token."),
+      Int("auth.argon2_ops", 2, 1, 10, "argon2id passes (libsodium opslimit); 2 is libsodium's INTERACTIVE."),
+      Int("auth.argon2_memory_kib", 65536, 8192, 1 << 20,
+          "argon2id memory per hash in KiB; 65536 (64 MiB) is libsodium's INTERACTIVE."),
+      Int("auth.login_failures_before_backoff", 5, 1, 1000,
+          "Failed logins of one account after which it must wait before the next try (1 s, doubling, at most "
+          "15 min)."),
       Bool("debug.routes", false,
            "Serve /api/v1/debug/* (sleep, echo, fail, block) used by the end-to-end tests. Never in "
            "production."),

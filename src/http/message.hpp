@@ -42,6 +42,12 @@ class PathParams {
   std::vector<std::pair<std::string_view, std::string>> entries_;
 };
 
+// Who made a request, once the auth stage has checked its credentials.
+struct Principal {
+  std::string subject;  // user id
+  std::string role;     // "user" or "admin"
+};
+
 struct Request {
   std::string method;  // as sent: "GET", "POST", ...
   std::string target;  // path and query as sent
@@ -53,6 +59,7 @@ struct Request {
   std::string remote_address;
   // Filled by the pipeline.
   std::string request_id;
+  std::optional<Principal> principal;    // set for routes that require authentication
   std::string_view route = "unmatched";  // the matched route template, for logs and metrics
   std::chrono::steady_clock::time_point received_at;
 

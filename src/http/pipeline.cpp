@@ -127,6 +127,9 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
     co_return Problem(415, "this route takes a JSON body (Content-Type: application/json)");
   }
   for (auto& [name, value] : match.params) request.params.Add(name, std::move(value));
+  if (route.options.authenticated || route.options.admin_only) {
+    if (auto refused = co_await Authenticate(request, route.options)) co_return std::move(*refused);
+  }
 
   std::string failure;
   try {
@@ -140,6 +143,25 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
       "handler failed",
       log::Fields().Add("request_id", request.request_id).Add("route", request.route).Add("error", failure));
   co_return Problem(500, "internal error; the request id identifies it in the server log");
+}
+
+Task<std::optional<Response>> Pipeline::Authenticate(Request& request, const RouteOptions& options) {
+  if (!options_.authenticate)
+    co_return Problem(500, "this route needs authentication but none is configured");
+  auto principal = co_await options_.authenticate(request);
+  if (!principal) {
+    if (principal.error().code != ErrorCode::kUnauthenticated) co_return ProblemFrom(principal.error());
+    log::Debug("authentication failed",
+               log::Fields().Add("request_id", request.request_id).Add("reason", principal.error().message));
+    // One answer for every kind of bad credential, so a client learns nothing about which check failed.
+    Response response = Problem(401, "missing, invalid or expired bearer credentials");
+    response.headers.Add("WWW-Authenticate", "Bearer");
+    co_return response;
+  }
+  if (options.admin_only && principal->role != "admin")
+    co_return Problem(403, "this route is for administrators");
+  request.principal = std::move(principal).value();
+  co_return std::nullopt;
 }
 
 Response Pipeline::Finish(Request& request, Response response) {

@@ -1,11 +1,13 @@
 // The request pipeline, as named stages in one place: request id -> CORS preflight -> route -> media type ->
-// handler -> CORS headers -> compression -> metrics and access log.
+// authentication -> handler -> CORS headers -> compression -> metrics and access log.
 //
 // Thread safety: one Pipeline serves all IO threads; Handle and Finish may run concurrently.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,9 @@
 
 namespace keel::http {
 
+// Checks a request's credentials (Authorization header) and says who made it; kUnauthenticated otherwise.
+using Authenticator = std::function<Task<Result<Principal>>(const Request&)>;
+
 struct PipelineOptions {
   std::size_t default_body_limit = 1 << 20;
   std::vector<std::string> cors_allowed_origins;
@@ -26,6 +31,7 @@ struct PipelineOptions {
   int compression_level = 6;
   bool access_log = true;
   std::string instance_id;
+  Authenticator authenticate;  // required when any route sets authenticated
 };
 
 class Pipeline {
@@ -48,6 +54,8 @@ class Pipeline {
 
  private:
   Task<Response> Dispatch(Request& request, RouteMatch& match);
+  // The authentication stage: nothing when the request may go on, else the 401/403 answer.
+  Task<std::optional<Response>> Authenticate(Request& request, const RouteOptions& options);
   void AssignRequestId(Request& request) const;
   void Compress(const Request& request, Response& response) const;
   void Record(const Request& request, const Response& response);

@@ -22,6 +22,11 @@ struct RouteOptions {
   std::size_t body_limit = 0;
   // When true, a request with a body must send Content-Type application/json (or +json), else 415.
   bool json_body = false;
+  // When true, the pipeline's authenticator must accept the request's bearer credentials (else 401), and
+  // request.principal is set before the handler runs.
+  bool authenticated = false;
+  // When true, the principal must have the admin role (else 403). Implies authenticated.
+  bool admin_only = false;
 };
 
 struct Route {

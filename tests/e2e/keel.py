@@ -71,6 +71,7 @@ class Keel:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.log_file.close()
                 raise RuntimeError(f"keel exited with {self.process.returncode}:\n{self.log()}")
             try:
                 status, _, _ = self.request("GET", "/health", timeout=1)

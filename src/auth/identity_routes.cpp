@@ -1,0 +1,188 @@
+// Handlers of /api/v1/auth/* (thin: validate, call IdentityService, shape JSON) and the module's wiring.
+#include "auth/identity_routes.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/identity_service.hpp"
+#include "auth/secrets.hpp"
+#include "core/app.hpp"
+#include "http/json_fields.hpp"
+#include "http/problem.hpp"
+
+namespace keel::auth {
+namespace {
+
+// Everything the module owns, kept alive by the App.
+struct IdentityModule {
+  std::unique_ptr<PasswordHasher> hasher;
+  std::unique_ptr<JwtCodec> jwt;
+  std::unique_ptr<IdentityService> service;
+};
+
+nlohmann::ordered_json UserJson(const User& user) {
+  return {{"id", user.id},
+          {"email", user.email},
+          {"name", user.name},
+          {"role", user.role},
+          {"active", user.active},
+          {"created_at", user.created_at},
+          {"updated_at", user.updated_at}};
+}
+
+http::Response TokensJson(const TokenPair& pair) {
+  nlohmann::ordered_json body = {{"access_token", pair.access_token},
+                                 {"refresh_token", pair.refresh_token},
+                                 {"token_type", "Bearer"},
+                                 {"expires_in", pair.expires_in}};
+  http::Response response = http::Response::Json(200, body.dump());
+  response.headers.Add("Cache-Control", "no-store");
+  return response;
+}
+
+Task<http::Response> RegisterUser(IdentityService& service, http::Request& request) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"email", "password", "name"});
+  auto email = fields.String("email", 3, 254, true, true);
+  auto password = fields.String("password", 10, 256, true);
+  auto name = fields.String("name", 1, 100, true, true);
+  std::string normalized = email ? NormalizeEmail(*email) : "";
+  if (email && !ValidEmail(normalized)) fields.AddError("email", "is not a valid e-mail address");
+  if (!fields.ok()) co_return fields.Problem();
+  auto user = co_await service.Register(normalized, *password, *name);
+  if (!user) co_return http::ProblemFrom(user.error());
+  http::Response response = http::Response::Json(201, UserJson(*user).dump());
+  response.headers.Add("Location", "/api/v1/auth/me");
+  co_return response;
+}
+
+Task<http::Response> Login(IdentityService& service, http::Request& request) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"email", "password"});
+  auto email = fields.String("email", 1, 254, true, true);
+  auto password = fields.String("password", 1, 256, true);
+  if (!fields.ok()) co_return fields.Problem();
+  auto tokens = co_await service.Login(NormalizeEmail(*email), *password);
+  if (!tokens) {
+    if (tokens.error().code == ErrorCode::kRateLimited) {
+      http::Response response =
+          http::Problem(429, "too many failed logins for this account; wait and try again");
+      response.headers.Add("Retry-After", tokens.error().message);
+      co_return response;
+    }
+    co_return http::ProblemFrom(tokens.error());
+  }
+  co_return TokensJson(*tokens);
+}
+
+Task<http::Response> Refresh(IdentityService& service, http::Request& request) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"refresh_token"});
+  auto token = fields.String("refresh_token", 1, 512, true);
+  if (!fields.ok()) co_return fields.Problem();
+  auto tokens = co_await service.Refresh(*token);
+  if (!tokens) co_return http::ProblemFrom(tokens.error());
+  co_return TokensJson(*tokens);
+}
+
+Task<http::Response> Logout(IdentityService& service, http::Request& request) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"refresh_token"});
+  auto token = fields.String("refresh_token", 1, 512, true);
+  if (!fields.ok()) co_return fields.Problem();
+  auto done = co_await service.Logout(*token);
+  if (!done) co_return http::ProblemFrom(done.error());
+  co_return http::Response::Empty(204);
+}
+
+Task<http::Response> Me(IdentityService& service, http::Request& request) {
+  auto user = co_await service.FindUser(request.principal->subject);
+  if (!user) co_return http::ProblemFrom(user.error());
+  co_return http::Response::Json(200, UserJson(*user).dump());
+}
+
+// The signing key: from config, or in embedded mode from a key file created on first start (mode 0600), so
+// tokens survive restarts. Several instances need a shared key, so there a missing one is an error.
+Result<std::string> LoadSigningSecret(const Config& config) {
+  const std::string& configured = config.String("auth.jwt_secret");
+  if (!configured.empty()) return configured;
+  if (!config.Embedded())
+    return Error{ErrorCode::kInvalidArgument,
+                 "auth.jwt_secret is required when instances share a database (set KEEL_AUTH_JWT_SECRET)"};
+  std::filesystem::path path = config.String("auth.key_file");
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path);
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.size() < 32)
+      return Error{ErrorCode::kInvalidArgument, fmt::format("{} holds no valid key", path.string())};
+    return secret;
+  }
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  std::string secret = RandomToken(32);
+  {
+    std::ofstream out(path);
+    out << secret << "\n";
+    if (!out)
+      return Error{ErrorCode::kUnavailable, fmt::format("cannot write the signing key to {}", path.string())};
+  }
+  chmod(path.c_str(), 0600);
+  return secret;
+}
+
+}  // namespace
+
+Result<void> RegisterIdentity(App& app) {
+  const Config& config = app.config();
+  auto secret = LoadSigningSecret(config);
+  if (!secret) return std::move(secret).error();
+  std::optional<SigningKey> previous;
+  if (!config.String("auth.jwt_previous_secret").empty()) {
+    if (config.String("auth.jwt_previous_kid").empty() ||
+        config.String("auth.jwt_previous_kid") == config.String("auth.jwt_kid"))
+      return Error{ErrorCode::kInvalidArgument,
+                   "auth.jwt_previous_kid must be set and differ from auth.jwt_kid"};
+    previous = SigningKey{config.String("auth.jwt_previous_kid"), config.String("auth.jwt_previous_secret")};
+  }
+
+  auto module = std::make_shared<IdentityModule>();
+  module->hasher =
+      std::make_unique<PasswordHasher>(static_cast<unsigned long long>(config.Int("auth.argon2_ops")),
+                                       static_cast<std::size_t>(config.Int("auth.argon2_memory_kib")) * 1024);
+  module->jwt = std::make_unique<JwtCodec>(SigningKey{config.String("auth.jwt_kid"), *secret}, previous,
+                                           config.String("auth.issuer"), config.String("auth.audience"));
+  IdentityOptions options;
+  options.access_ttl_s = config.Int("auth.access_ttl_s");
+  options.refresh_ttl_s = config.Int("auth.refresh_ttl_s");
+  options.failures_before_backoff = config.Int("auth.login_failures_before_backoff");
+  module->service = std::make_unique<IdentityService>(app.database(), app.kv(), app.pool(), *module->hasher,
+                                                      *module->jwt, options);
+  IdentityService& service = *module->service;
+
+  http::RouteOptions json{.json_body = true};
+  http::Router& router = app.router();
+  router.Add(
+      "POST", "/api/v1/auth/register", [&service](http::Request& r) { return RegisterUser(service, r); },
+      json);
+  router.Add(
+      "POST", "/api/v1/auth/login", [&service](http::Request& r) { return Login(service, r); }, json);
+  router.Add(
+      "POST", "/api/v1/auth/refresh", [&service](http::Request& r) { return Refresh(service, r); }, json);
+  router.Add(
+      "POST", "/api/v1/auth/logout", [&service](http::Request& r) { return Logout(service, r); }, json);
+  router.Add(
+      "GET", "/api/v1/auth/me", [&service](http::Request& r) { return Me(service, r); },
+      http::RouteOptions{.authenticated = true});
+  app.SetAuthenticator([&service](const http::Request& r) { return service.Authenticate(r); });
+  app.Keep(std::move(module));
+  return Ok();
+}
+
+}  // namespace keel::auth

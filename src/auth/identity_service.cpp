@@ -1,0 +1,228 @@
+// IdentityService: the SQL behind accounts and refresh-token families, and the login back-off in the KV
+// store.
+#include "auth/identity_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "auth/secrets.hpp"
+#include "core/log.hpp"
+
+namespace keel::auth {
+namespace {
+
+constexpr auto kUserStateTtl = std::chrono::seconds(60);
+constexpr std::int64_t kMaxBackoffSeconds = 15 * 60;
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+Error BadLogin() { return Error{ErrorCode::kUnauthenticated, "invalid e-mail or password"}; }
+Error BadRefresh() { return Error{ErrorCode::kUnauthenticated, "invalid or expired refresh token"}; }
+
+User UserFrom(const sql::Rows& rows, std::size_t row) {
+  // Columns: id, email, name, role, active, created_at, updated_at
+  return User{std::string(rows.Text(row, 0).value_or("")), std::string(rows.Text(row, 1).value_or("")),
+              std::string(rows.Text(row, 2).value_or("")), std::string(rows.Text(row, 3).value_or("")),
+              rows.Int(row, 4).value_or(0) == 1,           std::string(rows.Text(row, 5).value_or("")),
+              std::string(rows.Text(row, 6).value_or(""))};
+}
+
+std::string BackoffKey(const std::string& email) { return "auth:login-backoff:" + email; }
+std::string FailuresKey(const std::string& email) { return "auth:login-failures:" + email; }
+std::string UserStateKey(const std::string& id) { return "auth:user-state:" + id; }
+
+}  // namespace
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string NormalizeEmail(std::string_view email) {
+  auto first = email.find_first_not_of(" \t\r\n");
+  auto last = email.find_last_not_of(" \t\r\n");
+  std::string out =
+      first == std::string_view::npos ? std::string() : std::string(email.substr(first, last - first + 1));
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool ValidEmail(std::string_view email) {
+  if (email.size() < 3 || email.size() > 254) return false;
+  auto at = email.find('@');
+  if (at == 0 || at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos)
+    return false;
+  auto domain = email.substr(at + 1);
+  auto dot = domain.find('.');
+  if (dot == 0 || dot == std::string_view::npos || domain.back() == '.') return false;
+  return std::none_of(email.begin(), email.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+}
+
+IdentityService::IdentityService(sql::Database& db, kv::KvStore& kv, BlockingPool& hash_pool,
+                                 const PasswordHasher& hasher, const JwtCodec& jwt, IdentityOptions options)
+    : db_(db), kv_(kv), hash_pool_(hash_pool), hasher_(hasher), jwt_(jwt), options_(options) {}
+
+Task<Result<User>> IdentityService::Register(std::string email, std::string password, std::string name) {
+  auto hash = co_await RunBlocking(hash_pool_, [&] { return hasher_.Hash(password); });
+  if (!hash) co_return std::move(hash).error();
+  std::string id = NewId();
+  auto inserted = co_await db_.Execute(
+      fmt::format("INSERT INTO users (id, email, name, password_hash, created_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, {0}, {0})",
+                  kNow),
+      sql::Args(id, email, name, *hash));
+  if (!inserted) {
+    if (inserted.error().code == ErrorCode::kConflict)
+      co_return Error{ErrorCode::kConflict, "an account with this e-mail address already exists"};
+    co_return std::move(inserted).error();
+  }
+  co_return co_await FindUser(id);
+}
+
+Task<Result<User>> IdentityService::FindUser(std::string id) {
+  auto rows = co_await db_.Query(
+      "SELECT id, email, name, role, active, created_at, updated_at FROM users WHERE id = ?", sql::Args(id));
+  if (!rows) co_return std::move(rows).error();
+  if (rows->empty()) co_return Error{ErrorCode::kNotFound, "no such user"};
+  co_return UserFrom(*rows, 0);
+}
+
+Task<Result<TokenPair>> IdentityService::Login(std::string email, std::string password) {
+  auto backoff = co_await kv_.Get(BackoffKey(email));
+  if (backoff && backoff->has_value()) {
+    std::int64_t until = std::stoll(**backoff);
+    if (until > UnixNow()) co_return Error{ErrorCode::kRateLimited, std::to_string(until - UnixNow())};
+  }
+  auto rows = co_await db_.Query("SELECT id, password_hash, role, active FROM users WHERE email = ?",
+                                 sql::Args(email));
+  if (!rows) co_return std::move(rows).error();
+  bool known = !rows->empty();
+  // Unknown e-mails are checked against a dummy hash so both failures take the same time.
+  std::string stored = known ? std::string(rows->Text(0, 1).value_or("")) : hasher_.DummyHash();
+  auto matches =
+      co_await RunBlocking(hash_pool_, [&]() -> Result<bool> { return hasher_.Verify(stored, password); });
+  if (!matches) co_return std::move(matches).error();
+  if (!known || !*matches || rows->Int(0, 3).value_or(0) != 1) {
+    co_await RecordLoginFailure(email);
+    co_return BadLogin();
+  }
+  (void)co_await kv_.Delete(FailuresKey(email));
+  (void)co_await kv_.Delete(BackoffKey(email));
+  co_return co_await IssueTokens(std::string(*rows->Text(0, 0)), std::string(*rows->Text(0, 2)), NewId());
+}
+
+Task<void> IdentityService::RecordLoginFailure(const std::string& email) {
+  auto failures = co_await kv_.Increment(FailuresKey(email), 1, std::chrono::seconds(kMaxBackoffSeconds));
+  if (!failures || *failures < options_.failures_before_backoff) co_return;
+  std::int64_t exponent = std::min<std::int64_t>(*failures - options_.failures_before_backoff, 20);
+  std::int64_t wait = std::min<std::int64_t>(std::int64_t{1} << exponent, kMaxBackoffSeconds);
+  (void)co_await kv_.Set(BackoffKey(email), std::to_string(UnixNow() + wait), std::chrono::seconds(wait));
+  log::Warn("login back-off", log::Fields().Add("failures", *failures).Add("wait_s", wait));
+}
+
+Task<Result<TokenPair>> IdentityService::IssueTokens(const std::string& user_id, const std::string& role,
+                                                     std::string family_id) {
+  std::int64_t now = UnixNow();
+  TokenPair pair;
+  pair.access_token = jwt_.Sign(AccessClaims{user_id, role, now, now + options_.access_ttl_s});
+  pair.refresh_token = RandomToken();
+  pair.expires_in = options_.access_ttl_s;
+  auto stored = co_await db_.Execute(
+      "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, ?, "
+      "?, ?)",
+      sql::Args(Sha256Hex(pair.refresh_token), family_id, user_id, now + options_.refresh_ttl_s, now));
+  if (!stored) co_return std::move(stored).error();
+  co_return pair;
+}
+
+Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
+  std::string token_hash = Sha256Hex(refresh_token);
+  std::int64_t now = UnixNow();
+  enum class Outcome { kRotated, kUnknown, kReused, kExpired } outcome = Outcome::kUnknown;
+  std::string user_id, role, family_id;
+  TokenPair pair;
+
+  auto done = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
+    auto rows = co_await session.Query(
+        "SELECT t.family_id, t.user_id, t.expires_at, t.used_at, t.revoked_at, u.role, u.active "
+        "FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+        sql::Args(token_hash));
+    if (!rows) co_return std::move(rows).error();
+    if (rows->empty()) co_return Ok();
+    family_id = std::string(*rows->Text(0, 0));
+    user_id = std::string(*rows->Text(0, 1));
+    role = std::string(*rows->Text(0, 5));
+    bool spent = rows->Int(0, 3).has_value();
+    bool revoked = rows->Int(0, 4).has_value();
+    if (spent && !revoked) {
+      // A spent token came back: whoever holds the family's live token may be a thief. End the family.
+      outcome = Outcome::kReused;
+      auto revoke = co_await session.Execute(
+          "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+          sql::Args(now, family_id));
+      if (!revoke) co_return std::move(revoke).error();
+      co_return Ok();
+    }
+    if (spent || revoked) co_return Ok();
+    if (*rows->Int(0, 2) <= now || rows->Int(0, 6).value_or(0) != 1) {
+      outcome = Outcome::kExpired;
+      co_return Ok();
+    }
+    auto spend = co_await session.Execute(
+        "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+        sql::Args(now, token_hash));
+    if (!spend) co_return std::move(spend).error();
+    pair.access_token = jwt_.Sign(AccessClaims{user_id, role, now, now + options_.access_ttl_s});
+    pair.refresh_token = RandomToken();
+    pair.expires_in = options_.access_ttl_s;
+    auto next = co_await session.Execute(
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, "
+        "?, ?, ?)",
+        sql::Args(Sha256Hex(pair.refresh_token), family_id, user_id, now + options_.refresh_ttl_s, now));
+    if (!next) co_return std::move(next).error();
+    outcome = Outcome::kRotated;
+    co_return Ok();
+  });
+  if (!done) co_return std::move(done).error();
+  if (outcome == Outcome::kReused)
+    log::Warn("refresh token reused; family revoked",
+              log::Fields().Add("user_id", user_id).Add("family", family_id));
+  if (outcome != Outcome::kRotated) co_return BadRefresh();
+  co_return pair;
+}
+
+Task<Result<void>> IdentityService::Logout(std::string refresh_token) {
+  auto revoked = co_await db_.Execute(
+      "UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id = "
+      "(SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
+      sql::Args(UnixNow(), Sha256Hex(refresh_token)));
+  if (!revoked) co_return std::move(revoked).error();
+  co_return Ok();
+}
+
+Task<Result<http::Principal>> IdentityService::Authenticate(const http::Request& request) {
+  auto header = request.headers.Get("Authorization");
+  if (!header || header->size() < 8 || !http::EqualsIgnoreCase(header->substr(0, 7), "Bearer "))
+    co_return Error{ErrorCode::kUnauthenticated, "no bearer token"};
+  auto claims = jwt_.Verify(header->substr(7), UnixNow());
+  if (!claims) co_return std::move(claims).error();
+
+  // The user's current role and state: a deactivated user's tokens stop working at the next request.
+  std::string state;
+  auto cached = co_await kv_.Get(UserStateKey(claims->subject));
+  if (cached && cached->has_value()) {
+    state = **cached;
+  } else {
+    auto rows = co_await db_.Query("SELECT role, active FROM users WHERE id = ?", sql::Args(claims->subject));
+    if (!rows) co_return std::move(rows).error();
+    state = rows->empty() ? "gone" : fmt::format("{}:{}", rows->Int(0, 1).value_or(0), *rows->Text(0, 0));
+    (void)co_await kv_.Set(UserStateKey(claims->subject), state, kUserStateTtl);
+  }
+  if (state.rfind("1:", 0) != 0) co_return Error{ErrorCode::kUnauthenticated, "user is inactive or deleted"};
+  co_return http::Principal{claims->subject, state.substr(2)};
+}
+
+Task<void> IdentityService::ForgetUser(const std::string& id) { (void)co_await kv_.Delete(UserStateKey(id)); }
+
+}  // namespace keel::auth

@@ -1,0 +1,89 @@
+// Accounts and sessions: registration, login with throttling, refresh-token rotation with reuse detection,
+// logout, and the per-request check of access tokens.
+//
+// Thread safety: all methods are safe to call concurrently from any IO thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "auth/jwt.hpp"
+#include "auth/password_hasher.hpp"
+#include "core/async.hpp"
+#include "core/blocking_pool.hpp"
+#include "http/message.hpp"
+#include "storage/kv/kv_store.hpp"
+#include "storage/sql/database.hpp"
+
+namespace keel::auth {
+
+struct User {
+  std::string id;
+  std::string email;
+  std::string name;
+  std::string role;
+  bool active = true;
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct TokenPair {
+  std::string access_token;
+  std::string refresh_token;
+  std::int64_t expires_in = 0;  // seconds until the access token expires
+};
+
+struct IdentityOptions {
+  std::int64_t access_ttl_s = 900;
+  std::int64_t refresh_ttl_s = 30LL * 86400;
+  std::int64_t failures_before_backoff = 5;
+};
+
+class IdentityService {
+ public:
+  IdentityService(sql::Database& db, kv::KvStore& kv, BlockingPool& hash_pool, const PasswordHasher& hasher,
+                  const JwtCodec& jwt, IdentityOptions options);
+
+  // REQUIRES: email normalized (NormalizeEmail) and valid; password 10..256 characters. kConflict when taken.
+  Task<Result<User>> Register(std::string email, std::string password, std::string name);
+
+  // kUnauthenticated for an unknown e-mail, a wrong password and an inactive account alike (same message,
+  // same work); kRateLimited (message = seconds to wait) while the account is backing off after repeated
+  // failures.
+  Task<Result<TokenPair>> Login(std::string email, std::string password);
+
+  // Spends a refresh token and returns a new pair. A spent token presented again revokes its whole family.
+  Task<Result<TokenPair>> Refresh(std::string refresh_token);
+
+  // Revokes the family of the given refresh token. Unknown tokens are not an error.
+  Task<Result<void>> Logout(std::string refresh_token);
+
+  Task<Result<User>> FindUser(std::string id);
+
+  // The pipeline's authenticator: checks the bearer access token and that its user still exists and is active
+  // (cached briefly in the KV store; changes to a user must call ForgetUser).
+  Task<Result<http::Principal>> Authenticate(const http::Request& request);
+  Task<void> ForgetUser(const std::string& id);
+
+ private:
+  Task<Result<TokenPair>> IssueTokens(const std::string& user_id, const std::string& role,
+                                      std::string family_id);
+  Task<void> RecordLoginFailure(const std::string& email);
+
+  sql::Database& db_;
+  kv::KvStore& kv_;
+  BlockingPool& hash_pool_;
+  const PasswordHasher& hasher_;
+  const JwtCodec& jwt_;
+  const IdentityOptions options_;
+};
+
+// Trims and lower-cases an e-mail address.
+std::string NormalizeEmail(std::string_view email);
+// A plausible address: one '@', a non-empty local part, a dotted domain, at most 254 characters, no spaces.
+bool ValidEmail(std::string_view email);
+
+std::int64_t UnixNow();
+
+}  // namespace keel::auth

@@ -1,0 +1,76 @@
+// JsonFields: parsing once, then typed and bounded field reads that record what was wrong.
+#include "http/json_fields.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace keel::http {
+
+std::optional<std::size_t> Utf8Length(std::string_view s) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t width = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (width == 0 || i + width > s.size()) return std::nullopt;
+    for (std::size_t k = 1; k < width; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return std::nullopt;
+    i += width;
+    ++count;
+  }
+  return count;
+}
+
+JsonFields::JsonFields(std::string_view body) {
+  json_ = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json_.is_discarded()) {
+    AddError("body", "is not valid JSON");
+    json_ = nlohmann::json::object();
+  } else if (!json_.is_object()) {
+    AddError("body", "must be a JSON object");
+    json_ = nlohmann::json::object();
+  }
+}
+
+std::optional<std::string> JsonFields::String(std::string_view name, std::size_t min, std::size_t max,
+                                              bool required, bool trim) {
+  auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) {
+    if (required) AddError(std::string(name), "is required");
+    return std::nullopt;
+  }
+  if (!it->is_string()) {
+    AddError(std::string(name), "must be a string");
+    return std::nullopt;
+  }
+  std::string value = it->get<std::string>();
+  if (trim) {
+    auto first = value.find_first_not_of(" \t\r\n");
+    auto last = value.find_last_not_of(" \t\r\n");
+    value = first == std::string::npos ? std::string() : value.substr(first, last - first + 1);
+  }
+  auto length = Utf8Length(value);
+  if (!length) {
+    AddError(std::string(name), "is not valid UTF-8");
+    return std::nullopt;
+  }
+  if (*length < min || *length > max) {
+    AddError(std::string(name), min == max ? fmt::format("must be {} characters", min)
+                                           : fmt::format("must be {} to {} characters", min, max));
+    return std::nullopt;
+  }
+  return value;
+}
+
+void JsonFields::RejectUnknown(std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : json_.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      AddError(key, "is not a known field");
+  }
+}
+
+Response JsonFields::Problem() const {
+  return http::Problem(422, fmt::format("{} invalid field(s)", errors_.size()), errors_);
+}
+
+}  // namespace keel::http
