@@ -62,13 +62,23 @@ Task<http::Response> RegisterUser(IdentityService& service, http::Request& reque
   co_return response;
 }
 
-Task<http::Response> Login(IdentityService& service, http::Request& request) {
+Task<http::Response> Login(IdentityService& service, http::RateLimiter* limiter, http::Request& request) {
   http::JsonFields fields(request.body);
   fields.RejectUnknown({"email", "password"});
   auto email = fields.String("email", 1, 254, true, true);
   auto password = fields.String("password", 1, 256, true);
   if (!fields.ok()) co_return fields.Problem();
-  auto tokens = co_await service.Login(NormalizeEmail(*email), *password);
+  std::string account = NormalizeEmail(*email);
+  if (limiter != nullptr) {
+    auto decision = co_await limiter->Check("login", account);
+    if (decision && !decision->allowed) {
+      http::Response response =
+          http::Problem(429, "too many login attempts for this account; wait and try again");
+      http::RateLimiter::AddHeaders(*decision, response);
+      co_return response;
+    }
+  }
+  auto tokens = co_await service.Login(account, *password);
   if (!tokens) {
     if (tokens.error().code == ErrorCode::kRateLimited) {
       http::Response response =
@@ -166,13 +176,15 @@ Result<void> RegisterIdentity(App& app) {
                                                       *module->jwt, options);
   IdentityService& service = *module->service;
 
-  http::RouteOptions json{.json_body = true};
+  const http::RouteOptions json{.json_body = true, .rate_policy = "auth"};
   http::Router& router = app.router();
+  http::RateLimiter* limiter = app.rate_limiter();
   router.Add(
       "POST", "/api/v1/auth/register", [&service](http::Request& r) { return RegisterUser(service, r); },
       json);
   router.Add(
-      "POST", "/api/v1/auth/login", [&service](http::Request& r) { return Login(service, r); }, json);
+      "POST", "/api/v1/auth/login",
+      [&service, limiter](http::Request& r) { return Login(service, limiter, r); }, json);
   router.Add(
       "POST", "/api/v1/auth/refresh", [&service](http::Request& r) { return Refresh(service, r); }, json);
   router.Add(

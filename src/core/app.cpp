@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <map>
 #include <thread>
 
+#include <fmt/format.h>
 #include "auth/identity_routes.hpp"
+
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "http/debug_routes.hpp"
@@ -63,6 +66,20 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   if (!kv) return std::move(kv).error();
   app->kv_ = std::move(kv).value();
 
+  if (c.Bool("ratelimit.enabled")) {
+    auto policy = [&c](const char* group, const char* per, std::chrono::seconds period) {
+      return http::RatePolicy{c.Int(fmt::format("ratelimit.{}_{}", group, per)), period,
+                              c.Int(fmt::format("ratelimit.{}_burst", group))};
+    };
+    std::map<std::string, http::RatePolicy, std::less<>> policies = {
+        {"auth", policy("auth", "per_minute", std::chrono::seconds(60))},
+        {"login", policy("login", "per_hour", std::chrono::seconds(3600))},
+        {"api", policy("api", "per_minute", std::chrono::seconds(60))},
+        {"user", policy("user", "per_minute", std::chrono::seconds(60))},
+    };
+    app->rate_limiter_ = std::make_unique<http::RateLimiter>(*app->kv_, std::move(policies), *app->metrics_);
+  }
+
   app->readiness_.Add("database", [db = app->database_.get()] { return db->Ping(); });
   app->router_ = std::make_unique<http::Router>();
   http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_);
@@ -87,6 +104,8 @@ int App::Serve() {
   pipeline_options.access_log = c.Bool("log.access");
   pipeline_options.instance_id = InstanceId(c);
   pipeline_options.authenticate = authenticator_;
+  pipeline_options.rate_limiter = rate_limiter_.get();
+  pipeline_options.trusted_proxies = c.List("server.trusted_proxies");
   http::Pipeline pipeline(*router_, pipeline_options, *metrics_);
 
   http::ServerOptions server_options;

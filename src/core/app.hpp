@@ -39,6 +39,8 @@ class App {
   sql::Database& database() { return *database_; }
   kv::KvStore& kv() { return *kv_; }
   http::Router& router() { return *router_; }
+  // Null when ratelimit.enabled is false.
+  http::RateLimiter* rate_limiter() { return rate_limiter_.get(); }
   Readiness& readiness() { return readiness_; }
 
   // Modules keep their state alive for the App's lifetime through this.
@@ -56,6 +58,7 @@ class App {
   std::unique_ptr<sql::Database> database_;
   std::unique_ptr<kv::KvStore> kv_;
   std::unique_ptr<http::Router> router_;
+  std::unique_ptr<http::RateLimiter> rate_limiter_;
   Readiness readiness_;
   http::Authenticator authenticator_;
   std::vector<std::shared_ptr<void>> modules_;  // destroyed before the components they use

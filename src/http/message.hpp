@@ -58,6 +58,7 @@ struct Request {
   PathParams params;
   std::string remote_address;
   // Filled by the pipeline.
+  std::string client_ip;  // remote_address, or the forwarded address when the peer is a trusted proxy
   std::string request_id;
   std::optional<Principal> principal;    // set for routes that require authentication
   std::string_view route = "unmatched";  // the matched route template, for logs and metrics

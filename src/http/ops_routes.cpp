@@ -35,14 +35,19 @@ Task<Response> Ready(const Readiness& readiness) {
 }  // namespace
 
 void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness) {
-  router.Add("GET", "/health", Health);
-  router.Add("GET", "/api/v1/health", Health);
+  // Probes and scrapes come from the platform, often from one address; they are never rate limited.
+  const RouteOptions ops{.rate_policy = ""};
+  router.Add("GET", "/health", Health, ops);
+  router.Add("GET", "/api/v1/health", Health, ops);
   auto ready = [&readiness](Request&) { return Ready(readiness); };
-  router.Add("GET", "/ready", ready);
-  router.Add("GET", "/api/v1/health/ready", ready);
-  router.Add("GET", "/metrics", [&metrics](Request&) -> Task<Response> {
-    co_return Response::Text(200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8");
-  });
+  router.Add("GET", "/ready", ready, ops);
+  router.Add("GET", "/api/v1/health/ready", ready, ops);
+  router.Add(
+      "GET", "/metrics",
+      [&metrics](Request&) -> Task<Response> {
+        co_return Response::Text(200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8");
+      },
+      ops);
 }
 
 }  // namespace keel::http

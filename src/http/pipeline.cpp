@@ -5,7 +5,10 @@
 #include <random>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "core/log.hpp"
+#include "http/client_ip.hpp"
 #include "http/compression.hpp"
 #include "http/problem.hpp"
 
@@ -98,6 +101,7 @@ Task<Response> Pipeline::Handle(Request& request, RouteMatch match) {
   in_flight_count_.fetch_add(1, std::memory_order_relaxed);
   in_flight_.Increment();
   AssignRequestId(request);
+  request.client_ip = ClientIp(request, options_.trusted_proxies);
   Response response = co_await Dispatch(request, match);
   in_flight_.Decrement();
   in_flight_count_.fetch_sub(1, std::memory_order_relaxed);
@@ -127,22 +131,52 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
     co_return Problem(415, "this route takes a JSON body (Content-Type: application/json)");
   }
   for (auto& [name, value] : match.params) request.params.Add(name, std::move(value));
+
+  std::optional<RateDecision> tightest;
+  if (!route.options.rate_policy.empty()) {
+    if (auto refused = co_await Limit(route.options.rate_policy, request.client_ip, tightest))
+      co_return std::move(*refused);
+  }
   if (route.options.authenticated || route.options.admin_only) {
     if (auto refused = co_await Authenticate(request, route.options)) co_return std::move(*refused);
+    if (auto refused = co_await Limit("user", request.principal->subject, tightest))
+      co_return std::move(*refused);
   }
 
+  Response response;
   std::string failure;
   try {
-    co_return co_await route.handler(request);
+    response = co_await route.handler(request);
   } catch (const std::exception& e) {
     failure = e.what();
   } catch (...) {
     failure = "unknown exception";
   }
-  log::Error(
-      "handler failed",
-      log::Fields().Add("request_id", request.request_id).Add("route", request.route).Add("error", failure));
-  co_return Problem(500, "internal error; the request id identifies it in the server log");
+  if (!failure.empty()) {
+    log::Error("handler failed", log::Fields()
+                                     .Add("request_id", request.request_id)
+                                     .Add("route", request.route)
+                                     .Add("error", failure));
+    response = Problem(500, "internal error; the request id identifies it in the server log");
+  }
+  if (tightest) RateLimiter::AddHeaders(*tightest, response);
+  co_return response;
+}
+
+Task<std::optional<Response>> Pipeline::Limit(std::string_view policy, std::string_view subject,
+                                              std::optional<RateDecision>& tightest) {
+  if (options_.rate_limiter == nullptr) co_return std::nullopt;
+  auto decision = co_await options_.rate_limiter->Check(policy, subject);
+  if (!decision) co_return std::nullopt;
+  if (!decision->allowed) {
+    Response response =
+        Problem(429, fmt::format("rate limit exceeded ({} requests per policy window, policy {})",
+                                 decision->limit, policy));
+    RateLimiter::AddHeaders(*decision, response);
+    co_return response;
+  }
+  if (!tightest || decision->remaining < tightest->remaining) tightest = decision;
+  co_return std::nullopt;
 }
 
 Task<std::optional<Response>> Pipeline::Authenticate(Request& request, const RouteOptions& options) {
@@ -218,15 +252,16 @@ void Pipeline::Record(const Request& request, const Response& response) {
   histogram->second->Observe(seconds);
 
   if (!options_.access_log || !log::Enabled(log::Level::kInfo)) return;
-  log::Info("request", log::Fields()
-                           .Add("request_id", request.request_id)
-                           .Add("method", request.method)
-                           .Add("route", request.route)
-                           .Add("path", request.path)
-                           .Add("status", response.status)
-                           .Add("duration_ms", seconds * 1000.0)
-                           .Add("bytes", static_cast<std::uint64_t>(response.body.size()))
-                           .Add("remote", request.remote_address));
+  log::Info("request",
+            log::Fields()
+                .Add("request_id", request.request_id)
+                .Add("method", request.method)
+                .Add("route", request.route)
+                .Add("path", request.path)
+                .Add("status", response.status)
+                .Add("duration_ms", seconds * 1000.0)
+                .Add("bytes", static_cast<std::uint64_t>(response.body.size()))
+                .Add("client_ip", request.client_ip.empty() ? request.remote_address : request.client_ip));
 }
 
 }  // namespace keel::http

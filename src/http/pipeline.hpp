@@ -1,5 +1,6 @@
 // The request pipeline, as named stages in one place: request id -> CORS preflight -> route -> media type ->
-// authentication -> handler -> CORS headers -> compression -> metrics and access log.
+// rate limit (per IP) -> authentication -> rate limit (per user) -> handler -> CORS headers -> compression ->
+// metrics and access log.
 //
 // Thread safety: one Pipeline serves all IO threads; Handle and Finish may run concurrently.
 #pragma once
@@ -15,6 +16,7 @@
 #include "core/metrics.hpp"
 #include "http/cors.hpp"
 #include "http/message.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 
 namespace keel::http {
@@ -31,7 +33,9 @@ struct PipelineOptions {
   int compression_level = 6;
   bool access_log = true;
   std::string instance_id;
-  Authenticator authenticate;  // required when any route sets authenticated
+  Authenticator authenticate;           // required when any route sets authenticated
+  RateLimiter* rate_limiter = nullptr;  // null: rate limiting is off
+  std::vector<std::string> trusted_proxies;
 };
 
 class Pipeline {
@@ -56,6 +60,10 @@ class Pipeline {
   Task<Response> Dispatch(Request& request, RouteMatch& match);
   // The authentication stage: nothing when the request may go on, else the 401/403 answer.
   Task<std::optional<Response>> Authenticate(Request& request, const RouteOptions& options);
+  // The rate-limit stage for one policy: keeps the tighter decision in `tightest`; the 429 answer when
+  // denied.
+  Task<std::optional<Response>> Limit(std::string_view policy, std::string_view subject,
+                                      std::optional<RateDecision>& tightest);
   void AssignRequestId(Request& request) const;
   void Compress(const Request& request, Response& response) const;
   void Record(const Request& request, const Response& response);

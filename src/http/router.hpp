@@ -27,6 +27,9 @@ struct RouteOptions {
   bool authenticated = false;
   // When true, the principal must have the admin role (else 403). Implies authenticated.
   bool admin_only = false;
+  // The per-client-IP rate-limit policy ("api", "auth"); empty: not limited. Authenticated requests are also
+  // counted against the per-user policy "user".
+  std::string_view rate_policy = "api";
 };
 
 struct Route {

@@ -7,7 +7,8 @@ import unittest
 
 from keel import Keel
 
-FAST_HASH = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1}
+FAST_HASH = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1,
+             "ratelimit.auth_per_minute": 100000, "ratelimit.auth_burst": 1000, "ratelimit.login_burst": 1000}
 
 
 def post(keel, path, payload, headers=None):

@@ -23,6 +23,20 @@ namespace keel::kv {
 using Ttl = std::chrono::milliseconds;
 inline constexpr Ttl kNoExpiry{0};
 
+// One step of the generic cell rate algorithm (GCRA, as redis-cell): a request costs one emission interval;
+// up to `burst` requests may arrive back to back before the steady rate applies.
+struct GcraParams {
+  std::chrono::nanoseconds emission_interval;  // period / limit
+  std::int64_t burst = 1;                      // requests allowed at once, at least 1
+};
+
+struct GcraDecision {
+  bool allowed = true;
+  std::int64_t remaining = 0;               // requests still allowed right now
+  std::chrono::nanoseconds retry_after{0};  // when denied: wait this long
+  std::chrono::nanoseconds reset_after{0};  // until the full burst is available again
+};
+
 class KvStore {
  public:
   virtual ~KvStore() = default;
@@ -35,6 +49,8 @@ class KvStore {
   // Adds delta to an integer counter, creating it at 0 with ttl when missing or expired; returns the new
   // value.
   virtual Task<Result<std::int64_t>> Increment(std::string key, std::int64_t delta, Ttl ttl) = 0;
+  // Atomically applies one GCRA step to the state under key (the theoretical arrival time).
+  virtual Task<Result<GcraDecision>> Gcra(std::string key, GcraParams params) = 0;
   virtual Task<Result<void>> Ping() = 0;
 };
 

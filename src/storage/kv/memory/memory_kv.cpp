@@ -1,6 +1,7 @@
 // MemoryKv: sharded LRU with TTL and a byte budget.
 #include "storage/kv/memory/memory_kv.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 
@@ -64,11 +65,7 @@ Result<void> MemoryKv::SetNow(const std::string& key, std::string value, Ttl ttl
                  "value is larger than a KV shard's byte budget (kv.max_bytes / kv.shards)"};
   Shard& shard = ShardFor(key);
   std::lock_guard lock(shard.mutex);
-  if (auto found = shard.index.find(key); found != shard.index.end()) Erase(shard, found->second);
-  EvictFor(shard, cost);
-  shard.lru.push_front(Entry{key, std::move(value), ExpiryFor(ttl)});
-  shard.index.emplace(key, shard.lru.begin());
-  shard.bytes += cost;
+  Put(shard, key, std::move(value), ExpiryFor(ttl));
   return Ok();
 }
 
@@ -98,14 +95,47 @@ std::int64_t MemoryKv::IncrementNow(const std::string& key, std::int64_t delta, 
     shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
     return current;
   }
-  if (found != shard.index.end()) Erase(shard, found->second);
-  std::string text = std::to_string(delta);
-  std::size_t cost = key.size() + text.size() + kEntryOverhead;
+  Put(shard, key, std::to_string(delta), ExpiryFor(ttl));
+  return delta;
+}
+
+void MemoryKv::Put(Shard& shard, const std::string& key, std::string value, Clock::TimePoint expires_at) {
+  if (auto found = shard.index.find(key); found != shard.index.end()) Erase(shard, found->second);
+  std::size_t cost = key.size() + value.size() + kEntryOverhead;
   EvictFor(shard, cost);
-  shard.lru.push_front(Entry{key, std::move(text), ExpiryFor(ttl)});
+  shard.lru.push_front(Entry{key, std::move(value), expires_at});
   shard.index.emplace(key, shard.lru.begin());
   shard.bytes += cost;
-  return delta;
+}
+
+GcraDecision MemoryKv::GcraNow(const std::string& key, GcraParams params) {
+  using std::chrono::nanoseconds;
+  const auto interval = params.emission_interval;
+  const auto tolerance = interval * std::max<std::int64_t>(1, params.burst);  // how far ahead TAT may run
+  Shard& shard = ShardFor(key);
+  std::lock_guard lock(shard.mutex);
+  const auto now = clock_.Now();
+  auto tat = now;
+  if (auto found = shard.index.find(key); found != shard.index.end() && !Expired(*found->second, now)) {
+    long long stored = 0;
+    std::from_chars(found->second->value.data(), found->second->value.data() + found->second->value.size(),
+                    stored);
+    tat = std::max(now, Clock::TimePoint(nanoseconds(stored)));
+  }
+  const auto new_tat = tat + interval;
+  GcraDecision decision;
+  if (new_tat - now > tolerance) {
+    decision.allowed = false;
+    decision.retry_after = (new_tat - tolerance) - now;
+    decision.reset_after = tat - now;
+    decision.remaining = 0;
+    return decision;
+  }
+  // The state expires when the bucket is full again; nothing to remember after that.
+  Put(shard, key, std::to_string(new_tat.time_since_epoch().count()), new_tat);
+  decision.reset_after = new_tat - now;
+  decision.remaining = (tolerance - (new_tat - now)) / interval;
+  return decision;
 }
 
 std::size_t MemoryKv::Bytes() const {
@@ -136,6 +166,10 @@ Task<Result<bool>> MemoryKv::Delete(std::string key) { co_return DeleteNow(key);
 
 Task<Result<std::int64_t>> MemoryKv::Increment(std::string key, std::int64_t delta, Ttl ttl) {
   co_return IncrementNow(key, delta, ttl);
+}
+
+Task<Result<GcraDecision>> MemoryKv::Gcra(std::string key, GcraParams params) {
+  co_return GcraNow(key, params);
 }
 
 Task<Result<void>> MemoryKv::Ping() { co_return Ok(); }

@@ -33,6 +33,7 @@ class MemoryKv final : public KvStore {
   Result<void> SetNow(const std::string& key, std::string value, Ttl ttl);
   bool DeleteNow(const std::string& key);
   std::int64_t IncrementNow(const std::string& key, std::int64_t delta, Ttl ttl);
+  GcraDecision GcraNow(const std::string& key, GcraParams params);
 
   std::size_t Bytes() const;
   std::size_t Size() const;
@@ -41,6 +42,7 @@ class MemoryKv final : public KvStore {
   Task<Result<void>> Set(std::string key, std::string value, Ttl ttl) override;
   Task<Result<bool>> Delete(std::string key) override;
   Task<Result<std::int64_t>> Increment(std::string key, std::int64_t delta, Ttl ttl) override;
+  Task<Result<GcraDecision>> Gcra(std::string key, GcraParams params) override;
   Task<Result<void>> Ping() override;
 
  private:
@@ -60,6 +62,8 @@ class MemoryKv final : public KvStore {
   bool Expired(const Entry& entry, Clock::TimePoint now) const;
   void Erase(Shard& shard, std::list<Entry>::iterator it);  // REQUIRES: shard.mutex held
   void EvictFor(Shard& shard, std::size_t incoming);        // REQUIRES: shard.mutex held
+  // Inserts or replaces the value of key. REQUIRES: shard.mutex held.
+  void Put(Shard& shard, const std::string& key, std::string value, Clock::TimePoint expires_at);
   Clock::TimePoint ExpiryFor(Ttl ttl) const;
 
   const Clock& clock_;

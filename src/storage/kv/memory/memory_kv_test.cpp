@@ -75,5 +75,48 @@ TEST(MemoryKv, OverwriteReplacesBytes) {
   EXPECT_EQ(kv.GetNow("k"), "b");
 }
 
+TEST(MemoryKvGcra, AllowsTheBurstThenTheSteadyRate) {
+  ManualClock clock;
+  MemoryKv kv({.max_bytes = 1 << 20, .shards = 4}, clock);
+  GcraParams params{std::chrono::seconds(1), 3};  // 1 per second, bursts of 3
+  for (int i = 0; i < 3; ++i) {
+    auto decision = kv.GcraNow("ip:1", params);
+    EXPECT_TRUE(decision.allowed) << i;
+    EXPECT_EQ(decision.remaining, 2 - i);
+  }
+  auto denied = kv.GcraNow("ip:1", params);
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_EQ(denied.retry_after, std::chrono::seconds(1));
+  clock.Advance(std::chrono::milliseconds(999));
+  EXPECT_FALSE(kv.GcraNow("ip:1", params).allowed);
+  clock.Advance(std::chrono::milliseconds(1));
+  EXPECT_TRUE(kv.GcraNow("ip:1", params).allowed);
+  EXPECT_FALSE(kv.GcraNow("ip:1", params).allowed);
+  EXPECT_TRUE(kv.GcraNow("ip:2", params).allowed);  // keys are independent
+}
+
+TEST(MemoryKvGcra, RefillsCompletelyAfterIdling) {
+  ManualClock clock;
+  MemoryKv kv({.max_bytes = 1 << 20, .shards = 4}, clock);
+  GcraParams params{std::chrono::milliseconds(100), 5};
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(kv.GcraNow("k", params).allowed);
+  ASSERT_FALSE(kv.GcraNow("k", params).allowed);
+  clock.Advance(std::chrono::milliseconds(500));
+  auto decision = kv.GcraNow("k", params);
+  EXPECT_TRUE(decision.allowed);
+  EXPECT_EQ(decision.remaining, 4);
+  EXPECT_EQ(decision.reset_after, std::chrono::milliseconds(100));
+}
+
+TEST(MemoryKvGcra, DeniedRequestsDoNotConsumeCapacity) {
+  ManualClock clock;
+  MemoryKv kv({.max_bytes = 1 << 20, .shards = 1}, clock);
+  GcraParams params{std::chrono::seconds(1), 1};
+  ASSERT_TRUE(kv.GcraNow("k", params).allowed);
+  for (int i = 0; i < 10; ++i) ASSERT_FALSE(kv.GcraNow("k", params).allowed);
+  clock.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(kv.GcraNow("k", params).allowed);
+}
+
 }  // namespace
 }  // namespace keel::kv

@@ -1,0 +1,52 @@
+// Rate limits by named policy (auth routes per IP, API per IP, per user, login per account), with GCRA state
+// in the KV store so one limit holds for every thread (and, with Redis, every instance).
+//
+// Thread safety: immutable after construction; Check is safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/async.hpp"
+#include "core/metrics.hpp"
+#include "http/message.hpp"
+#include "storage/kv/kv_store.hpp"
+
+namespace keel::http {
+
+struct RatePolicy {
+  std::int64_t limit = 100;  // requests per period
+  std::chrono::seconds period{60};
+  std::int64_t burst = 100;  // requests allowed back to back
+};
+
+struct RateDecision {
+  bool allowed = true;
+  std::int64_t limit = 0;
+  std::int64_t remaining = 0;
+  std::int64_t reset_s = 0;        // seconds until the full burst is available
+  std::int64_t retry_after_s = 0;  // when denied
+};
+
+class RateLimiter {
+ public:
+  RateLimiter(kv::KvStore& kv, std::map<std::string, RatePolicy, std::less<>> policies, Metrics& metrics);
+
+  // Counts one request against `policy` for `subject` (an IP, a user id, an e-mail). A KV failure lets the
+  // request through (fail-open) and is counted; nullopt when the policy is unknown.
+  Task<std::optional<RateDecision>> Check(std::string_view policy, std::string_view subject);
+
+  // RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset (and Retry-After when denied).
+  static void AddHeaders(const RateDecision& decision, Response& response);
+
+ private:
+  kv::KvStore& kv_;
+  const std::map<std::string, RatePolicy, std::less<>> policies_;
+  prometheus::Family<prometheus::Counter>& limited_;
+  prometheus::Counter& kv_failures_;
+};
+
+}  // namespace keel::http
