@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include "apps/tasks/task_routes.hpp"
 #include "auth/identity_routes.hpp"
 
 #include "core/log.hpp"
@@ -85,6 +86,7 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_);
   if (c.Bool("debug.routes")) http::AddDebugRoutes(*app->router_, *app->pool_);
   if (auto identity = auth::RegisterIdentity(*app); !identity) return std::move(identity).error();
+  tasks::RegisterTasks(*app);
   return app;
 }
 

@@ -1,0 +1,47 @@
+// The SQL behind the Task API. Every query is scoped to the owning user, so another user's task is simply
+// not found (404), never forbidden (403): its existence does not leak.
+//
+// Thread safety: safe from any IO thread (the Database is).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apps/tasks/task.hpp"
+#include "apps/tasks/task_input.hpp"
+#include "core/async.hpp"
+#include "storage/sql/database.hpp"
+
+namespace keel::tasks {
+
+struct TaskPage {
+  std::vector<TaskRecord> items;
+  std::int64_t total = 0;
+};
+
+class TaskStore {
+ public:
+  explicit TaskStore(sql::Database& db) : db_(db) {}
+
+  Task<Result<TaskRecord>> Create(std::string user_id, TaskRecord task);
+  Task<Result<TaskRecord>> Find(std::string user_id, std::string id);
+  Task<Result<TaskPage>> List(std::string user_id, ListQuery query);
+  // kPrecondition when expected_version is given and the stored version differs.
+  Task<Result<TaskRecord>> Update(std::string user_id, std::string id, TaskPatch patch,
+                                  std::optional<std::int64_t> expected_version);
+  Task<Result<void>> Delete(std::string user_id, std::string id,
+                            std::optional<std::int64_t> expected_version);
+
+ private:
+  sql::Database& db_;
+};
+
+// The SELECT of a list query; parameters: user_id, then status and priority when filtered, then limit,
+// offset.
+std::string ListSql(const ListQuery& query);
+// The COUNT of a list query; parameters as ListSql without limit and offset.
+std::string CountSql(const ListQuery& query);
+
+}  // namespace keel::tasks
