@@ -14,6 +14,7 @@
 #include "auth/secrets.hpp"
 #include "core/app.hpp"
 #include "http/json_fields.hpp"
+#include "http/pagination.hpp"
 #include "http/problem.hpp"
 
 namespace keel::auth {
@@ -25,16 +26,6 @@ struct IdentityModule {
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<IdentityService> service;
 };
-
-nlohmann::ordered_json UserJson(const User& user) {
-  return {{"id", user.id},
-          {"email", user.email},
-          {"name", user.name},
-          {"role", user.role},
-          {"active", user.active},
-          {"created_at", user.created_at},
-          {"updated_at", user.updated_at}};
-}
 
 http::Response TokensJson(const TokenPair& pair) {
   nlohmann::ordered_json body = {{"access_token", pair.access_token},
@@ -117,6 +108,28 @@ Task<http::Response> Me(IdentityService& service, http::Request& request) {
   co_return http::Response::Json(200, UserJson(*user).dump());
 }
 
+Task<http::Response> ListUsers(IdentityService& service, http::Request& request) {
+  std::vector<http::FieldError> errors;
+  auto pagination = http::ParsePagination(request, errors);
+  if (!errors.empty()) co_return http::Problem(422, "invalid pagination", errors);
+  auto json = co_await service.ListUsersJson(pagination.page, pagination.per_page);
+  if (!json) co_return http::ProblemFrom(json.error());
+  co_return http::Response::Json(200, std::move(*json));
+}
+
+Task<http::Response> UpdateUser(IdentityService& service, http::Request& request) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"role", "active"});
+  auto role = fields.String("role", 1, 16, false);
+  auto active = fields.Bool("active", false);
+  if (role && *role != "user" && *role != "admin") fields.AddError("role", "must be user or admin");
+  if (fields.ok() && !role && !active) fields.AddError("body", "names no field to change (role, active)");
+  if (!fields.ok()) co_return fields.Problem();
+  auto user = co_await service.UpdateUser(std::string(*request.params.Get("id")), role, active);
+  if (!user) co_return http::ProblemFrom(user.error());
+  co_return http::Response::Json(200, UserJson(*user).dump());
+}
+
 // The signing key: from config, or in embedded mode from a key file created on first start (mode 0600), so
 // tokens survive restarts. Several instances need a shared key, so there a missing one is an error.
 Result<std::string> LoadSigningSecret(const Config& config) {
@@ -149,7 +162,7 @@ Result<std::string> LoadSigningSecret(const Config& config) {
 
 }  // namespace
 
-Result<void> RegisterIdentity(App& app) {
+Result<IdentityService*> RegisterIdentity(App& app) {
   const Config& config = app.config();
   auto secret = LoadSigningSecret(config);
   if (!secret) return std::move(secret).error();
@@ -192,9 +205,15 @@ Result<void> RegisterIdentity(App& app) {
   router.Add(
       "GET", "/api/v1/auth/me", [&service](http::Request& r) { return Me(service, r); },
       http::RouteOptions{.authenticated = true});
+  router.Add(
+      "GET", "/api/v1/admin/users", [&service](http::Request& r) { return ListUsers(service, r); },
+      http::RouteOptions{.admin_only = true});
+  router.Add(
+      "PATCH", "/api/v1/admin/users/{id}", [&service](http::Request& r) { return UpdateUser(service, r); },
+      http::RouteOptions{.json_body = true, .admin_only = true});
   app.SetAuthenticator([&service](const http::Request& r) { return service.Authenticate(r); });
   app.Keep(std::move(module));
-  return Ok();
+  return &service;
 }
 
 }  // namespace keel::auth

@@ -10,6 +10,9 @@ class App;
 
 namespace keel::auth {
 
-Result<void> RegisterIdentity(App& app);
+class IdentityService;
+
+// Returns the service (owned by the App) for operator commands such as `keel users create`.
+Result<IdentityService*> RegisterIdentity(App& app);
 
 }  // namespace keel::auth

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "auth/secrets.hpp"
 #include "core/log.hpp"
@@ -19,6 +20,20 @@ constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 Error BadLogin() { return Error{ErrorCode::kUnauthenticated, "invalid e-mail or password"}; }
 Error BadRefresh() { return Error{ErrorCode::kUnauthenticated, "invalid or expired refresh token"}; }
+
+}  // namespace
+
+nlohmann::ordered_json UserJson(const User& user) {
+  return {{"id", user.id},
+          {"email", user.email},
+          {"name", user.name},
+          {"role", user.role},
+          {"active", user.active},
+          {"created_at", user.created_at},
+          {"updated_at", user.updated_at}};
+}
+
+namespace {
 
 User UserFrom(const sql::Rows& rows, std::size_t row) {
   // Columns: id, email, name, role, active, created_at, updated_at
@@ -63,20 +78,73 @@ IdentityService::IdentityService(sql::Database& db, kv::KvStore& kv, BlockingPoo
                                  const PasswordHasher& hasher, const JwtCodec& jwt, IdentityOptions options)
     : db_(db), kv_(kv), hash_pool_(hash_pool), hasher_(hasher), jwt_(jwt), options_(options) {}
 
-Task<Result<User>> IdentityService::Register(std::string email, std::string password, std::string name) {
+Task<Result<User>> IdentityService::Register(std::string email, std::string password, std::string name,
+                                             std::string role) {
   auto hash = co_await RunBlocking(hash_pool_, [&] { return hasher_.Hash(password); });
   if (!hash) co_return std::move(hash).error();
   std::string id = NewId();
   auto inserted = co_await db_.Execute(
-      fmt::format("INSERT INTO users (id, email, name, password_hash, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, {0}, {0})",
+      fmt::format("INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, ?, {0}, {0})",
                   kNow),
-      sql::Args(id, email, name, *hash));
+      sql::Args(id, email, name, *hash, role));
   if (!inserted) {
     if (inserted.error().code == ErrorCode::kConflict)
       co_return Error{ErrorCode::kConflict, "an account with this e-mail address already exists"};
     co_return std::move(inserted).error();
   }
+  co_await UsersChanged();
+  co_return co_await FindUser(id);
+}
+
+Task<std::string> IdentityService::UsersGeneration() {
+  auto generation = co_await kv_.Get("auth:users-generation");
+  co_return generation && generation->has_value() ? **generation : std::string("0");
+}
+
+Task<void> IdentityService::UsersChanged() {
+  (void)co_await kv_.Increment("auth:users-generation", 1, kv::kNoExpiry);
+}
+
+Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std::int64_t per_page) {
+  std::string cache_key = fmt::format("auth:users-page:{}:{}:{}", co_await UsersGeneration(), page, per_page);
+  auto cached = co_await kv_.Get(cache_key);
+  if (cached && cached->has_value()) co_return **cached;
+  auto total = co_await db_.Query("SELECT COUNT(*) FROM users");
+  if (!total) co_return std::move(total).error();
+  auto rows = co_await db_.Query(
+      "SELECT id, email, name, role, active, created_at, updated_at FROM users "
+      "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+      sql::Args(per_page, (page - 1) * per_page));
+  if (!rows) co_return std::move(rows).error();
+  nlohmann::ordered_json items = nlohmann::ordered_json::array();
+  for (std::size_t r = 0; r < rows->rows.size(); ++r) items.push_back(UserJson(UserFrom(*rows, r)));
+  nlohmann::ordered_json body = {
+      {"items", items}, {"page", page}, {"per_page", per_page}, {"total", total->Int(0, 0).value_or(0)}};
+  std::string json = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  (void)co_await kv_.Set(cache_key, json, kUserListCacheTtl);
+  co_return json;
+}
+
+Task<Result<User>> IdentityService::UpdateUser(std::string id, std::optional<std::string> role,
+                                               std::optional<bool> active) {
+  std::string sets;
+  sql::Params params;
+  if (role) {
+    sets += "role = ?, ";
+    params.push_back(*role);
+  }
+  if (active) {
+    sets += "active = ?, ";
+    params.push_back(std::int64_t{*active ? 1 : 0});
+  }
+  params.push_back(id);
+  auto changed = co_await db_.Execute(
+      fmt::format("UPDATE users SET {}updated_at = {} WHERE id = ?", sets, kNow), std::move(params));
+  if (!changed) co_return std::move(changed).error();
+  if (*changed == 0) co_return Error{ErrorCode::kNotFound, "no such user"};
+  co_await ForgetUser(id);
+  co_await UsersChanged();
   co_return co_await FindUser(id);
 }
 

@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "auth/jwt.hpp"
 #include "auth/password_hasher.hpp"
@@ -17,6 +20,8 @@
 #include "storage/sql/database.hpp"
 
 namespace keel::auth {
+
+inline constexpr std::chrono::seconds kUserListCacheTtl{300};
 
 struct User {
   std::string id;
@@ -45,8 +50,17 @@ class IdentityService {
   IdentityService(sql::Database& db, kv::KvStore& kv, BlockingPool& hash_pool, const PasswordHasher& hasher,
                   const JwtCodec& jwt, IdentityOptions options);
 
-  // REQUIRES: email normalized (NormalizeEmail) and valid; password 10..256 characters. kConflict when taken.
-  Task<Result<User>> Register(std::string email, std::string password, std::string name);
+  // REQUIRES: email normalized (NormalizeEmail) and valid; password 10..256 characters; role "user" or
+  // "admin". kConflict when the e-mail is taken.
+  Task<Result<User>> Register(std::string email, std::string password, std::string name,
+                              std::string role = "user");
+
+  // One page of every account, newest first, as the JSON of the admin listing. Cached for five minutes (seed
+  // 001); any change to any user starts a new cache generation, so a change is visible at once.
+  Task<Result<std::string>> ListUsersJson(std::int64_t page, std::int64_t per_page);
+
+  // Changes role and/or active. A deactivated user's access tokens stop working at their next request.
+  Task<Result<User>> UpdateUser(std::string id, std::optional<std::string> role, std::optional<bool> active);
 
   // kUnauthenticated for an unknown e-mail, a wrong password and an inactive account alike (same message,
   // same work); kRateLimited (message = seconds to wait) while the account is backing off after repeated
@@ -70,6 +84,8 @@ class IdentityService {
   Task<Result<TokenPair>> IssueTokens(const std::string& user_id, const std::string& role,
                                       std::string family_id);
   Task<void> RecordLoginFailure(const std::string& email);
+  Task<std::string> UsersGeneration();
+  Task<void> UsersChanged();
 
   sql::Database& db_;
   kv::KvStore& kv_;
@@ -78,6 +94,9 @@ class IdentityService {
   const JwtCodec& jwt_;
   const IdentityOptions options_;
 };
+
+// The public JSON of an account (never the password hash).
+nlohmann::ordered_json UserJson(const User& user);
 
 // Trims and lower-cases an e-mail address.
 std::string NormalizeEmail(std::string_view email);

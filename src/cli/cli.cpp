@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/users_command.hpp"
 #include "core/app.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -94,6 +95,25 @@ int Migrate(const CommonFlags& flags) {
   return 0;
 }
 
+int CreateUserCommand(const CommonFlags& flags, const std::string& email, const std::string& name,
+                      bool admin) {
+  auto config = LoadConfig(flags);
+  if (!config) return kConfigError;
+  bool embedded = config->Embedded();
+  auto app = App::Create(std::move(*config));
+  if (!app) {
+    std::cerr << "keel: " << app.error().message << "\n";
+    return 1;
+  }
+  if (embedded) {
+    if (auto migrated = (*app)->Migrate(); !migrated) {
+      std::cerr << "keel: " << migrated.error().message << "\n";
+      return 1;
+    }
+  }
+  return CreateUser(**app, email, name, admin);
+}
+
 int ShowConfig(const CommonFlags& flags) {
   auto config = LoadConfig(flags);
   if (!config) return kConfigError;
@@ -127,6 +147,18 @@ int Main(int argc, char** argv) {
   auto* docs =
       config->add_subcommand("docs", "Print the config reference table (the body of docs/config.md).");
 
+  auto* users = app.add_subcommand("users", "Operator tasks on accounts.");
+  users->require_subcommand(1);
+  auto* create_user = users->add_subcommand(
+      "create",
+      "Create an account (the password is read from $KEEL_USER_PASSWORD, else from standard input).");
+  std::string user_email, user_name;
+  bool user_admin = false;
+  create_user->add_option("--email", user_email, "E-mail address of the account")->required();
+  create_user->add_option("--name", user_name, "Display name (default: the e-mail address)");
+  create_user->add_flag("--admin", user_admin, "Give the account the admin role");
+  create_user->add_option("--config", flags.config_file, "TOML config file");
+
   auto* version = app.add_subcommand("version", "Print the version and exit.");
 
   try {
@@ -139,6 +171,7 @@ int Main(int argc, char** argv) {
   if (*serve) return Serve(flags);
   if (*migrate) return Migrate(flags);
   if (*show) return ShowConfig(flags);
+  if (*create_user) return CreateUserCommand(flags, user_email, user_name, user_admin);
   if (*docs) {
     std::cout << Config::DocsTable();
     return 0;

@@ -85,7 +85,9 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   app->router_ = std::make_unique<http::Router>();
   http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_);
   if (c.Bool("debug.routes")) http::AddDebugRoutes(*app->router_, *app->pool_);
-  if (auto identity = auth::RegisterIdentity(*app); !identity) return std::move(identity).error();
+  auto identity = auth::RegisterIdentity(*app);
+  if (!identity) return std::move(identity).error();
+  app->identity_ = *identity;
   tasks::RegisterTasks(*app);
   return app;
 }

@@ -17,6 +17,10 @@
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
 
+namespace keel::auth {
+class IdentityService;
+}
+
 namespace keel {
 
 class App {
@@ -39,6 +43,7 @@ class App {
   sql::Database& database() { return *database_; }
   kv::KvStore& kv() { return *kv_; }
   http::Router& router() { return *router_; }
+  auth::IdentityService& identity() { return *identity_; }
   // Null when ratelimit.enabled is false.
   http::RateLimiter* rate_limiter() { return rate_limiter_.get(); }
   Readiness& readiness() { return readiness_; }
@@ -61,6 +66,7 @@ class App {
   std::unique_ptr<http::RateLimiter> rate_limiter_;
   Readiness readiness_;
   http::Authenticator authenticator_;
+  auth::IdentityService* identity_ = nullptr;   // owned through modules_
   std::vector<std::shared_ptr<void>> modules_;  // destroyed before the components they use
 };
 

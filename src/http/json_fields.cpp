@@ -62,6 +62,19 @@ std::optional<std::string> JsonFields::String(std::string_view name, std::size_t
   return value;
 }
 
+std::optional<bool> JsonFields::Bool(std::string_view name, bool required) {
+  auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) {
+    if (required) AddError(std::string(name), "is required");
+    return std::nullopt;
+  }
+  if (!it->is_boolean()) {
+    AddError(std::string(name), "must be true or false");
+    return std::nullopt;
+  }
+  return it->get<bool>();
+}
+
 void JsonFields::RejectUnknown(std::initializer_list<std::string_view> allowed) {
   for (const auto& [key, value] : json_.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())

@@ -23,6 +23,9 @@ class JsonFields {
   std::optional<std::string> String(std::string_view name, std::size_t min, std::size_t max, bool required,
                                     bool trim = false);
 
+  // A boolean; missing: an error when required, nullopt otherwise.
+  std::optional<bool> Bool(std::string_view name, bool required);
+
   // Records an error for every member not in `allowed`.
   void RejectUnknown(std::initializer_list<std::string_view> allowed);
 

@@ -1,10 +1,9 @@
 // Field-by-field validation of Task API input, collecting every error for one 422 answer.
 #include "apps/tasks/task_input.hpp"
 
-#include <charconv>
-
 #include "core/rfc3339.hpp"
 #include "http/json_fields.hpp"
+#include "http/pagination.hpp"
 
 namespace keel::tasks {
 namespace {
@@ -72,13 +71,6 @@ void RejectUnknown(const nlohmann::json& json, std::vector<http::FieldError>& er
   }
 }
 
-std::optional<std::int64_t> Integer(const std::string& text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 std::variant<TaskRecord, Invalid> ParseNewTask(std::string_view body) {
@@ -126,20 +118,9 @@ std::variant<TaskPatch, Invalid> ParsePatch(std::string_view body) {
 std::variant<ListQuery, Invalid> ParseListQuery(const http::Request& request) {
   std::vector<http::FieldError> errors;
   ListQuery query;
-  if (auto page = request.QueryParam("page")) {
-    auto n = Integer(*page);
-    if (!n || *n < 1 || *n > 1'000'000)
-      errors.push_back({"page", "must be an integer from 1"});
-    else
-      query.page = *n;
-  }
-  if (auto per_page = request.QueryParam("per_page")) {
-    auto n = Integer(*per_page);
-    if (!n || *n < 1 || *n > 100)
-      errors.push_back({"per_page", "must be an integer from 1 to 100"});
-    else
-      query.per_page = *n;
-  }
+  auto pagination = http::ParsePagination(request, errors);
+  query.page = pagination.page;
+  query.per_page = pagination.per_page;
   if (auto status = request.QueryParam("status")) {
     if (!ValidStatus(*status))
       errors.push_back({"status", "must be one of todo, in_progress, done"});
