@@ -130,6 +130,77 @@ Task<http::Response> UpdateUser(IdentityService& service, http::Request& request
   co_return http::Response::Json(200, UserJson(*user).dump());
 }
 
+nlohmann::ordered_json ApiKeyJson(const ApiKey& key) {
+  nlohmann::ordered_json json = {
+      {"id", key.id},
+      {"name", key.name},
+      {"prefix", key.prefix},
+      {"scopes", nlohmann::ordered_json::parse(key.scopes_json, nullptr, false)},
+      {"created_at", key.created_at},
+      {"last_used_at", key.last_used_at ? nlohmann::ordered_json(*key.last_used_at) : nullptr}};
+  if (!key.secret.empty()) json["key"] = key.secret;
+  return json;
+}
+
+bool ValidScope(const std::string& scope) {
+  if (scope.empty() || scope.size() > 64) return false;
+  for (char c : scope) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Task<http::Response> CreateApiKey(IdentityService& service, http::Request& request) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"name", "scopes"});
+  auto name = fields.String("name", 1, 100, true, true);
+  nlohmann::json scopes = nlohmann::json::array();
+  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_object() && body.contains("scopes")) {
+    const auto& given = body["scopes"];
+    bool valid = given.is_array() && given.size() <= 32;
+    for (const auto& scope : valid ? given : nlohmann::json::array()) {
+      if (!scope.is_string() || !ValidScope(scope.get<std::string>())) valid = false;
+    }
+    if (!valid) {
+      fields.AddError("scopes", "must be at most 32 strings of a-z, 0-9 and : _ . - (1 to 64 characters)");
+    } else {
+      scopes = given;
+    }
+  }
+  if (!fields.ok()) co_return fields.Problem();
+  auto key = co_await service.CreateApiKey(request.principal->subject, *name, scopes.dump());
+  if (!key) co_return http::ProblemFrom(key.error());
+  http::Response response = http::Response::Json(201, ApiKeyJson(*key).dump());
+  response.headers.Add("Cache-Control", "no-store");
+  co_return response;
+}
+
+Task<http::Response> ListApiKeys(IdentityService& service, http::Request& request) {
+  std::vector<http::FieldError> errors;
+  auto pagination = http::ParsePagination(request, errors);
+  if (!errors.empty()) co_return http::Problem(422, "invalid pagination", errors);
+  auto keys = co_await service.ListApiKeys(request.principal->subject);
+  if (!keys) co_return http::ProblemFrom(keys.error());
+  nlohmann::ordered_json items = nlohmann::ordered_json::array();
+  auto total = static_cast<std::int64_t>(keys->size());
+  for (std::int64_t i = pagination.Offset(); i < std::min(total, pagination.Offset() + pagination.per_page);
+       ++i)
+    items.push_back(ApiKeyJson((*keys)[static_cast<std::size_t>(i)]));
+  nlohmann::ordered_json body = {
+      {"items", items}, {"page", pagination.page}, {"per_page", pagination.per_page}, {"total", total}};
+  co_return http::Response::Json(200, body.dump());
+}
+
+Task<http::Response> RevokeApiKey(IdentityService& service, http::Request& request) {
+  auto revoked =
+      co_await service.RevokeApiKey(request.principal->subject, std::string(*request.params.Get("id")));
+  if (!revoked) co_return http::ProblemFrom(revoked.error());
+  co_return http::Response::Empty(204);
+}
+
 // The signing key: from config, or in embedded mode from a key file created on first start (mode 0600), so
 // tokens survive restarts. Several instances need a shared key, so there a missing one is an error.
 Result<std::string> LoadSigningSecret(const Config& config) {
@@ -211,6 +282,16 @@ Result<IdentityService*> RegisterIdentity(App& app) {
   router.Add(
       "PATCH", "/api/v1/admin/users/{id}", [&service](http::Request& r) { return UpdateUser(service, r); },
       http::RouteOptions{.json_body = true, .admin_only = true});
+  router.Add(
+      "POST", "/api/v1/auth/api-keys", [&service](http::Request& r) { return CreateApiKey(service, r); },
+      http::RouteOptions{.json_body = true, .authenticated = true});
+  router.Add(
+      "GET", "/api/v1/auth/api-keys", [&service](http::Request& r) { return ListApiKeys(service, r); },
+      http::RouteOptions{.authenticated = true});
+  router.Add(
+      "DELETE", "/api/v1/auth/api-keys/{id}",
+      [&service](http::Request& r) { return RevokeApiKey(service, r); },
+      http::RouteOptions{.authenticated = true});
   app.SetAuthenticator([&service](const http::Request& r) { return service.Authenticate(r); });
   app.Keep(std::move(module));
   return &service;

@@ -46,6 +46,8 @@ User UserFrom(const sql::Rows& rows, std::size_t row) {
 std::string BackoffKey(const std::string& email) { return "auth:login-backoff:" + email; }
 std::string FailuresKey(const std::string& email) { return "auth:login-failures:" + email; }
 std::string UserStateKey(const std::string& id) { return "auth:user-state:" + id; }
+std::string ApiKeyCacheKey(const std::string& key_hash) { return "auth:api-key:" + key_hash; }
+constexpr std::string_view kApiKeyPrefix = "keel_";
 
 }  // namespace
 
@@ -273,22 +275,100 @@ Task<Result<http::Principal>> IdentityService::Authenticate(const http::Request&
   auto header = request.headers.Get("Authorization");
   if (!header || header->size() < 8 || !http::EqualsIgnoreCase(header->substr(0, 7), "Bearer "))
     co_return Error{ErrorCode::kUnauthenticated, "no bearer token"};
-  auto claims = jwt_.Verify(header->substr(7), UnixNow());
+  std::string_view token = header->substr(7);
+  if (token.rfind(kApiKeyPrefix, 0) == 0) co_return co_await AuthenticateApiKey(token);
+  auto claims = jwt_.Verify(token, UnixNow());
   if (!claims) co_return std::move(claims).error();
+  co_return co_await PrincipalFor(claims->subject);
+}
 
-  // The user's current role and state: a deactivated user's tokens stop working at the next request.
+// The user's current role and state: a deactivated user's credentials stop working at the next request.
+Task<Result<http::Principal>> IdentityService::PrincipalFor(const std::string& user_id) {
   std::string state;
-  auto cached = co_await kv_.Get(UserStateKey(claims->subject));
+  auto cached = co_await kv_.Get(UserStateKey(user_id));
   if (cached && cached->has_value()) {
     state = **cached;
   } else {
-    auto rows = co_await db_.Query("SELECT role, active FROM users WHERE id = ?", sql::Args(claims->subject));
+    auto rows = co_await db_.Query("SELECT role, active FROM users WHERE id = ?", sql::Args(user_id));
     if (!rows) co_return std::move(rows).error();
     state = rows->empty() ? "gone" : fmt::format("{}:{}", rows->Int(0, 1).value_or(0), *rows->Text(0, 0));
-    (void)co_await kv_.Set(UserStateKey(claims->subject), state, kUserStateTtl);
+    (void)co_await kv_.Set(UserStateKey(user_id), state, kUserStateTtl);
   }
   if (state.rfind("1:", 0) != 0) co_return Error{ErrorCode::kUnauthenticated, "user is inactive or deleted"};
-  co_return http::Principal{claims->subject, state.substr(2)};
+  co_return http::Principal{user_id, state.substr(2)};
+}
+
+Task<Result<http::Principal>> IdentityService::AuthenticateApiKey(std::string_view key) {
+  std::string key_hash = Sha256Hex(key);
+  std::string cache_key = ApiKeyCacheKey(key_hash);
+  auto cached = co_await kv_.Get(cache_key);
+  std::string user_id;
+  if (cached && cached->has_value()) {
+    user_id = **cached;
+  } else {
+    // A cache miss is also when last_used_at is refreshed: at most once per cache lifetime per key.
+    auto rows = co_await db_.Query(
+        "SELECT id, user_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", sql::Args(key_hash));
+    if (!rows) co_return std::move(rows).error();
+    if (rows->empty()) co_return Error{ErrorCode::kUnauthenticated, "unknown or revoked API key"};
+    user_id = std::string(*rows->Text(0, 1));
+    (void)co_await db_.Execute(fmt::format("UPDATE api_keys SET last_used_at = {} WHERE id = ?", kNow),
+                               sql::Args(std::string(*rows->Text(0, 0))));
+    (void)co_await kv_.Set(cache_key, user_id, kUserStateTtl);
+  }
+  co_return co_await PrincipalFor(user_id);
+}
+
+Task<Result<ApiKey>> IdentityService::CreateApiKey(std::string user_id, std::string name,
+                                                   std::string scopes_json) {
+  ApiKey key;
+  key.id = NewId();
+  key.name = std::move(name);
+  key.scopes_json = std::move(scopes_json);
+  key.secret = std::string(kApiKeyPrefix) + RandomToken(32);
+  key.prefix = key.secret.substr(0, 12);
+  auto inserted = co_await db_.Execute(
+      fmt::format("INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, {})",
+                  kNow),
+      sql::Args(key.id, user_id, key.name, key.prefix, Sha256Hex(key.secret), key.scopes_json));
+  if (!inserted) co_return std::move(inserted).error();
+  auto rows = co_await db_.Query("SELECT created_at FROM api_keys WHERE id = ?", sql::Args(key.id));
+  if (rows && !rows->empty()) key.created_at = std::string(*rows->Text(0, 0));
+  co_return key;
+}
+
+Task<Result<std::vector<ApiKey>>> IdentityService::ListApiKeys(std::string user_id) {
+  auto rows = co_await db_.Query(
+      "SELECT id, name, prefix, scopes, created_at, last_used_at FROM api_keys "
+      "WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+      sql::Args(user_id));
+  if (!rows) co_return std::move(rows).error();
+  std::vector<ApiKey> keys;
+  for (std::size_t r = 0; r < rows->rows.size(); ++r) {
+    ApiKey key;
+    key.id = std::string(*rows->Text(r, 0));
+    key.name = std::string(*rows->Text(r, 1));
+    key.prefix = std::string(*rows->Text(r, 2));
+    key.scopes_json = std::string(*rows->Text(r, 3));
+    key.created_at = std::string(*rows->Text(r, 4));
+    if (auto used = rows->Text(r, 5)) key.last_used_at = std::string(*used);
+    keys.push_back(std::move(key));
+  }
+  co_return keys;
+}
+
+Task<Result<void>> IdentityService::RevokeApiKey(std::string user_id, std::string key_id) {
+  auto rows =
+      co_await db_.Query("SELECT key_hash FROM api_keys WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                         sql::Args(key_id, user_id));
+  if (!rows) co_return std::move(rows).error();
+  if (rows->empty()) co_return Error{ErrorCode::kNotFound, "no such API key"};
+  auto revoked = co_await db_.Execute(fmt::format("UPDATE api_keys SET revoked_at = {} WHERE id = ?", kNow),
+                                      sql::Args(key_id));
+  if (!revoked) co_return std::move(revoked).error();
+  (void)co_await kv_.Delete(ApiKeyCacheKey(std::string(*rows->Text(0, 0))));
+  co_return Ok();
 }
 
 Task<void> IdentityService::ForgetUser(const std::string& id) { (void)co_await kv_.Delete(UserStateKey(id)); }

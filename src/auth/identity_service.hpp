@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,16 @@ struct User {
   bool active = true;
   std::string created_at;
   std::string updated_at;
+};
+
+struct ApiKey {
+  std::string id;
+  std::string name;
+  std::string prefix;
+  std::string scopes_json;  // JSON array of strings
+  std::string created_at;
+  std::optional<std::string> last_used_at;
+  std::string secret;  // the full key; only right after creation
 };
 
 struct TokenPair {
@@ -75,6 +86,13 @@ class IdentityService {
 
   Task<Result<User>> FindUser(std::string id);
 
+  // API keys: "keel_" + 32 random bytes, shown once, stored hashed; accepted as "Authorization: Bearer
+  // keel_...".
+  Task<Result<ApiKey>> CreateApiKey(std::string user_id, std::string name, std::string scopes_json);
+  Task<Result<std::vector<ApiKey>>> ListApiKeys(std::string user_id);
+  // kNotFound unless the key is the user's and live.
+  Task<Result<void>> RevokeApiKey(std::string user_id, std::string key_id);
+
   // The pipeline's authenticator: checks the bearer access token and that its user still exists and is active
   // (cached briefly in the KV store; changes to a user must call ForgetUser).
   Task<Result<http::Principal>> Authenticate(const http::Request& request);
@@ -85,6 +103,8 @@ class IdentityService {
                                       std::string family_id);
   Task<void> RecordLoginFailure(const std::string& email);
   Task<std::string> UsersGeneration();
+  Task<Result<http::Principal>> AuthenticateApiKey(std::string_view key);
+  Task<Result<http::Principal>> PrincipalFor(const std::string& user_id);
   Task<void> UsersChanged();
 
   sql::Database& db_;

@@ -138,6 +138,37 @@ class AuthTest(unittest.TestCase):
         self.assertGreaterEqual(int(headers["retry-after"]), 1)
 
 
+class ApiKeyTest(unittest.TestCase):
+    def test_create_use_list_revoke(self):
+        with Keel(FAST_HASH) as keel:
+            post(keel, "/api/v1/auth/register", {"email": "svc@example.com", "password": "correct horse battery",
+                                                  "name": "Svc"})
+            _, _, tokens = post(keel, "/api/v1/auth/login",
+                                {"email": "svc@example.com", "password": "correct horse battery"})
+            user = bearer(tokens["access_token"])
+            status, _, key = post(keel, "/api/v1/auth/api-keys", {"name": "uploader", "scopes": ["images:write"]},
+                                  user)
+            self.assertEqual(status, 201, key)
+            self.assertTrue(key["key"].startswith("keel_"))
+            self.assertEqual(key["prefix"], key["key"][:12])
+            self.assertEqual(key["scopes"], ["images:write"])
+            status, _, me = keel.request("GET", "/api/v1/auth/me", headers=bearer(key["key"]))
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(me)["email"], "svc@example.com")
+            status, _, listing = keel.request("GET", "/api/v1/auth/api-keys", headers=user)
+            listing = json.loads(listing)
+            self.assertEqual(listing["total"], 1)
+            self.assertNotIn("key", listing["items"][0])  # shown once only
+            self.assertIsNotNone(listing["items"][0]["last_used_at"])
+            self.assertEqual(keel.request("DELETE", f"/api/v1/auth/api-keys/{key['id']}", headers=user)[0], 204)
+            self.assertEqual(keel.request("GET", "/api/v1/auth/me", headers=bearer(key["key"]))[0], 401)
+            self.assertEqual(keel.request("DELETE", f"/api/v1/auth/api-keys/{key['id']}", headers=user)[0], 404)
+            self.assertEqual(keel.request("GET", "/api/v1/auth/me", headers=bearer("keel_made_up"))[0], 401)
+            status, _, problem = post(keel, "/api/v1/auth/api-keys", {"name": "", "scopes": ["Bad Scope"]}, user)
+            self.assertEqual(status, 422)
+            self.assertEqual(sorted(e["field"] for e in problem["errors"]), ["name", "scopes"])
+
+
 class SigningKeyTest(unittest.TestCase):
     def test_generated_key_is_private_and_tokens_survive_a_restart(self):
         keel = Keel(FAST_HASH).__enter__()
