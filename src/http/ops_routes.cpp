@@ -48,6 +48,9 @@ void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness) 
         co_return Response::Text(200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8");
       },
       ops);
+  router.Add("GET", "/api/v1/openapi.json", [](Request&) -> Task<Response> {
+    co_return Response::Json(200, std::string(OpenApiDocument()));
+  });
 }
 
 }  // namespace keel::http
