@@ -32,6 +32,8 @@ test-asan: deps
 
 bench: build
 	@bash bench/run.sh
+	@bash bench/run.sh --threads 2
+	@bash bench/run-tasks.sh
 
 format:
 	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i

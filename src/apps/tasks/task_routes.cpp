@@ -54,9 +54,19 @@ std::string PageLink(const ListQuery& q, std::int64_t page) {
   return link + ">";
 }
 
+// The total of a list page's JSON, which ends with "total":N}.
+std::int64_t TotalOf(std::string_view body) {
+  auto at = body.rfind("\"total\":");
+  std::int64_t total = 0;
+  for (std::size_t i = at + 8;
+       at != std::string_view::npos && i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i)
+    total = total * 10 + (body[i] - '0');
+  return total;
+}
+
 class TaskRoutes {
  public:
-  explicit TaskRoutes(sql::Database& db) : store_(db) {}
+  TaskRoutes(sql::Database& db, kv::KvStore& kv) : store_(db, kv) {}
 
   Task<Response> Create(Request& request) {
     auto parsed = ParseNewTask(request.body);
@@ -78,18 +88,12 @@ class TaskRoutes {
         co_return http::Problem(403, "only administrators may pass user_id");
       owner = *query.user_id;
     }
-    auto page = co_await store_.List(owner, query);
-    if (!page) co_return http::ProblemFrom(page.error());
-    std::string body = "{\"items\":[";
-    for (std::size_t i = 0; i < page->items.size(); ++i) {
-      if (i > 0) body += ',';
-      body += TaskJson(page->items[i]);
-    }
-    body +=
-        fmt::format("],\"page\":{},\"per_page\":{},\"total\":{}}}", query.page, query.per_page, page->total);
-    Response response = Response::Json(200, std::move(body));
+    auto body = co_await store_.ListJson(owner, query);
+    if (!body) co_return http::ProblemFrom(body.error());
+    std::int64_t total = TotalOf(*body);
+    Response response = Response::Json(200, std::move(*body));
     std::string links;
-    if (query.page * query.per_page < page->total) links = PageLink(query, query.page + 1) + "; rel=\"next\"";
+    if (query.page * query.per_page < total) links = PageLink(query, query.page + 1) + "; rel=\"next\"";
     if (query.page > 1) {
       if (!links.empty()) links += ", ";
       links += PageLink(query, query.page - 1) + "; rel=\"prev\"";
@@ -132,7 +136,7 @@ class TaskRoutes {
 }  // namespace
 
 void RegisterTasks(App& app) {
-  auto routes = std::make_shared<TaskRoutes>(app.database());
+  auto routes = std::make_shared<TaskRoutes>(app.database(), app.kv());
   TaskRoutes* r = routes.get();
   const http::RouteOptions authed{.authenticated = true};
   const http::RouteOptions authed_json{.json_body = true, .authenticated = true};

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "auth/secrets.hpp"
+#include "core/rfc3339.hpp"
 
 namespace keel::tasks {
 namespace {
@@ -62,19 +63,58 @@ std::string CountSql(const ListQuery& query) {
 }
 
 Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task) {
+  // Everything the row will hold is known here, so the answer needs no read-back after the insert.
   task.id = auth::NewId();
-  std::optional<std::string> due = task.due_at;
+  task.user_id = user_id;
+  task.version = 1;
+  task.created_at = task.updated_at = FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        std::chrono::system_clock::now().time_since_epoch())
+                                                        .count());
   sql::Params params = sql::Args(task.id, user_id, task.title, task.description, task.status, task.priority,
                                  PriorityRank(task.priority));
-  params.push_back(due ? sql::Value(*due) : sql::Value(nullptr));
+  params.push_back(task.due_at ? sql::Value(*task.due_at) : sql::Value(nullptr));
+  params.push_back(task.created_at);
   auto inserted = co_await db_.Execute(
-      fmt::format(
-          "INSERT INTO tasks (id, user_id, title, description, status, priority, priority_rank, due_at, "
-          "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {0}, {0})",
-          kNow),
+      "INSERT INTO tasks (id, user_id, title, description, status, priority, priority_rank, due_at, "
+      "created_at, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?9)",
       std::move(params));
   if (!inserted) co_return std::move(inserted).error();
-  co_return co_await Find(std::move(user_id), task.id);
+  co_await TasksChanged(user_id);
+  co_return task;
+}
+
+Task<std::string> TaskStore::ListGeneration(const std::string& user_id) {
+  std::string key = "tasks:generation:" + user_id;
+  auto generation = co_await kv_.Get(key);
+  if (generation && generation->has_value()) co_return **generation;
+  std::string fresh = auth::NewId();
+  (void)co_await kv_.Set(key, fresh, kTaskListCacheTtl * 2);
+  co_return fresh;
+}
+
+Task<void> TaskStore::TasksChanged(const std::string& user_id) {
+  (void)co_await kv_.Set("tasks:generation:" + user_id, auth::NewId(), kTaskListCacheTtl * 2);
+}
+
+Task<Result<std::string>> TaskStore::ListJson(std::string user_id, ListQuery query) {
+  std::string cache_key =
+      fmt::format("tasks:page:{}:{}:{}:{}:{}:{}:{}:{}", user_id, co_await ListGeneration(user_id), query.page,
+                  query.per_page, query.status.value_or(""), query.priority.value_or(""),
+                  static_cast<int>(query.sort), query.descending);
+  auto cached = co_await kv_.Get(cache_key);
+  if (cached && cached->has_value()) co_return **cached;
+  auto page = co_await List(user_id, query);
+  if (!page) co_return std::move(page).error();
+  std::string body = "{\"items\":[";
+  for (std::size_t i = 0; i < page->items.size(); ++i) {
+    if (i > 0) body += ',';
+    body += TaskJson(page->items[i]);
+  }
+  body +=
+      fmt::format("],\"page\":{},\"per_page\":{},\"total\":{}}}", query.page, query.per_page, page->total);
+  (void)co_await kv_.Set(cache_key, body, kTaskListCacheTtl);
+  co_return body;
 }
 
 Task<Result<TaskRecord>> TaskStore::Find(std::string user_id, std::string id) {
@@ -133,6 +173,7 @@ Task<Result<TaskRecord>> TaskStore::Update(std::string user_id, std::string id, 
     if (!current) co_return std::move(current).error();
     co_return Error{ErrorCode::kPrecondition, "the task changed since that version (If-Match)"};
   }
+  co_await TasksChanged(user_id);
   co_return co_await Find(std::move(user_id), std::move(id));
 }
 
@@ -151,6 +192,7 @@ Task<Result<void>> TaskStore::Delete(std::string user_id, std::string id,
     if (!current) co_return std::move(current).error();
     co_return Error{ErrorCode::kPrecondition, "the task changed since that version (If-Match)"};
   }
+  co_await TasksChanged(user_id);
   co_return Ok();
 }
 

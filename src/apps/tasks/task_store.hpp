@@ -1,6 +1,10 @@
 // The SQL behind the Task API. Every query is scoped to the owning user, so another user's task is simply
 // not found (404), never forbidden (403): its existence does not leak.
 //
+// List pages (with their total) are cached in the KV store under the owner's list generation, a random token
+// replaced on every write to that owner's tasks: a write makes every cached page of that owner unreachable at
+// once, and a generation lost to eviction is replaced by a new one, so a stale page can never be served.
+//
 // Thread safety: safe from any IO thread (the Database is).
 #pragma once
 
@@ -12,6 +16,7 @@
 #include "apps/tasks/task.hpp"
 #include "apps/tasks/task_input.hpp"
 #include "core/async.hpp"
+#include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
 
 namespace keel::tasks {
@@ -23,11 +28,14 @@ struct TaskPage {
 
 class TaskStore {
  public:
-  explicit TaskStore(sql::Database& db) : db_(db) {}
+  TaskStore(sql::Database& db, kv::KvStore& kv) : db_(db), kv_(kv) {}
 
   Task<Result<TaskRecord>> Create(std::string user_id, TaskRecord task);
   Task<Result<TaskRecord>> Find(std::string user_id, std::string id);
   Task<Result<TaskPage>> List(std::string user_id, ListQuery query);
+  // The JSON of a list page ({items, page, per_page, total}), from the cache when this owner's tasks have not
+  // changed since it was built.
+  Task<Result<std::string>> ListJson(std::string user_id, ListQuery query);
   // kPrecondition when expected_version is given and the stored version differs.
   Task<Result<TaskRecord>> Update(std::string user_id, std::string id, TaskPatch patch,
                                   std::optional<std::int64_t> expected_version);
@@ -35,8 +43,14 @@ class TaskStore {
                             std::optional<std::int64_t> expected_version);
 
  private:
+  Task<std::string> ListGeneration(const std::string& user_id);
+  Task<void> TasksChanged(const std::string& user_id);
+
   sql::Database& db_;
+  kv::KvStore& kv_;
 };
+
+inline constexpr std::chrono::seconds kTaskListCacheTtl{300};
 
 // The SELECT of a list query; parameters: user_id, then status and priority when filtered, then limit,
 // offset.

@@ -75,8 +75,9 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db));
   sqlite3_busy_timeout(db, busy_timeout_ms);
   // synchronous=FULL: an acknowledged commit survives power loss, not only a process crash.
-  auto pragmas =
-      connection->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  auto pragmas = connection->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+      "PRAGMA wal_autocheckpoint=0;");  // SqliteDatabase checkpoints on its own thread
   if (!pragmas) return pragmas.error();
   return connection;
 }

@@ -17,6 +17,8 @@ namespace keel::sql {
 
 namespace asio = boost::asio;
 
+constexpr auto kCheckpointPeriod = std::chrono::milliseconds(500);
+
 // A coroutine waiting for a connection. `done` (under mutex_) makes sure exactly one of release and timeout
 // completes it; both completions run on the waiter's own executor, where its timer lives.
 struct SqliteDatabase::Waiter {
@@ -95,7 +97,18 @@ SqliteDatabase::SqliteDatabase(const SqliteOptions& options, Metrics& metrics)
                             .Register(metrics.registry())
                             .Add({})) {}
 
-SqliteDatabase::~SqliteDatabase() { pool_.Stop(); }
+SqliteDatabase::~SqliteDatabase() {
+  if (writer_) writer_->Stop();
+  pool_.Stop();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    stopping_ = true;
+  }
+  checkpoint_wake_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  // A final full checkpoint keeps the WAL from outliving the process.
+  if (checkpoint_connection_) (void)checkpoint_connection_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteOptions& options, Metrics& metrics) {
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(options, metrics));
@@ -105,9 +118,26 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteOptions
     db->idle_.push_back(connection->get());
     db->connections_.push_back(std::move(connection).value());
   }
+  auto writer = SqliteConnection::Open(options.path, options.busy_timeout_ms);
+  if (!writer) return std::move(writer).error();
+  db->writer_ = std::make_unique<GroupCommitter>(std::move(writer).value(), options.queue_limit, metrics);
+  auto checkpoint = SqliteConnection::Open(options.path, options.busy_timeout_ms);
+  if (!checkpoint) return std::move(checkpoint).error();
+  db->checkpoint_connection_ = std::move(checkpoint).value();
+  db->checkpointer_ = std::thread([raw = db.get()] { raw->RunCheckpoints(); });
   std::lock_guard lock(db->mutex_);
   db->UpdateGauges();
   return db;
+}
+
+void SqliteDatabase::RunCheckpoints() {
+  std::unique_lock lock(checkpoint_mutex_);
+  while (!checkpoint_wake_.wait_for(lock, kCheckpointPeriod, [this] { return stopping_; })) {
+    lock.unlock();
+    // PASSIVE never blocks readers or writers; it copies what it can and leaves the rest for next time.
+    (void)checkpoint_connection_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+    lock.lock();
+  }
 }
 
 void SqliteDatabase::UpdateGauges() {
@@ -195,9 +225,7 @@ Task<Result<Rows>> SqliteDatabase::Query(std::string sql, Params params) {
 }
 
 Task<Result<std::int64_t>> SqliteDatabase::Execute(std::string sql, Params params) {
-  auto rows = co_await Query(std::move(sql), std::move(params));
-  if (!rows) co_return std::move(rows).error();
-  co_return rows->affected;
+  co_return co_await writer_->Execute(std::move(sql), std::move(params));
 }
 
 Task<Result<void>> SqliteDatabase::Transaction(std::function<Task<Result<void>>(Session&)> body) {

@@ -1,0 +1,60 @@
+"""Helpers shared by the benchmark drivers: ports, waiting for servers, running wrk, writing docs/benchmarks.md."""
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, process, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port, connections, duration, wrk_threads, path="/health", script=None):
+    command = ["wrk", f"-t{wrk_threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} non-2xx responses")
+    return {"rps": rps, "p50": p50, "p99": p99}
+
+
+def write_section(path, heading, section):
+    header = "# Benchmarks\n\nLatest figures; each section says the command that produced it (`make bench` runs them all).\n\n"
+    text = open(path).read() if os.path.exists(path) else header
+    start = text.find(heading)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+    with open(path, "w") as f:
+        f.write(text)
