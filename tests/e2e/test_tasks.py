@@ -95,6 +95,18 @@ class TasksTest(unittest.TestCase):
         _, _, beyond = self.call("GET", "/api/v1/tasks?page=9", carol)
         self.assertEqual((beyond["items"], beyond["total"]), ([], 25))
 
+    def test_cached_list_pages_follow_every_write(self):
+        erin = self.account("erin@example.com")
+        self.assertEqual(self.call("GET", "/api/v1/tasks", erin)[2]["total"], 0)  # cached empty page
+        _, _, task = self.call("POST", "/api/v1/tasks", erin, {"title": "first"})
+        self.assertEqual(self.call("GET", "/api/v1/tasks", erin)[2]["total"], 1)
+        self.assertEqual(self.call("GET", "/api/v1/tasks?status=done", erin)[2]["total"], 0)
+        self.call("PATCH", f"/api/v1/tasks/{task['id']}", erin, {"status": "done"})
+        self.assertEqual(self.call("GET", "/api/v1/tasks?status=done", erin)[2]["total"], 1)
+        self.assertEqual(self.call("GET", "/api/v1/tasks", erin)[2]["items"][0]["status"], "done")
+        self.call("DELETE", f"/api/v1/tasks/{task['id']}", erin)
+        self.assertEqual(self.call("GET", "/api/v1/tasks", erin)[2]["total"], 0)
+
     def test_bad_input_is_422_per_field_and_writes_nothing(self):
         dave = self.account("dave@example.com")
         cases = [

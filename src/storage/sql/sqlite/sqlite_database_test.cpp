@@ -113,6 +113,35 @@ TEST_F(SqliteDatabaseTest, CommittedTransactionIsVisible) {
   });
 }
 
+TEST_F(SqliteDatabaseTest, GroupCommittedWritesFailAlone) {
+  // Many concurrent writes share commits; the one that violates a constraint fails alone.
+  asio::io_context io;
+  std::vector<std::optional<Result<std::int64_t>>> results(50);
+  for (int i = 0; i < 50; ++i) {
+    asio::co_spawn(
+        io,
+        [&, i]() -> Task<void> {
+          std::string name = i == 25 ? "item-0" : "item-" + std::to_string(i);  // 25 repeats 0's unique name
+          results[i] = co_await db_->Execute("INSERT INTO items (name, qty) VALUES (?, ?)", Args(name, i));
+        },
+        asio::detached);
+  }
+  io.run();
+  int failures = 0;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(results[i].has_value()) << i;
+    if (!results[i]->ok()) {
+      ++failures;
+      EXPECT_EQ(results[i]->error().code, ErrorCode::kConflict);
+    }
+  }
+  EXPECT_EQ(failures, 1);
+  Run([&]() -> Task<void> {
+    auto rows = co_await db_->Query("SELECT COUNT(*) FROM items");
+    EXPECT_EQ(rows->Int(0, 0), 49);
+  });
+}
+
 TEST_F(SqliteDatabaseTest, WaitsForAConnectionThenTimesOut) {
   // Both connections are held by open transactions; a third caller waits and gives up with kOverloaded.
   asio::io_context io;
