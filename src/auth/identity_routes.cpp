@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -82,22 +83,27 @@ Task<http::Response> Login(IdentityService& service, http::RateLimiter* limiter,
   co_return TokensJson(*tokens);
 }
 
-Task<http::Response> Refresh(IdentityService& service, http::Request& request) {
+// The body of /refresh and /logout: {"refresh_token": "..."}; the 422 answer when it is not that.
+std::variant<std::string, http::Response> RefreshTokenOf(const http::Request& request) {
   http::JsonFields fields(request.body);
   fields.RejectUnknown({"refresh_token"});
   auto token = fields.String("refresh_token", 1, 512, true);
-  if (!fields.ok()) co_return fields.Problem();
-  auto tokens = co_await service.Refresh(*token);
+  if (!fields.ok()) return fields.Problem();
+  return std::move(*token);
+}
+
+Task<http::Response> Refresh(IdentityService& service, http::Request& request) {
+  auto token = RefreshTokenOf(request);
+  if (auto* problem = std::get_if<http::Response>(&token)) co_return std::move(*problem);
+  auto tokens = co_await service.Refresh(std::get<std::string>(std::move(token)));
   if (!tokens) co_return http::ProblemFrom(tokens.error());
   co_return TokensJson(*tokens);
 }
 
 Task<http::Response> Logout(IdentityService& service, http::Request& request) {
-  http::JsonFields fields(request.body);
-  fields.RejectUnknown({"refresh_token"});
-  auto token = fields.String("refresh_token", 1, 512, true);
-  if (!fields.ok()) co_return fields.Problem();
-  auto done = co_await service.Logout(*token);
+  auto token = RefreshTokenOf(request);
+  if (auto* problem = std::get_if<http::Response>(&token)) co_return std::move(*problem);
+  auto done = co_await service.Logout(std::get<std::string>(std::move(token)));
   if (!done) co_return http::ProblemFrom(done.error());
   co_return http::Response::Empty(204);
 }

@@ -48,6 +48,9 @@ std::string FailuresKey(const std::string& email) { return "auth:login-failures:
 std::string UserStateKey(const std::string& id) { return "auth:user-state:" + id; }
 std::string ApiKeyCacheKey(const std::string& key_hash) { return "auth:api-key:" + key_hash; }
 constexpr std::string_view kApiKeyPrefix = "keel_";
+constexpr const char* kInsertRefreshToken =
+    "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, "
+    "?)";
 
 }  // namespace
 
@@ -191,17 +194,25 @@ Task<void> IdentityService::RecordLoginFailure(const std::string& email) {
   log::Warn("login back-off", log::Fields().Add("failures", *failures).Add("wait_s", wait));
 }
 
-Task<Result<TokenPair>> IdentityService::IssueTokens(const std::string& user_id, const std::string& role,
-                                                     std::string family_id) {
-  std::int64_t now = UnixNow();
+TokenPair IdentityService::NewPair(const std::string& user_id, const std::string& role,
+                                   std::int64_t now) const {
   TokenPair pair;
   pair.access_token = jwt_.Sign(AccessClaims{user_id, role, now, now + options_.access_ttl_s});
   pair.refresh_token = RandomToken();
   pair.expires_in = options_.access_ttl_s;
-  auto stored = co_await db_.Execute(
-      "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, ?, "
-      "?, ?)",
-      sql::Args(Sha256Hex(pair.refresh_token), family_id, user_id, now + options_.refresh_ttl_s, now));
+  return pair;
+}
+
+sql::Params IdentityService::RefreshTokenRow(const TokenPair& pair, const std::string& family_id,
+                                             const std::string& user_id, std::int64_t now) const {
+  return sql::Args(Sha256Hex(pair.refresh_token), family_id, user_id, now + options_.refresh_ttl_s, now);
+}
+
+Task<Result<TokenPair>> IdentityService::IssueTokens(const std::string& user_id, const std::string& role,
+                                                     std::string family_id) {
+  std::int64_t now = UnixNow();
+  TokenPair pair = NewPair(user_id, role, now);
+  auto stored = co_await db_.Execute(kInsertRefreshToken, RefreshTokenRow(pair, family_id, user_id, now));
   if (!stored) co_return std::move(stored).error();
   co_return pair;
 }
@@ -243,13 +254,8 @@ Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
         "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
         sql::Args(now, token_hash));
     if (!spend) co_return std::move(spend).error();
-    pair.access_token = jwt_.Sign(AccessClaims{user_id, role, now, now + options_.access_ttl_s});
-    pair.refresh_token = RandomToken();
-    pair.expires_in = options_.access_ttl_s;
-    auto next = co_await session.Execute(
-        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, created_at) VALUES (?, ?, "
-        "?, ?, ?)",
-        sql::Args(Sha256Hex(pair.refresh_token), family_id, user_id, now + options_.refresh_ttl_s, now));
+    pair = NewPair(user_id, role, now);
+    auto next = co_await session.Execute(kInsertRefreshToken, RefreshTokenRow(pair, family_id, user_id, now));
     if (!next) co_return std::move(next).error();
     outcome = Outcome::kRotated;
     co_return Ok();

@@ -99,6 +99,9 @@ class IdentityService {
   Task<void> ForgetUser(const std::string& id);
 
  private:
+  TokenPair NewPair(const std::string& user_id, const std::string& role, std::int64_t now) const;
+  sql::Params RefreshTokenRow(const TokenPair& pair, const std::string& family_id, const std::string& user_id,
+                              std::int64_t now) const;
   Task<Result<TokenPair>> IssueTokens(const std::string& user_id, const std::string& role,
                                       std::string family_id);
   Task<void> RecordLoginFailure(const std::string& email);
