@@ -301,7 +301,7 @@ Task<Result<http::Principal>> IdentityService::PrincipalFor(const std::string& u
     (void)co_await kv_.Set(UserStateKey(user_id), state, kUserStateTtl);
   }
   if (state.rfind("1:", 0) != 0) co_return Error{ErrorCode::kUnauthenticated, "user is inactive or deleted"};
-  co_return http::Principal{user_id, state.substr(2)};
+  co_return http::Principal{user_id, state.substr(2), "user:" + user_id};
 }
 
 Task<Result<http::Principal>> IdentityService::AuthenticateApiKey(std::string_view key) {
@@ -322,7 +322,9 @@ Task<Result<http::Principal>> IdentityService::AuthenticateApiKey(std::string_vi
                                sql::Args(std::string(*rows->Text(0, 0))));
     (void)co_await kv_.Set(cache_key, user_id, kUserStateTtl);
   }
-  co_return co_await PrincipalFor(user_id);
+  auto principal = co_await PrincipalFor(user_id);
+  if (principal) principal->rate_key = "key:" + key_hash.substr(0, 16);
+  co_return principal;
 }
 
 Task<Result<ApiKey>> IdentityService::CreateApiKey(std::string user_id, std::string name,

@@ -46,6 +46,9 @@ class PathParams {
 struct Principal {
   std::string subject;  // user id
   std::string role;     // "user" or "admin"
+  // Whose budget the per-user rate limit draws on: "user:<id>" for access tokens, "key:<id>" for API keys, so
+  // each service client has its own limit.
+  std::string rate_key;
 };
 
 struct Request {

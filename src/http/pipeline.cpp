@@ -139,7 +139,7 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
   }
   if (route.options.authenticated || route.options.admin_only) {
     if (auto refused = co_await Authenticate(request, route.options)) co_return std::move(*refused);
-    if (auto refused = co_await Limit("user", request.principal->subject, tightest))
+    if (auto refused = co_await Limit("user", request.principal->rate_key, tightest))
       co_return std::move(*refused);
   }
 

@@ -61,9 +61,18 @@ class RateLimitTest(unittest.TestCase):
                 if status == 200:
                     token = json.loads(body)["access_token"]
             self.assertEqual(statuses, [200, 200, 200, 429])
+            status, _, key = keel.request("POST", "/api/v1/auth/api-keys", body=json.dumps({"name": "svc"}),
+                                          headers={"Content-Type": "application/json",
+                                                   "Authorization": f"Bearer {token}"})
+            self.assertEqual(status, 201)
             me = [keel.request("GET", "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})[0]
-                  for _ in range(3)]
-            self.assertEqual(me, [200, 200, 429])
+                  for _ in range(2)]
+            self.assertEqual(me, [200, 429])  # the key's creation spent one of the user's two
+            # The API key has a budget of its own.
+            api_key = json.loads(key)["key"]
+            via_key = [keel.request("GET", "/api/v1/auth/me", headers={"Authorization": f"Bearer {api_key}"})[0]
+                       for _ in range(3)]
+            self.assertEqual(via_key, [200, 200, 429])
 
     def test_switched_off(self):
         with Keel({"ratelimit.enabled": False, "ratelimit.api_burst": 1}) as keel:
