@@ -52,9 +52,9 @@ def write_section(path, heading, section):
     text = open(path).read() if os.path.exists(path) else header
     start = text.find(heading)
     if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
+        text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     else:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end != -1 else "")
     with open(path, "w") as f:
         f.write(text)
