@@ -262,6 +262,7 @@ Result<IdentityService*> RegisterIdentity(App& app) {
   options.access_ttl_s = config.Int("auth.access_ttl_s");
   options.refresh_ttl_s = config.Int("auth.refresh_ttl_s");
   options.failures_before_backoff = config.Int("auth.login_failures_before_backoff");
+  options.require_email_verification = config.Bool("auth.require_email_verification");
   module->service = std::make_unique<IdentityService>(app.database(), app.kv(), app.pool(), *module->hasher,
                                                       *module->jwt, options);
   IdentityService& service = *module->service;

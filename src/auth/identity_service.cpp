@@ -84,15 +84,15 @@ IdentityService::IdentityService(sql::Database& db, kv::KvStore& kv, BlockingPoo
     : db_(db), kv_(kv), hash_pool_(hash_pool), hasher_(hasher), jwt_(jwt), options_(options) {}
 
 Task<Result<User>> IdentityService::Register(std::string email, std::string password, std::string name,
-                                             std::string role) {
+                                             std::string role, std::optional<bool> active) {
   auto hash = co_await RunBlocking(hash_pool_, [&] { return hasher_.Hash(password); });
   if (!hash) co_return std::move(hash).error();
   std::string id = NewId();
   auto inserted = co_await db_.Execute(
-      fmt::format("INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, {0}, {0})",
+      fmt::format("INSERT INTO users (id, email, name, password_hash, role, active, created_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, {0}, {0})",
                   kNow),
-      sql::Args(id, email, name, *hash, role));
+      sql::Args(id, email, name, *hash, role, active.value_or(!options_.require_email_verification) ? 1 : 0));
   if (!inserted) {
     if (inserted.error().code == ErrorCode::kConflict)
       co_return Error{ErrorCode::kConflict, "an account with this e-mail address already exists"};

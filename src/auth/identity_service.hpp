@@ -54,6 +54,7 @@ struct IdentityOptions {
   std::int64_t access_ttl_s = 900;
   std::int64_t refresh_ttl_s = 30LL * 86400;
   std::int64_t failures_before_backoff = 5;
+  bool require_email_verification = false;  // new accounts start inactive
 };
 
 class IdentityService {
@@ -63,8 +64,9 @@ class IdentityService {
 
   // REQUIRES: email normalized (NormalizeEmail) and valid; password 10..256 characters; role "user" or
   // "admin". kConflict when the e-mail is taken.
+  // Accounts start active unless auth.require_email_verification is on; `active` overrides that (operators).
   Task<Result<User>> Register(std::string email, std::string password, std::string name,
-                              std::string role = "user");
+                              std::string role = "user", std::optional<bool> active = std::nullopt);
 
   // One page of every account, newest first, as the JSON of the admin listing. Cached for five minutes (seed
   // 001); any change to any user starts a new cache generation, so a change is visible at once.

@@ -38,7 +38,7 @@ int CreateUser(App& app, const std::string& email, const std::string& name, bool
       io,
       [&]() -> Task<void> {
         created = co_await app.identity().Register(normalized, password, name.empty() ? normalized : name,
-                                                   admin ? "admin" : "user");
+                                                   admin ? "admin" : "user", /*active=*/true);
       },
       boost::asio::detached);
   io.run();

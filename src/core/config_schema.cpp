@@ -150,6 +150,10 @@ std::vector<ConfigKey> BuildSchema() {
       Int("auth.argon2_ops", 2, 1, 10, "argon2id passes (libsodium opslimit); 2 is libsodium's INTERACTIVE."),
       Int("auth.argon2_memory_kib", 65536, 8192, 1 << 20,
           "argon2id memory per hash in KiB; 65536 (64 MiB) is libsodium's INTERACTIVE."),
+      Bool("auth.require_email_verification", false,
+           "New accounts start inactive until verified. Until OTP e-mail verification lands (jobs issue), an "
+           "administrator verifies them by activating them (PATCH /api/v1/admin/users/{id} {\"active\": "
+           "true})."),
       Int("auth.login_failures_before_backoff", 5, 1, 1000,
           "Failed logins of one account after which it must wait before the next try (1 s, doubling, at most "
           "15 min)."),
