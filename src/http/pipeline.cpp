@@ -58,7 +58,7 @@ bool IsJsonMediaType(std::string_view content_type) {
 // Per-thread caches of labelled metrics: Family::Add takes a lock and hashes labels, so do it once per label
 // set.
 struct MetricKey {
-  const void* pipeline;
+  std::uint64_t pipeline;  // Pipeline::id_: unique for the process's life, unlike an address
   const char* method;
   const char* route;
   int status;
@@ -66,16 +66,22 @@ struct MetricKey {
 };
 struct MetricKeyHash {
   std::size_t operator()(const MetricKey& k) const {
-    auto h = std::hash<const void*>()(k.pipeline) ^ (std::hash<const void*>()(k.method) << 1);
+    auto h = std::hash<std::uint64_t>()(k.pipeline) ^ (std::hash<const void*>()(k.method) << 1);
     h ^= std::hash<const void*>()(k.route) << 2;
     return h ^ (static_cast<std::size_t>(k.status) << 3);
   }
 };
 
+std::uint64_t NextPipelineId() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1);
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const Router& router, PipelineOptions options, Metrics& metrics)
-    : router_(router),
+    : id_(NextPipelineId()),
+      router_(router),
       options_(std::move(options)),
       cors_(options_.cors_allowed_origins, options_.cors_max_age_s),
       requests_total_(prometheus::BuildCounter()
@@ -234,7 +240,7 @@ void Pipeline::Record(const Request& request, const Response& response) {
 
   thread_local std::unordered_map<MetricKey, prometheus::Counter*, MetricKeyHash> counters;
   thread_local std::unordered_map<MetricKey, prometheus::Histogram*, MetricKeyHash> histograms;
-  MetricKey counter_key{this, method.data(), request.route.data(), response.status};
+  MetricKey counter_key{id_, method.data(), request.route.data(), response.status};
   auto counter = counters.find(counter_key);
   if (counter == counters.end()) {
     auto& c = requests_total_.Add({{"method", std::string(method)},
@@ -243,7 +249,7 @@ void Pipeline::Record(const Request& request, const Response& response) {
     counter = counters.emplace(counter_key, &c).first;
   }
   counter->second->Increment();
-  MetricKey histogram_key{this, nullptr, request.route.data(), 0};
+  MetricKey histogram_key{id_, nullptr, request.route.data(), 0};
   auto histogram = histograms.find(histogram_key);
   if (histogram == histograms.end()) {
     auto& h = request_duration_.Add({{"route", std::string(request.route)}}, kDurationBuckets);

@@ -68,6 +68,7 @@ class Pipeline {
   void Compress(const Request& request, Response& response) const;
   void Record(const Request& request, const Response& response);
 
+  const std::uint64_t id_;  // keys the per-thread metric caches
   const Router& router_;
   const PipelineOptions options_;
   const CorsPolicy cors_;
