@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Everything else is a convenience.
-.PHONY: all deps build run test test-asan bench format format-check clean config-docs
+.PHONY: all deps build run test test-asan test-tsan bench format format-check clean config-docs
 
 JOBS ?= $(shell nproc)
 KEEL := build/release/keel
@@ -29,6 +29,11 @@ test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
+
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@ctest --preset tsan -j $(JOBS)
 
 bench: build
 	@bash bench/run.sh
