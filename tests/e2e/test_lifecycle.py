@@ -107,11 +107,15 @@ class CliTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "keel.toml"), "w") as f:
                 f.write("[log]\nlevel = \"debug\"\n")
-            out = self.run_keel("config", "show", env={"KEEL_SERVER_PORT": "9191"}, cwd=d)
+            secret = "s3cret-signing-key-that-is-long-enough-123"
+            out = self.run_keel("config", "show", env={"KEEL_SERVER_PORT": "9191", "KEEL_AUTH_JWT_SECRET": secret},
+                                cwd=d)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertIn("port = 9191  # KEEL_SERVER_PORT", out.stdout)
             self.assertIn('level = "debug"  # keel.toml', out.stdout)
             self.assertIn('host = "127.0.0.1"  # default', out.stdout)
+            self.assertIn('jwt_secret = "<redacted>"  # KEEL_AUTH_JWT_SECRET', out.stdout)
+            self.assertNotIn(secret, out.stdout)
 
     def test_migrate_applies_once(self):
         with tempfile.TemporaryDirectory() as d:
