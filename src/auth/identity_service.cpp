@@ -59,6 +59,12 @@ std::int64_t UnixNow() {
       .count();
 }
 
+std::int64_t UnixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string NormalizeEmail(std::string_view email) {
   auto first = email.find_first_not_of(" \t\r\n");
   auto last = email.find_last_not_of(" \t\r\n");
@@ -164,8 +170,10 @@ Task<Result<User>> IdentityService::FindUser(std::string id) {
 Task<Result<TokenPair>> IdentityService::Login(std::string email, std::string password) {
   auto backoff = co_await kv_.Get(BackoffKey(email));
   if (backoff && backoff->has_value()) {
-    std::int64_t until = std::stoll(**backoff);
-    if (until > UnixNow()) co_return Error{ErrorCode::kRateLimited, std::to_string(until - UnixNow())};
+    // Milliseconds: a back-off of one second must last a whole second, whatever the clock's second hand says.
+    std::int64_t remaining_ms = std::stoll(**backoff) - UnixNowMs();
+    if (remaining_ms > 0)
+      co_return Error{ErrorCode::kRateLimited, std::to_string((remaining_ms + 999) / 1000)};
   }
   auto rows = co_await db_.Query("SELECT id, password_hash, role, active FROM users WHERE email = ?",
                                  sql::Args(email));
@@ -190,7 +198,8 @@ Task<void> IdentityService::RecordLoginFailure(const std::string& email) {
   if (!failures || *failures < options_.failures_before_backoff) co_return;
   std::int64_t exponent = std::min<std::int64_t>(*failures - options_.failures_before_backoff, 20);
   std::int64_t wait = std::min<std::int64_t>(std::int64_t{1} << exponent, kMaxBackoffSeconds);
-  (void)co_await kv_.Set(BackoffKey(email), std::to_string(UnixNow() + wait), std::chrono::seconds(wait));
+  (void)co_await kv_.Set(BackoffKey(email), std::to_string(UnixNowMs() + wait * 1000),
+                         std::chrono::seconds(wait));
   log::Warn("login back-off", log::Fields().Add("failures", *failures).Add("wait_s", wait));
 }
 
