@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -152,11 +153,18 @@ int App::Serve() {
   server.BeginDrain();
   bool drained = server.WaitDrained(drain_timeout);
   if (!drained) {
-    log::Warn("drain timeout passed; closing remaining connections",
+    log::Warn("drain timeout passed; abandoning the requests still running",
               log::Fields().Add("connections", static_cast<std::uint64_t>(server.Connections())));
+    log::Stop();
+    // Their coroutines may hold database leases and pool work in flight; tearing that down piecemeal is
+    // riskier than ending the process, and every acknowledged write is already committed.
+    std::_Exit(0);
   }
+  // Join everything that can post into the IO threads' io_contexts before those are destroyed with the
+  // server.
   server.Stop();
   pool_->Stop();
+  database_.reset();
   log::Info("stopped", log::Fields().Add("drained", drained));
   log::Stop();
   return 0;

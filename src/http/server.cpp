@@ -300,7 +300,10 @@ asio::awaitable<void> Server::Connection::LingeringClose(beast::flat_buffer& buf
 Server::Server(ServerOptions options, Pipeline& pipeline)
     : options_(std::move(options)), pipeline_(pipeline) {}
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+  threads_.clear();  // destroys the io_contexts, and with them any coroutine still suspended
+}
 
 namespace {
 
@@ -427,7 +430,6 @@ void Server::Stop() {
   for (auto& thread : threads_) thread->io.stop();
   for (auto& thread : threads_)
     if (thread->thread.joinable()) thread->thread.join();
-  threads_.clear();
 }
 
 std::size_t Server::Connections() const {

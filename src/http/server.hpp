@@ -41,7 +41,8 @@ class Server {
   void BeginDrain();
   // Waits until every connection is closed; false when the timeout passed first.
   bool WaitDrained(std::chrono::milliseconds timeout);
-  // Stops the IO threads, abandoning whatever is left. Idempotent.
+  // Stops and joins the IO threads. The io_contexts stay until the Server is destroyed, so threads of other
+  // pools that still post completions into them post into a stopped, not a destroyed, io_context. Idempotent.
   void Stop();
 
   std::size_t Connections() const;

@@ -44,7 +44,8 @@ class SqliteDatabaseTest : public ::testing::Test {
   // Runs a coroutine to completion on a fresh io_context.
   template <class F>
   void Run(F body) {
-    asio::io_context io;
+    asio::io_context& io = io_;
+    io.restart();
     bool finished = false;
     asio::co_spawn(
         io,
@@ -60,6 +61,9 @@ class SqliteDatabaseTest : public ::testing::Test {
   }
 
   std::filesystem::path path_;
+  // Declared before db_ so it is destroyed after it: the database's pool threads may still be returning from
+  // a post into this io_context when run() ends, and must be joined before the io_context goes away.
+  asio::io_context io_;
   Metrics metrics_;
   std::unique_ptr<Database> db_;  // used through the interface, as callers do
 };
@@ -115,7 +119,7 @@ TEST_F(SqliteDatabaseTest, CommittedTransactionIsVisible) {
 
 TEST_F(SqliteDatabaseTest, GroupCommittedWritesFailAlone) {
   // Many concurrent writes share commits; the one that violates a constraint fails alone.
-  asio::io_context io;
+  asio::io_context& io = io_;
   std::vector<std::optional<Result<std::int64_t>>> results(50);
   for (int i = 0; i < 50; ++i) {
     asio::co_spawn(
@@ -144,7 +148,7 @@ TEST_F(SqliteDatabaseTest, GroupCommittedWritesFailAlone) {
 
 TEST_F(SqliteDatabaseTest, WaitsForAConnectionThenTimesOut) {
   // Both connections are held by open transactions; a third caller waits and gives up with kOverloaded.
-  asio::io_context io;
+  asio::io_context& io = io_;
   std::optional<ErrorCode> third;
   auto hold = [&]() -> Task<void> {
     (void)co_await db_->Transaction([&](Session& s) -> Task<Result<void>> {
