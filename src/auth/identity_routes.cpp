@@ -163,17 +163,15 @@ Task<http::Response> CreateApiKey(IdentityService& service, http::Request& reque
   fields.RejectUnknown({"name", "scopes"});
   auto name = fields.String("name", 1, 100, true, true);
   nlohmann::json scopes = nlohmann::json::array();
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_object() && body.contains("scopes")) {
-    const auto& given = body["scopes"];
-    bool valid = given.is_array() && given.size() <= 32;
-    for (const auto& scope : valid ? given : nlohmann::json::array()) {
+  if (const nlohmann::json* given = fields.Member("scopes")) {
+    bool valid = given->is_array() && given->size() <= 32;
+    for (const auto& scope : valid ? *given : nlohmann::json::array()) {
       if (!scope.is_string() || !ValidScope(scope.get<std::string>())) valid = false;
     }
     if (!valid) {
       fields.AddError("scopes", "must be at most 32 strings of a-z, 0-9 and : _ . - (1 to 64 characters)");
     } else {
-      scopes = given;
+      scopes = *given;
     }
   }
   if (!fields.ok()) co_return fields.Problem();

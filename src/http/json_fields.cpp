@@ -35,7 +35,7 @@ JsonFields::JsonFields(std::string_view body) {
 std::optional<std::string> JsonFields::String(std::string_view name, std::size_t min, std::size_t max,
                                               bool required, bool trim) {
   auto it = json_.find(name);
-  if (it == json_.end() || it->is_null()) {
+  if (it == json_.end()) {
     if (required) AddError(std::string(name), "is required");
     return std::nullopt;
   }
@@ -64,7 +64,7 @@ std::optional<std::string> JsonFields::String(std::string_view name, std::size_t
 
 std::optional<bool> JsonFields::Bool(std::string_view name, bool required) {
   auto it = json_.find(name);
-  if (it == json_.end() || it->is_null()) {
+  if (it == json_.end()) {
     if (required) AddError(std::string(name), "is required");
     return std::nullopt;
   }
@@ -73,6 +73,11 @@ std::optional<bool> JsonFields::Bool(std::string_view name, bool required) {
     return std::nullopt;
   }
   return it->get<bool>();
+}
+
+const nlohmann::json* JsonFields::Member(std::string_view name) const {
+  auto it = json_.find(name);
+  return it == json_.end() ? nullptr : &*it;
 }
 
 void JsonFields::RejectUnknown(std::initializer_list<std::string_view> allowed) {

@@ -19,12 +19,15 @@ class JsonFields {
   explicit JsonFields(std::string_view body);
 
   // A string of min..max characters (UTF-8 code points), trimmed of surrounding white space when trim is set.
-  // Missing: an error when required, nullopt otherwise.
+  // Missing: an error when required, nullopt otherwise. An explicit null is an error (not a string).
   std::optional<std::string> String(std::string_view name, std::size_t min, std::size_t max, bool required,
                                     bool trim = false);
 
   // A boolean; missing: an error when required, nullopt otherwise.
   std::optional<bool> Bool(std::string_view name, bool required);
+
+  // The raw member, for types these readers do not cover; nullptr when absent.
+  const nlohmann::json* Member(std::string_view name) const;
 
   // Records an error for every member not in `allowed`.
   void RejectUnknown(std::initializer_list<std::string_view> allowed);

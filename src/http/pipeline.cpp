@@ -104,13 +104,11 @@ std::size_t Pipeline::BodyLimit(const RouteMatch& match) const {
 }
 
 Task<Response> Pipeline::Handle(Request& request, RouteMatch match) {
-  in_flight_count_.fetch_add(1, std::memory_order_relaxed);
   in_flight_.Increment();
   AssignRequestId(request);
   request.client_ip = ClientIp(request, options_.trusted_proxies);
   Response response = co_await Dispatch(request, match);
   in_flight_.Decrement();
-  in_flight_count_.fetch_sub(1, std::memory_order_relaxed);
   co_return Finish(request, std::move(response));
 }
 

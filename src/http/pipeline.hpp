@@ -54,7 +54,7 @@ class Pipeline {
   Response Finish(Request& request, Response response);
 
   // Requests between arrival and response, across all IO threads.
-  std::int64_t InFlight() const { return in_flight_count_.load(std::memory_order_relaxed); }
+  std::int64_t InFlight() const { return static_cast<std::int64_t>(in_flight_.Value()); }
 
  private:
   Task<Response> Dispatch(Request& request, RouteMatch& match);
@@ -75,7 +75,6 @@ class Pipeline {
   prometheus::Family<prometheus::Counter>& requests_total_;
   prometheus::Family<prometheus::Histogram>& request_duration_;
   prometheus::Gauge& in_flight_;
-  std::atomic<std::int64_t> in_flight_count_{0};
 };
 
 }  // namespace keel::http

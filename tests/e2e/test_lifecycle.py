@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -73,10 +74,18 @@ class ShutdownTest(unittest.TestCase):
 
 
 class CliTest(unittest.TestCase):
+    def setUp(self):
+        # Commands that build an App write ./var (database, signing key): keep that out of the source tree.
+        self.scratch = tempfile.mkdtemp(prefix="keel-cli-")
+
+    def tearDown(self):
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
     def run_keel(self, *args, env=None, cwd=None):
         clean = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
         clean.update(env or {})
-        return subprocess.run([BINARY, *args], capture_output=True, text=True, env=clean, cwd=cwd, timeout=30)
+        return subprocess.run([BINARY, *args], capture_output=True, text=True, env=clean, cwd=cwd or self.scratch,
+                              timeout=30)
 
     def test_version_and_help(self):
         out = self.run_keel("version")
@@ -95,7 +104,7 @@ class CliTest(unittest.TestCase):
             out = self.run_keel("serve", "--config", path)
             self.assertEqual(out.returncode, 2)
             self.assertIn("server.prot", out.stderr)
-            out = self.run_keel("serve", env={"KEEL_SERVER_PORT": "eighty"}, cwd=d + "/..")
+            out = self.run_keel("serve", env={"KEEL_SERVER_PORT": "eighty"})
             self.assertEqual(out.returncode, 2)
             self.assertIn("server.port", out.stderr)
             out = self.run_keel("serve", "--port", "99999")

@@ -52,6 +52,7 @@ TEST(ParsePatch, DistinguishesAbsentFromNull) {
   EXPECT_EQ(rename.title, "New");
   EXPECT_TRUE(std::holds_alternative<Invalid>(ParsePatch("{}")));
   EXPECT_TRUE(std::holds_alternative<Invalid>(ParsePatch(R"({"title":""})")));
+  EXPECT_TRUE(std::holds_alternative<Invalid>(ParsePatch(R"({"title":null,"status":"done"})")));
 }
 
 TEST(ParseListQuery, ReadsAndChecksParameters) {

@@ -168,13 +168,15 @@ Task<Result<TaskRecord>> TaskStore::Update(std::string user_id, std::string id, 
       fmt::format("UPDATE tasks SET {}version = version + 1, updated_at = {} WHERE {}", sets, kNow, where),
       std::move(params));
   if (!changed) co_return std::move(changed).error();
-  if (*changed == 0) {
-    auto current = co_await Find(user_id, id);
-    if (!current) co_return std::move(current).error();
-    co_return Error{ErrorCode::kPrecondition, "the task changed since that version (If-Match)"};
-  }
+  if (*changed == 0) co_return co_await WhyUntouched(user_id, id);
   co_await TasksChanged(user_id);
   co_return co_await Find(std::move(user_id), std::move(id));
+}
+
+Task<Error> TaskStore::WhyUntouched(const std::string& user_id, const std::string& id) {
+  auto current = co_await Find(user_id, id);
+  if (!current) co_return std::move(current).error();  // not (or not the caller's): 404
+  co_return Error{ErrorCode::kPrecondition, "the task changed since that version (If-Match)"};
 }
 
 Task<Result<void>> TaskStore::Delete(std::string user_id, std::string id,
@@ -187,11 +189,7 @@ Task<Result<void>> TaskStore::Delete(std::string user_id, std::string id,
   }
   auto deleted = co_await db_.Execute(sql, std::move(params));
   if (!deleted) co_return std::move(deleted).error();
-  if (*deleted == 0) {
-    auto current = co_await Find(user_id, id);
-    if (!current) co_return std::move(current).error();
-    co_return Error{ErrorCode::kPrecondition, "the task changed since that version (If-Match)"};
-  }
+  if (*deleted == 0) co_return co_await WhyUntouched(user_id, id);
   co_await TasksChanged(user_id);
   co_return Ok();
 }

@@ -43,6 +43,9 @@ class TaskStore {
                             std::optional<std::int64_t> expected_version);
 
  private:
+  // Why a conditional UPDATE/DELETE touched no row: the task is not the caller's (404) or its version moved
+  // (412).
+  Task<Error> WhyUntouched(const std::string& user_id, const std::string& id);
   Task<std::string> ListGeneration(const std::string& user_id);
   Task<void> TasksChanged(const std::string& user_id);
 
