@@ -73,6 +73,32 @@ int Serve(const CommonFlags& flags) {
   return (*app)->Serve();
 }
 
+int Worker(const CommonFlags& flags, const std::string& queues, int concurrency) {
+  BlockShutdownSignals();
+  auto config = LoadConfig(flags);
+  if (!config) return kConfigError;
+  bool embedded = config->Embedded();
+  auto app = App::Create(std::move(*config));
+  if (!app) {
+    log::Error("cannot start", log::Fields().Add("error", app.error().message));
+    return 1;
+  }
+  if (embedded) {
+    if (auto migrated = (*app)->Migrate(); !migrated) {
+      log::Error("migrations failed", log::Fields().Add("error", migrated.error().message));
+      return 1;
+    }
+  }
+  std::vector<std::string> names;
+  for (std::size_t start = 0; start < queues.size();) {
+    auto comma = queues.find(',', start);
+    if (comma == std::string::npos) comma = queues.size();
+    if (comma > start) names.push_back(queues.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return (*app)->Work(names, concurrency);
+}
+
 int Migrate(const CommonFlags& flags) {
   auto config = LoadConfig(flags);
   if (!config) return kConfigError;
@@ -136,6 +162,17 @@ int Main(int argc, char** argv) {
   serve->add_option("--host", flags.host, "Listen address (overrides server.host)");
   serve->add_option("--port", flags.port, "Listen port (overrides server.port)")->check(CLI::Range(0, 65535));
 
+  auto* worker = app.add_subcommand("worker", "Run job workers only (no HTTP), until SIGTERM or SIGINT.");
+  std::string worker_queues;
+  int worker_concurrency = 0;
+  worker->add_option("--config", flags.config_file, "TOML config file");
+  worker->add_option("--queues", worker_queues,
+                     "Comma-separated queues to work (default: all of jobs.queues)");
+  worker
+      ->add_option("--concurrency", worker_concurrency,
+                   "Maximum workers per queue (default: from jobs.queues)")
+      ->check(CLI::Range(1, 256));
+
   auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit.");
   migrate->add_option("--config", flags.config_file, "TOML config file");
 
@@ -169,6 +206,7 @@ int Main(int argc, char** argv) {
   }
 
   if (*serve) return Serve(flags);
+  if (*worker) return Worker(flags, worker_queues, worker_concurrency);
   if (*migrate) return Migrate(flags);
   if (*show) return ShowConfig(flags);
   if (*create_user) return CreateUserCommand(flags, user_email, user_name, user_admin);

@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,6 +20,11 @@
 #include "http/ops_routes.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "jobs/debug_jobs.hpp"
+#include "jobs/job_queue.hpp"
+#include "jobs/job_routes.hpp"
+#include "jobs/job_runtime.hpp"
+#include "jobs/queue_spec.hpp"
 
 namespace keel {
 namespace {
@@ -28,6 +35,21 @@ std::string InstanceId(const Config& config) {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   return host;
+}
+
+// Unique per process, readable in the admin views: instance, pid and a random suffix (pids repeat across
+// containers).
+std::string WorkerId(const Config& config) {
+  std::random_device random;
+  return fmt::format("{}/{}/{:04x}", InstanceId(config), getpid(), random() & 0xffff);
+}
+
+void WaitForShutdownSignal(int& signal_number) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigwait(&signals, &signal_number);
 }
 
 int IoThreads(const Config& config) {
@@ -84,8 +106,18 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
 
   app->readiness_.Add("database", [db = app->database_.get()] { return db->Ping(); });
   app->router_ = std::make_unique<http::Router>();
+  if (auto queues = jobs::ParseQueueSpecs(c.List("jobs.queues")); !queues)
+    return Error{ErrorCode::kInvalidArgument, "jobs.queues: " + queues.error().message};
+  app->job_kinds_ = std::make_unique<jobs::JobKinds>();
+  app->job_metrics_ = std::make_unique<jobs::JobMetrics>(*app->metrics_);
+  app->job_store_ = std::make_unique<jobs::JobStore>(*app->database_);
+  app->job_queue_ = std::make_unique<jobs::JobQueue>(*app->job_store_, *app->job_kinds_, *app->job_metrics_);
   http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_);
-  if (c.Bool("debug.routes")) http::AddDebugRoutes(*app->router_, *app->pool_);
+  if (c.Bool("debug.routes")) {
+    http::AddDebugRoutes(*app->router_, *app->pool_);
+    jobs::AddDebugJobs(*app);
+  }
+  jobs::RegisterJobs(*app);
   auto identity = auth::RegisterIdentity(*app);
   if (!identity) return std::move(identity).error();
   app->identity_ = *identity;
@@ -136,12 +168,17 @@ int App::Serve() {
                              .Add("version", kVersion)
                              .Add("embedded", c.Embedded()));
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
+  if (c.Bool("jobs.workers")) {
+    if (auto started = StartWorkers({}, 0, c.Bool("jobs.scheduler")); !started) {
+      log::Error("cannot start job workers", log::Fields().Add("error", started.error().message));
+      server.Stop();
+      log::Stop();
+      return 1;
+    }
+  }
+
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  WaitForShutdownSignal(signal_number);
 
   auto drain_timeout = std::chrono::milliseconds(c.Int("server.drain_timeout_ms"));
   log::Info("draining", log::Fields()
@@ -149,11 +186,16 @@ int App::Serve() {
                             .Add("in_flight", pipeline.InFlight())
                             .Add("drain_timeout_ms", static_cast<std::int64_t>(drain_timeout.count())));
   readiness_.SetDraining();
+  // Workers drain alongside the HTTP requests; jobs enqueued meanwhile are durable and wait for the next
+  // worker.
+  bool workers_stopped = true;
+  std::thread stop_workers([this, &workers_stopped] { workers_stopped = StopWorkers(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(c.Int("server.drain_delay_ms")));
   server.BeginDrain();
   bool drained = server.WaitDrained(drain_timeout);
-  if (!drained) {
-    log::Warn("drain timeout passed; abandoning the requests still running",
+  stop_workers.join();
+  if (!drained || !workers_stopped) {
+    log::Warn("drain timeout passed; abandoning the requests or job handlers still running",
               log::Fields().Add("connections", static_cast<std::uint64_t>(server.Connections())));
     log::Stop();
     // Their coroutines may hold database leases and pool work in flight; tearing that down piecemeal is
@@ -164,8 +206,71 @@ int App::Serve() {
   // server.
   server.Stop();
   pool_->Stop();
+  job_runtime_.reset();
   database_.reset();
   log::Info("stopped", log::Fields().Add("drained", drained));
+  log::Stop();
+  return 0;
+}
+
+Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concurrency, bool scheduler) {
+  const Config& c = config_;
+  auto configured = jobs::ParseQueueSpecs(c.List("jobs.queues"));
+  if (!configured) return std::move(configured).error();
+  std::vector<jobs::QueueOptions> selected;
+  if (queues.empty()) selected = *configured;
+  for (const auto& name : queues) {
+    auto found = std::find_if(configured->begin(), configured->end(),
+                              [&](const jobs::QueueOptions& q) { return q.name == name; });
+    auto spec = jobs::ParseQueueSpecs({name});
+    if (!spec) return std::move(spec).error();
+    selected.push_back(found != configured->end() ? *found : spec->front());
+  }
+  if (concurrency > 0)
+    for (auto& queue : selected) {
+      queue.max_workers = concurrency;
+      queue.min_workers = std::min(queue.min_workers, concurrency);
+    }
+  jobs::RuntimeOptions options;
+  options.worker_id = WorkerId(c);
+  options.queues = std::move(selected);
+  options.poll_interval = std::chrono::milliseconds(c.Int("jobs.poll_interval_ms"));
+  options.lease = std::chrono::milliseconds(c.Int("jobs.lease_ms"));
+  options.heartbeat = std::chrono::milliseconds(c.Int("jobs.heartbeat_ms"));
+  options.rescue_interval = std::chrono::milliseconds(c.Int("jobs.rescue_interval_ms"));
+  options.idle_worker_timeout = std::chrono::milliseconds(c.Int("jobs.idle_worker_timeout_ms"));
+  options.scheduler = scheduler;
+  job_runtime_ =
+      std::make_unique<jobs::JobRuntime>(*job_store_, *job_kinds_, *job_metrics_, std::move(options));
+  job_runtime_->Start();
+  job_queue_->SetRuntime(job_runtime_.get());
+  return Ok();
+}
+
+bool App::StopWorkers() {
+  if (!job_runtime_) return true;
+  job_queue_->SetRuntime(nullptr);
+  return job_runtime_->Stop(std::chrono::milliseconds(config_.Int("jobs.drain_timeout_ms")));
+}
+
+int App::Work(const std::vector<std::string>& queues, int concurrency) {
+  log::Start(log::ParseLevel(config_.String("log.level")));
+  if (auto started = StartWorkers(queues, concurrency, config_.Bool("jobs.scheduler")); !started) {
+    log::Error("cannot start job workers", log::Fields().Add("error", started.error().message));
+    log::Stop();
+    return 1;
+  }
+  int signal_number = 0;
+  WaitForShutdownSignal(signal_number);
+  log::Info("stopping workers", log::Fields().Add("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+  if (!StopWorkers()) {
+    log::Stop();
+    std::_Exit(0);  // every lease is released; a handler that ignores cancellation cannot be joined
+  }
+  pool_->Stop();
+  job_runtime_.reset();
+  database_.reset();
+  log::Info("stopped", log::Fields());
   log::Stop();
   return 0;
 }

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
@@ -20,6 +22,13 @@
 namespace keel::auth {
 class IdentityService;
 }
+namespace keel::jobs {
+class JobKinds;
+class JobMetrics;
+class JobQueue;
+class JobRuntime;
+class JobStore;
+}  // namespace keel::jobs
 
 namespace keel {
 
@@ -32,9 +41,15 @@ class App {
   // Applies pending SQL migrations (blocking).
   Result<sql::MigrationReport> Migrate();
 
-  // Listens and serves until SIGTERM or SIGINT, then drains. Returns the process exit code.
+  // Listens and serves until SIGTERM or SIGINT, then drains. In embedded mode (jobs.workers) it also runs the
+  // job workers and the scheduler. Returns the process exit code.
   // REQUIRES: BlockShutdownSignals() was called before any thread was started.
   int Serve();
+
+  // Runs job workers only (`keel worker`) until SIGTERM or SIGINT. `queues` empty: jobs.queues; otherwise
+  // these queues, each with up to `concurrency` workers (0: as jobs.queues says, else 4).
+  // REQUIRES: as Serve.
+  int Work(const std::vector<std::string>& queues, int concurrency);
 
   const Config& config() const { return config_; }
   const Clock& clock() const { return clock_; }
@@ -44,6 +59,11 @@ class App {
   kv::KvStore& kv() { return *kv_; }
   http::Router& router() { return *router_; }
   auth::IdentityService& identity() { return *identity_; }
+  jobs::JobQueue& jobs() { return *job_queue_; }
+  // Modules add their job kinds and periodic jobs here while the App is built.
+  jobs::JobKinds& job_kinds() { return *job_kinds_; }
+  // This process's workers, while they run (for the admin queue view); null otherwise.
+  jobs::JobRuntime* job_runtime() { return job_runtime_.get(); }
   // Null when ratelimit.enabled is false.
   http::RateLimiter* rate_limiter() { return rate_limiter_.get(); }
   Readiness& readiness() { return readiness_; }
@@ -55,6 +75,10 @@ class App {
 
  private:
   explicit App(Config config);
+  // Starts the job workers of `queues` (all of jobs.queues when empty).
+  Result<void> StartWorkers(const std::vector<std::string>& queues, int concurrency, bool scheduler);
+  // Stops them within jobs.drain_timeout_ms; false when a handler would not stop.
+  bool StopWorkers();
 
   Config config_;
   SteadyClock clock_;
@@ -64,6 +88,11 @@ class App {
   std::unique_ptr<kv::KvStore> kv_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::RateLimiter> rate_limiter_;
+  std::unique_ptr<jobs::JobKinds> job_kinds_;
+  std::unique_ptr<jobs::JobMetrics> job_metrics_;
+  std::unique_ptr<jobs::JobStore> job_store_;
+  std::unique_ptr<jobs::JobQueue> job_queue_;
+  std::unique_ptr<jobs::JobRuntime> job_runtime_;
   Readiness readiness_;
   http::Authenticator authenticator_;
   auth::IdentityService* identity_ = nullptr;   // owned through modules_

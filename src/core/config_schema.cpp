@@ -150,10 +150,13 @@ std::vector<ConfigKey> BuildSchema() {
       Int("auth.argon2_ops", 2, 1, 10, "argon2id passes (libsodium opslimit); 2 is libsodium's INTERACTIVE."),
       Int("auth.argon2_memory_kib", 65536, 8192, 1 << 20,
           "argon2id memory per hash in KiB; 65536 (64 MiB) is libsodium's INTERACTIVE."),
-      Bool("auth.require_email_verification", false,
-           "New accounts start inactive until verified. Until OTP e-mail verification lands (jobs issue), an "
-           "administrator verifies them by activating them (PATCH /api/v1/admin/users/{id} {\"active\": "
-           "true})."),
+      Bool(
+          "auth.require_email_verification", true,
+          "New accounts must verify their e-mail with a one-time code (POST /api/v1/auth/verify) before they "
+          "can log in. The code is mailed by a job; registration never waits for mail."),
+      Int("auth.otp_ttl_s", 600, 60, 86400, "Lifetime of a one-time code (verification, password reset)."),
+      Int("auth.otp_max_attempts", 5, 1, 100, "Wrong codes after which a one-time code stops working."),
+      Int("auth.otp_resend_interval_s", 60, 0, 3600, "Minimum time between two codes mailed to one account."),
       Int("auth.login_failures_before_backoff", 5, 1, 1000,
           "Failed logins of one account after which it must wait before the next try (1 s, doubling, at most "
           "15 min)."),
@@ -170,6 +173,42 @@ std::vector<ConfigKey> BuildSchema() {
       Int("ratelimit.user_per_minute", 200, 1, 100000000, "Authenticated routes: requests per user."),
       Int("ratelimit.user_burst", 50, 1, 100000000,
           "Authenticated routes: requests per user allowed back to back."),
+      Bool("jobs.workers", true,
+           "keel serve also runs job workers and the scheduler in-process (embedded mode). Turn off when "
+           "separate `keel worker` processes do the work."),
+      List("jobs.queues",
+           {"default:1-4", "priority:1-2", "batch_processing:0-4", "model_generation:0-8", "maintenance:0-2"},
+           "Queues this process works, as name:min-max worker threads (or name:max). Threads grow with the "
+           "queue's depth up to max and shrink to min when idle."),
+      Int("jobs.poll_interval_ms", 200, 10, 60000,
+          "How often idle workers look for jobs enqueued by other processes (this process's own enqueues "
+          "wake "
+          "them at once)."),
+      Int("jobs.lease_ms", 30000, 1000, 3600000,
+          "A running job's lease: renewed by heartbeats; when it lapses (worker died) the job runs again."),
+      Int("jobs.heartbeat_ms", 1000, 100, 600000,
+          "Lease renewal period; also how soon a running job notices cancellation or its timeout."),
+      Int("jobs.rescue_interval_ms", 1000, 100, 600000, "How often expired leases are looked for."),
+      Int("jobs.idle_worker_timeout_ms", 10000, 100, 3600000,
+          "An idle worker thread above min exits after this."),
+      Bool("jobs.scheduler", true, "Compete for the scheduler lease and fire periodic (cron) jobs."),
+      Int("jobs.drain_timeout_ms", 30000, 0, 3600000,
+          "At shutdown, running jobs get this long to finish; then their leases are released for others."),
+      Int("jobs.retention_hours", 168, 1, 87600, "Finished jobs older than this are pruned (maintenance)."),
+      String(
+          "mail.smtp_url", "",
+          "SMTP server (smtp://host:port, STARTTLS when offered; smtps://host:port). Empty: mail is kept in "
+          "the outbox (GET /api/v1/admin/outbox) instead of being sent.",
+          [](const ConfigValue& v) -> std::optional<std::string> {
+            const auto& s = std::get<std::string>(v);
+            if (s.empty() || s.rfind("smtp://", 0) == 0 || s.rfind("smtps://", 0) == 0) return std::nullopt;
+            return "must be empty or start with smtp:// or smtps://";
+          }),
+      String("mail.smtp_username", "", "SMTP user name (usually from KEEL_MAIL_SMTP_USERNAME)."),
+      Secret("mail.smtp_password", "SMTP password (usually from KEEL_MAIL_SMTP_PASSWORD).", nullptr),
+      Bool("mail.require_tls", false, "Refuse to send unless the SMTP connection is encrypted."),
+      Int("mail.timeout_ms", 10000, 100, 600000, "SMTP connect and send timeout."),
+      String("mail.from", "Keel <keel@localhost>", "From address of mail Keel sends."),
       Bool("debug.routes", false,
            "Serve /api/v1/debug/* (sleep, echo, fail, block) used by the end-to-end tests. Never in "
            "production."),

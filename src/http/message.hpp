@@ -3,11 +3,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/async.hpp"
 
 namespace keel::http {
 
@@ -76,6 +79,10 @@ struct Response {
   Headers headers;
   std::string body;
   bool close = false;  // close the connection after this response
+  // When set, the body is streamed (Server-Sent Events): the server sends the head with chunked transfer
+  // encoding, then every chunk the producer yields until it yields nullopt, the client leaves or the server
+  // drains; then it ends the body and closes the connection. `body` is ignored.
+  std::function<Task<std::optional<std::string>>()> stream;
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

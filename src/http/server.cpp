@@ -82,7 +82,11 @@ std::string SerializeHead(const Response& response, bool keep_alive, bool http10
     head += "\r\n";
   }
   bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
-  if (!bodiless) fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", content_length);
+  if (response.stream) {
+    head += "Transfer-Encoding: chunked\r\n";
+  } else if (!bodiless) {
+    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", content_length);
+  }
   head += "Date: ";
   head += HttpDate();
   head += "\r\n";
@@ -160,6 +164,7 @@ class Server::Connection {
     timed_out_ = false;
   }
   asio::awaitable<bool> Write(Response& response, bool head_only, bool keep_alive, bool http10);
+  asio::awaitable<void> Stream(Response& response);
   // Answers a request the server refuses itself; the caller then closes the connection.
   asio::awaitable<void> Refuse(beast::flat_buffer& buffer, Request& request, int status,
                                std::string_view detail);
@@ -255,7 +260,11 @@ asio::awaitable<void> Server::Connection::Run() {
 
     phase_ = Phase::kHandling;
     Response response = co_await server_.pipeline_.Handle(request, std::move(match));
-    keep_alive = keep_alive && !response.close && !thread_.draining;
+    keep_alive = keep_alive && !response.close && !thread_.draining && !response.stream;
+    if (response.stream && request.method != "HEAD" && !http10) {
+      co_await Stream(response);
+      break;
+    }
     if (!co_await Write(response, request.method == "HEAD", keep_alive, http10) || !keep_alive) break;
   }
   boost::system::error_code ignored;
@@ -274,6 +283,26 @@ asio::awaitable<bool> Server::Connection::Write(Response& response, bool head_on
   boost::system::error_code ec;
   co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec;
+}
+
+asio::awaitable<void> Server::Connection::Stream(Response& response) {
+  if (!co_await Write(response, true, false, false)) co_return;
+  boost::system::error_code ec;
+  while (!thread_.draining) {
+    phase_ = Phase::kHandling;  // waiting for the producer is not a stalled write
+    auto chunk = co_await response.stream();
+    if (!chunk) break;
+    if (chunk->empty()) continue;
+    Enter(Phase::kWriting, server_.options_.write_timeout);
+    std::string frame = fmt::format("{:x}\r\n", chunk->size());
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(frame), asio::buffer(*chunk),
+                                              asio::buffer("\r\n", 2)};
+    co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
+  Enter(Phase::kWriting, server_.options_.write_timeout);
+  co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5),
+                             asio::redirect_error(asio::use_awaitable, ec));
 }
 
 asio::awaitable<void> Server::Connection::Refuse(beast::flat_buffer& buffer, Request& request, int status,

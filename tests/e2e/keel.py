@@ -30,15 +30,20 @@ def toml_value(value):
 class Keel:
     """One keel serve process. Use as a context manager; config overrides are {"section.key": value}."""
 
-    def __init__(self, config=None, env=None):
+    def __init__(self, config=None, env=None, command=("serve",), db_path=None):
+        """command: ("serve",) or ("worker", "--queues", ...); db_path: share another process's database."""
         self.dir = tempfile.mkdtemp(prefix="keel-e2e-")
         self.port = free_port()
+        self.command = list(command)
+        self.db_path = db_path or os.path.join(self.dir, "keel.db")
         settings = {
             "server.host": "127.0.0.1",
             "server.port": self.port,
             "server.io_threads": 2,
-            "database.url": "sqlite://" + os.path.join(self.dir, "keel.db"),
+            "database.url": "sqlite://" + self.db_path,
             "debug.routes": True,
+            # Most suites register and log in at once; the OTP suite turns verification on.
+            "auth.require_email_verification": False,
         }
         settings.update(config or {})
         sections = {}
@@ -66,13 +71,18 @@ class Keel:
 
     def start(self, timeout=20):
         self.log_file = open(self.log_path, "wb")
-        self.process = subprocess.Popen([BINARY, "serve", "--config", self.config_path], cwd=self.dir,
+        self.process = subprocess.Popen([BINARY, *self.command, "--config", self.config_path], cwd=self.dir,
                                         stdout=self.log_file, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log_file.close()
                 raise RuntimeError(f"keel exited with {self.process.returncode}:\n{self.log()}")
+            if self.command[0] == "worker":
+                if "job workers started" in self.log():
+                    return
+                time.sleep(0.02)
+                continue
             try:
                 status, _, _ = self.request("GET", "/health", timeout=1)
                 if status == 200:
@@ -100,6 +110,15 @@ class Keel:
             raise
         finally:
             self.log_file.close()
+
+    def sql(self, query, params=()):
+        """Rows of a query on this process's SQLite database (read-only, from the test)."""
+        import sqlite3
+        db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
+        try:
+            return db.execute(query, params).fetchall()
+        finally:
+            db.close()
 
     def log(self):
         with open(self.log_path, "rb") as f:

@@ -40,6 +40,9 @@ class Database {
   // One statement in its own implicit transaction.
   virtual Task<Result<Rows>> Query(std::string sql, Params params = {}) = 0;
   virtual Task<Result<std::int64_t>> Execute(std::string sql, Params params = {}) = 0;
+  // One write statement in its own transaction, returning its rows (INSERT/UPDATE ... RETURNING) and counts.
+  // Like Execute, committed (durably) before it returns.
+  virtual Task<Result<Rows>> Write(std::string sql, Params params = {}) = 0;
 
   // Runs body as one write transaction: committed when body returns ok, rolled back when it fails or throws.
   // SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE) so the transaction cannot fail half-way on a lock.

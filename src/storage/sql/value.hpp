@@ -17,6 +17,7 @@ using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 using Params = std::vector<Value>;
 
 inline Value ToValue(std::nullptr_t) { return nullptr; }
+inline Value ToValue(Value value) { return value; }
 inline Value ToValue(std::string value) { return value; }
 inline Value ToValue(std::string_view value) { return std::string(value); }
 inline Value ToValue(const char* value) { return std::string(value); }

@@ -38,7 +38,7 @@ void GroupCommitter::Stop() {
   if (writer_.joinable()) writer_.join();
 }
 
-bool GroupCommitter::Enqueue(Write write) {
+bool GroupCommitter::Enqueue(PendingWrite write) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || queue_.size() >= queue_limit_) return false;
@@ -48,17 +48,17 @@ bool GroupCommitter::Enqueue(Write write) {
   return true;
 }
 
-Task<Result<std::int64_t>> GroupCommitter::Execute(std::string sql, Params params) {
-  std::optional<Result<std::int64_t>> outcome;
+Task<Result<Rows>> GroupCommitter::Write(std::string sql, Params params) {
+  std::optional<Result<Rows>> outcome;
   auto initiate = [&](auto handler) {
     auto executor = asio::get_associated_executor(handler);
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    Write write{std::move(sql), std::move(params), [&outcome, shared, executor](Result<std::int64_t> result) {
-                  asio::post(executor, [&outcome, shared, result = std::move(result)]() mutable {
-                    outcome.emplace(std::move(result));
-                    (*shared)();
-                  });
-                }};
+    PendingWrite write{std::move(sql), std::move(params), [&outcome, shared, executor](Result<Rows> result) {
+                         asio::post(executor, [&outcome, shared, result = std::move(result)]() mutable {
+                           outcome.emplace(std::move(result));
+                           (*shared)();
+                         });
+                       }};
     if (!Enqueue(std::move(write))) {
       asio::post(executor, [&outcome, shared]() mutable {
         outcome.emplace(Error{ErrorCode::kOverloaded, "too many database writes are waiting"});
@@ -73,7 +73,7 @@ Task<Result<std::int64_t>> GroupCommitter::Execute(std::string sql, Params param
 
 void GroupCommitter::Run() {
   for (;;) {
-    std::deque<Write> batch;
+    std::deque<PendingWrite> batch;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -84,9 +84,9 @@ void GroupCommitter::Run() {
   }
 }
 
-void GroupCommitter::CommitBatch(std::deque<Write>& batch) {
+void GroupCommitter::CommitBatch(std::deque<PendingWrite>& batch) {
   batch_sizes_.Observe(static_cast<double>(batch.size()));
-  std::vector<Result<std::int64_t>> results;
+  std::vector<Result<Rows>> results;
   results.reserve(batch.size());
   auto begun = connection_->Exec("BEGIN IMMEDIATE");
   if (!begun) {
@@ -98,7 +98,7 @@ void GroupCommitter::CommitBatch(std::deque<Write>& batch) {
     auto rows = connection_->Run(write.sql, write.params);
     if (rows) {
       (void)connection_->Exec("RELEASE write");
-      results.emplace_back(rows->affected);
+      results.emplace_back(std::move(rows).value());
     } else {
       (void)connection_->Exec("ROLLBACK TO write; RELEASE write");
       results.emplace_back(std::move(rows).error());

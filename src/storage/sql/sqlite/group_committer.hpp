@@ -30,29 +30,29 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Runs one write statement in the next group commit; the number of rows it changed, or its error.
+  // Runs one write statement in the next group commit; its rows (RETURNING) and change count, or its error.
   // kOverloaded when queue_limit writes are already waiting.
-  Task<Result<std::int64_t>> Execute(std::string sql, Params params);
+  Task<Result<Rows>> Write(std::string sql, Params params);
 
   void Stop();
 
  private:
-  struct Write {
+  struct PendingWrite {
     std::string sql;
     Params params;
-    std::function<void(Result<std::int64_t>)> complete;
+    std::function<void(Result<Rows>)> complete;
   };
 
-  bool Enqueue(Write write);
+  bool Enqueue(PendingWrite write);
   void Run();
-  void CommitBatch(std::deque<Write>& batch);
+  void CommitBatch(std::deque<PendingWrite>& batch);
 
   std::unique_ptr<SqliteConnection> connection_;  // used by the writer thread only
   const std::size_t queue_limit_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Write> queue_;  // GUARDED_BY(mutex_)
-  bool stopping_ = false;    // GUARDED_BY(mutex_)
+  std::deque<PendingWrite> queue_;  // GUARDED_BY(mutex_)
+  bool stopping_ = false;           // GUARDED_BY(mutex_)
   std::thread writer_;
   prometheus::Histogram& batch_sizes_;
 };

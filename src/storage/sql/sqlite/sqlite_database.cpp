@@ -225,7 +225,13 @@ Task<Result<Rows>> SqliteDatabase::Query(std::string sql, Params params) {
 }
 
 Task<Result<std::int64_t>> SqliteDatabase::Execute(std::string sql, Params params) {
-  co_return co_await writer_->Execute(std::move(sql), std::move(params));
+  auto rows = co_await writer_->Write(std::move(sql), std::move(params));
+  if (!rows) co_return std::move(rows).error();
+  co_return rows->affected;
+}
+
+Task<Result<Rows>> SqliteDatabase::Write(std::string sql, Params params) {
+  co_return co_await writer_->Write(std::move(sql), std::move(params));
 }
 
 Task<Result<void>> SqliteDatabase::Transaction(std::function<Task<Result<void>>(Session&)> body) {
