@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -33,15 +34,20 @@ Result<nlohmann::json> Flaky(JobContext& context) {
 Result<nlohmann::json> SleepJob(JobContext& context) {
   auto ms = context.args().value("ms", 0);
   auto marker = context.args().value("marker", std::string());
+  // ignore_cancel: a handler that does not look at cancellation, to show its late result is refused.
+  bool ignore_cancel = context.args().value("ignore_cancel", false);
   AppendLine(marker, fmt::format("start {} {}", context.job().id, context.attempt()));
   constexpr int kSteps = 10;
   for (int step = 1; step <= kSteps; ++step) {
-    if (!context.Sleep(std::chrono::milliseconds(ms / kSteps)))
+    if (ignore_cancel) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms / kSteps));
+    } else if (!context.Sleep(std::chrono::milliseconds(ms / kSteps))) {
       return Error{ErrorCode::kUnavailable, "stopped: " + context.CancelReason()};
+    }
     context.Progress(step * 100 / kSteps, fmt::format("slept {} of {} ms", ms * step / kSteps, ms));
   }
   AppendLine(marker, fmt::format("done {} {}", context.job().id, context.attempt()));
-  return nlohmann::json{{"slept_ms", ms}};
+  return nlohmann::json{{"slept_ms", ms}, {"attempt", context.attempt()}};
 }
 
 Task<http::Response> EnqueueDebugJob(JobQueue& queue, http::Request& request) {

@@ -213,6 +213,8 @@ Task<void> JobRuntime::Finish(std::shared_ptr<RunningJob> running, Result<nlohma
                                           .Add("error", outcome.error().message));
     } else if (state) {
       metrics_.Fenced(job.queue);
+      log::Warn("late failure refused: the lease was lost",
+                log::Fields().Add("job", job.id).Add("kind", job.kind).Add("reason", running->reason()));
     } else {
       log::Error("cannot record job failure; it will run again after its lease expires",
                  log::Fields().Add("job", job.id).Add("error", state.error().message));

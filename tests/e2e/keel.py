@@ -100,6 +100,8 @@ class Keel:
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.process is None or self.process.poll() is not None:
+            if self.process is not None and not self.log_file.closed:
+                self.log_file.close()
             return self.process.returncode if self.process else None
         self.process.send_signal(sig)
         try:
@@ -147,6 +149,32 @@ class Keel:
 
     def socket(self, timeout=10):
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+
+    def call(self, method, path, who=None, payload=None):
+        """A JSON request; returns (status, parsed body or None). `who` is a dict of headers (a login)."""
+        headers = dict(who or {})
+        body = None
+        if payload is not None:
+            body = json.dumps(payload)
+            headers["Content-Type"] = "application/json"
+        status, _, data = self.request(method, path, body=body, headers=headers)
+        return status, json.loads(data) if data else None
+
+    def create_user(self, email, password, admin=False):
+        """`keel users create` against this process's config and database."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+        env["KEEL_USER_PASSWORD"] = password
+        command = [BINARY, "users", "create", "--email", email, "--config", self.config_path]
+        if admin:
+            command.append("--admin")
+        created = subprocess.run(command, capture_output=True, text=True, env=env, cwd=self.dir, timeout=60)
+        assert created.returncode == 0, created.stderr
+        return json.loads(created.stdout.strip().splitlines()[-1])
+
+    def login(self, email, password):
+        status, tokens = self.call("POST", "/api/v1/auth/login", payload={"email": email, "password": password})
+        assert status == 200, tokens
+        return {"Authorization": "Bearer " + tokens["access_token"]}
 
 
 def read_until_closed(sock, limit=1 << 20):
