@@ -11,12 +11,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "auth/account_code_routes.hpp"
 #include "auth/identity_service.hpp"
+#include "auth/mail/mail_jobs.hpp"
+#include "auth/otp_service.hpp"
 #include "auth/secrets.hpp"
 #include "core/app.hpp"
 #include "http/json_fields.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
+#include "jobs/job_context.hpp"
+#include "jobs/job_kinds.hpp"
 
 namespace keel::auth {
 namespace {
@@ -26,7 +31,23 @@ struct IdentityModule {
   std::unique_ptr<PasswordHasher> hasher;
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<IdentityService> service;
+  std::unique_ptr<OtpService> otp;
+  std::unique_ptr<AccountCodes> codes;
 };
+
+// Purges expired one-time codes and refresh tokens every hour.
+void AddAuthMaintenance(App& app, AccountCodes& codes) {
+  auto purge = jobs::JobKind::Make("maintenance.purge_auth", "maintenance",
+                                   [&codes](jobs::JobContext& context) -> Result<nlohmann::json> {
+                                     auto purged = context.Await(codes.PurgeExpired());
+                                     if (!purged) return std::move(purged).error();
+                                     return nlohmann::json{{"purged", *purged}};
+                                   });
+  purge.max_attempts = 3;
+  app.job_kinds().Add(std::move(purge));
+  app.job_kinds().AddPeriodic(
+      jobs::PeriodicJob{"maintenance.purge_auth", jobs::CronSchedule::Parse("7 * * * *").value()});
+}
 
 http::Response TokensJson(const TokenPair& pair) {
   nlohmann::ordered_json body = {{"access_token", pair.access_token},
@@ -265,6 +286,21 @@ Result<IdentityService*> RegisterIdentity(App& app) {
                                                       *module->jwt, options);
   IdentityService& service = *module->service;
 
+  mail::RegisterMail(app);
+  OtpOptions otp_options;
+  otp_options.ttl = std::chrono::seconds(config.Int("auth.otp_ttl_s"));
+  otp_options.max_attempts = static_cast<int>(config.Int("auth.otp_max_attempts"));
+  otp_options.resend_interval = std::chrono::seconds(config.Int("auth.otp_resend_interval_s"));
+  module->otp = std::make_unique<OtpService>(app.database(), *secret, otp_options);
+  module->codes = std::make_unique<AccountCodes>(app.database(), service, *module->otp, app.jobs(),
+                                                 app.pool(), *module->hasher, otp_options.ttl);
+  AccountCodes& codes = *module->codes;
+  service.SetVerificationStarter(
+      [&codes](sql::Session& session, const std::string& user_id, const std::string& email) {
+        return codes.StartVerification(session, user_id, email);
+      });
+  AddAuthMaintenance(app, codes);
+
   const http::RouteOptions json{.json_body = true, .rate_policy = "auth"};
   http::Router& router = app.router();
   http::RateLimiter* limiter = app.rate_limiter();
@@ -297,6 +333,7 @@ Result<IdentityService*> RegisterIdentity(App& app) {
       "DELETE", "/api/v1/auth/api-keys/{id}",
       [&service](http::Request& r) { return RevokeApiKey(service, r); },
       http::RouteOptions{.authenticated = true});
+  AddAccountCodeRoutes(router, codes);
   app.SetAuthenticator([&service](const http::Request& r) { return service.Authenticate(r); });
   app.Keep(std::move(module));
   return &service;

@@ -17,6 +17,7 @@ namespace {
 constexpr auto kUserStateTtl = std::chrono::seconds(60);
 constexpr std::int64_t kMaxBackoffSeconds = 15 * 60;
 constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+constexpr const char* kUserColumns = "id, email, name, role, active, created_at, updated_at, email_verified";
 
 Error BadLogin() { return Error{ErrorCode::kUnauthenticated, "invalid e-mail or password"}; }
 Error BadRefresh() { return Error{ErrorCode::kUnauthenticated, "invalid or expired refresh token"}; }
@@ -29,6 +30,7 @@ nlohmann::ordered_json UserJson(const User& user) {
           {"name", user.name},
           {"role", user.role},
           {"active", user.active},
+          {"email_verified", user.email_verified},
           {"created_at", user.created_at},
           {"updated_at", user.updated_at}};
 }
@@ -36,11 +38,11 @@ nlohmann::ordered_json UserJson(const User& user) {
 namespace {
 
 User UserFrom(const sql::Rows& rows, std::size_t row) {
-  // Columns: id, email, name, role, active, created_at, updated_at
+  // Columns: kUserColumns
   return User{std::string(rows.Text(row, 0).value_or("")), std::string(rows.Text(row, 1).value_or("")),
               std::string(rows.Text(row, 2).value_or("")), std::string(rows.Text(row, 3).value_or("")),
               rows.Int(row, 4).value_or(0) == 1,           std::string(rows.Text(row, 5).value_or("")),
-              std::string(rows.Text(row, 6).value_or(""))};
+              std::string(rows.Text(row, 6).value_or("")), rows.Int(row, 7).value_or(1) == 1};
 }
 
 std::string BackoffKey(const std::string& email) { return "auth:login-backoff:" + email; }
@@ -94,11 +96,18 @@ Task<Result<User>> IdentityService::Register(std::string email, std::string pass
   auto hash = co_await RunBlocking(hash_pool_, [&] { return hasher_.Hash(password); });
   if (!hash) co_return std::move(hash).error();
   std::string id = NewId();
-  auto inserted = co_await db_.Execute(
-      fmt::format("INSERT INTO users (id, email, name, password_hash, role, active, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, {0}, {0})",
-                  kNow),
-      sql::Args(id, email, name, *hash, role, active.value_or(!options_.require_email_verification) ? 1 : 0));
+  bool verify = options_.require_email_verification && !active && verification_starter_;
+  auto inserted = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
+    auto row = co_await session.Execute(
+        fmt::format(
+            "INSERT INTO users (id, email, name, password_hash, role, active, email_verified, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, {0}, {0})",
+            kNow),
+        sql::Args(id, email, name, *hash, role, active.value_or(true) ? 1 : 0, verify ? 0 : 1));
+    if (!row) co_return std::move(row).error();
+    if (verify) co_return co_await verification_starter_(session, id, email);
+    co_return Ok();
+  });
   if (!inserted) {
     if (inserted.error().code == ErrorCode::kConflict)
       co_return Error{ErrorCode::kConflict, "an account with this e-mail address already exists"};
@@ -124,8 +133,7 @@ Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std:
   auto total = co_await db_.Query("SELECT COUNT(*) FROM users");
   if (!total) co_return std::move(total).error();
   auto rows = co_await db_.Query(
-      "SELECT id, email, name, role, active, created_at, updated_at FROM users "
-      "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+      fmt::format("SELECT {} FROM users ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", kUserColumns),
       sql::Args(per_page, (page - 1) * per_page));
   if (!rows) co_return std::move(rows).error();
   nlohmann::ordered_json items = nlohmann::ordered_json::array();
@@ -160,8 +168,8 @@ Task<Result<User>> IdentityService::UpdateUser(std::string id, std::optional<std
 }
 
 Task<Result<User>> IdentityService::FindUser(std::string id) {
-  auto rows = co_await db_.Query(
-      "SELECT id, email, name, role, active, created_at, updated_at FROM users WHERE id = ?", sql::Args(id));
+  auto rows =
+      co_await db_.Query(fmt::format("SELECT {} FROM users WHERE id = ?", kUserColumns), sql::Args(id));
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return Error{ErrorCode::kNotFound, "no such user"};
   co_return UserFrom(*rows, 0);
@@ -175,8 +183,8 @@ Task<Result<TokenPair>> IdentityService::Login(std::string email, std::string pa
     if (remaining_ms > 0)
       co_return Error{ErrorCode::kRateLimited, std::to_string((remaining_ms + 999) / 1000)};
   }
-  auto rows = co_await db_.Query("SELECT id, password_hash, role, active FROM users WHERE email = ?",
-                                 sql::Args(email));
+  auto rows = co_await db_.Query(
+      "SELECT id, password_hash, role, active, email_verified FROM users WHERE email = ?", sql::Args(email));
   if (!rows) co_return std::move(rows).error();
   bool known = !rows->empty();
   // Unknown e-mails are checked against a dummy hash so both failures take the same time.
@@ -190,6 +198,11 @@ Task<Result<TokenPair>> IdentityService::Login(std::string email, std::string pa
   }
   (void)co_await kv_.Delete(FailuresKey(email));
   (void)co_await kv_.Delete(BackoffKey(email));
+  if (rows->Int(0, 4).value_or(1) != 1)
+    co_return Error{
+        ErrorCode::kPermissionDenied,
+        "this e-mail address is not verified yet: POST /api/v1/auth/verify with the code we mailed "
+        "(POST /api/v1/auth/otp/resend sends a new one)"};
   co_return co_await IssueTokens(std::string(*rows->Text(0, 0)), std::string(*rows->Text(0, 2)), NewId());
 }
 
@@ -389,5 +402,10 @@ Task<Result<void>> IdentityService::RevokeApiKey(std::string user_id, std::strin
 }
 
 Task<void> IdentityService::ForgetUser(const std::string& id) { (void)co_await kv_.Delete(UserStateKey(id)); }
+
+Task<void> IdentityService::UserChanged(const std::string& id) {
+  co_await ForgetUser(id);
+  co_await UsersChanged();
+}
 
 }  // namespace keel::auth

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ struct User {
   bool active = true;
   std::string created_at;
   std::string updated_at;
+  bool email_verified = true;
 };
 
 struct ApiKey {
@@ -54,8 +56,13 @@ struct IdentityOptions {
   std::int64_t access_ttl_s = 900;
   std::int64_t refresh_ttl_s = 30LL * 86400;
   std::int64_t failures_before_backoff = 5;
-  bool require_email_verification = false;  // new accounts start inactive
+  bool require_email_verification = false;  // self-registered accounts must verify their e-mail to log in
 };
+
+// Runs inside the registration transaction of an account that must verify its e-mail: issues the code and
+// enqueues its mail, so the account and its mail exist together or not at all.
+using VerificationStarter = std::function<Task<Result<void>>(
+    sql::Session& session, const std::string& user_id, const std::string& email)>;
 
 class IdentityService {
  public:
@@ -64,7 +71,8 @@ class IdentityService {
 
   // REQUIRES: email normalized (NormalizeEmail) and valid; password 10..256 characters; role "user" or
   // "admin". kConflict when the e-mail is taken.
-  // Accounts start active unless auth.require_email_verification is on; `active` overrides that (operators).
+  // With auth.require_email_verification, a self-registered account starts unverified and the verification
+  // starter runs in the same transaction; an operator's account (`active` given) is verified at once.
   Task<Result<User>> Register(std::string email, std::string password, std::string name,
                               std::string role = "user", std::optional<bool> active = std::nullopt);
 
@@ -77,7 +85,7 @@ class IdentityService {
 
   // kUnauthenticated for an unknown e-mail, a wrong password and an inactive account alike (same message,
   // same work); kRateLimited (message = seconds to wait) while the account is backing off after repeated
-  // failures.
+  // failures; kPermissionDenied for the right password of an account whose e-mail is not verified yet.
   Task<Result<TokenPair>> Login(std::string email, std::string password);
 
   // Spends a refresh token and returns a new pair. A spent token presented again revokes its whole family.
@@ -99,6 +107,11 @@ class IdentityService {
   // (cached briefly in the KV store; changes to a user must call ForgetUser).
   Task<Result<http::Principal>> Authenticate(const http::Request& request);
   Task<void> ForgetUser(const std::string& id);
+  // After any change to a user's row: drops its cached state and the cached admin listing.
+  Task<void> UserChanged(const std::string& id);
+
+  // Set while the App is built, before serving.
+  void SetVerificationStarter(VerificationStarter starter) { verification_starter_ = std::move(starter); }
 
  private:
   TokenPair NewPair(const std::string& user_id, const std::string& role, std::int64_t now) const;
@@ -118,6 +131,7 @@ class IdentityService {
   const PasswordHasher& hasher_;
   const JwtCodec& jwt_;
   const IdentityOptions options_;
+  VerificationStarter verification_starter_;
 };
 
 // The public JSON of an account (never the password hash).

@@ -208,7 +208,7 @@ std::vector<ConfigKey> BuildSchema() {
       Secret("mail.smtp_password", "SMTP password (usually from KEEL_MAIL_SMTP_PASSWORD).", nullptr),
       Bool("mail.require_tls", false, "Refuse to send unless the SMTP connection is encrypted."),
       Int("mail.timeout_ms", 10000, 100, 600000, "SMTP connect and send timeout."),
-      String("mail.from", "Keel <keel@localhost>", "From address of mail Keel sends."),
+      String("mail.from", "keel@localhost", "From address (envelope and header) of mail Keel sends."),
       Bool("debug.routes", false,
            "Serve /api/v1/debug/* (sleep, echo, fail, block) used by the end-to-end tests. Never in "
            "production."),
