@@ -56,6 +56,14 @@ JobRecord RecordAt(const sql::Rows& rows, std::size_t r) {
   return job;
 }
 
+// Parameters: now, now, unique key.
+std::string CancelUniqueSql() {
+  return fmt::format(
+      "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, "
+      "lease_expires_at = NULL WHERE unique_key = ? AND state IN {}",
+      kLiveStates);
+}
+
 sql::Value NullIfEmpty(const std::string& text) {
   if (text.empty()) return nullptr;
   return text;
@@ -272,11 +280,14 @@ Task<Result<JobRecord>> JobStore::Cancel(std::int64_t id, std::int64_t now_ms) {
 
 Task<Result<bool>> JobStore::CancelUnique(sql::Session& session, std::string unique_key,
                                           std::int64_t now_ms) {
-  auto changed = co_await session.Execute(
-      fmt::format("UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, "
-                  "lease_expires_at = NULL WHERE unique_key = ? AND state IN {}",
-                  kLiveStates),
-      sql::Args(now_ms, now_ms, std::move(unique_key)));
+  auto changed =
+      co_await session.Execute(CancelUniqueSql(), sql::Args(now_ms, now_ms, std::move(unique_key)));
+  if (!changed) co_return std::move(changed).error();
+  co_return *changed > 0;
+}
+
+Task<Result<bool>> JobStore::CancelUnique(std::string unique_key, std::int64_t now_ms) {
+  auto changed = co_await db_.Execute(CancelUniqueSql(), sql::Args(now_ms, now_ms, std::move(unique_key)));
   if (!changed) co_return std::move(changed).error();
   co_return *changed > 0;
 }

@@ -81,6 +81,7 @@ class JobStore {
   Task<Result<JobRecord>> Cancel(std::int64_t id, std::int64_t now_ms);
   // Cancels the live job with this unique key, if any; true when one was cancelled.
   Task<Result<bool>> CancelUnique(sql::Session& session, std::string unique_key, std::int64_t now_ms);
+  Task<Result<bool>> CancelUnique(std::string unique_key, std::int64_t now_ms);
   Task<Result<std::vector<QueueDepth>>> Depths();
   // Deletes finished jobs whose finished_at is before `before_ms`; how many.
   Task<Result<std::int64_t>> PruneFinished(std::int64_t before_ms);

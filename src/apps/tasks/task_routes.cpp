@@ -66,7 +66,8 @@ std::int64_t TotalOf(std::string_view body) {
 
 class TaskRoutes {
  public:
-  TaskRoutes(sql::Database& db, kv::KvStore& kv) : store_(db, kv) {}
+  TaskRoutes(sql::Database& db, kv::KvStore& kv, jobs::JobQueue& jobs)
+      : reminders_(jobs), store_(db, kv, &reminders_) {}
 
   Task<Response> Create(Request& request) {
     auto parsed = ParseNewTask(request.body);
@@ -130,13 +131,15 @@ class TaskRoutes {
   }
 
  private:
+  TaskReminders reminders_;
   TaskStore store_;
 };
 
 }  // namespace
 
 void RegisterTasks(App& app) {
-  auto routes = std::make_shared<TaskRoutes>(app.database(), app.kv());
+  auto routes = std::make_shared<TaskRoutes>(app.database(), app.kv(), app.jobs());
+  AddReminderJobs(app);
   TaskRoutes* r = routes.get();
   const http::RouteOptions authed{.authenticated = true};
   const http::RouteOptions authed_json{.json_body = true, .authenticated = true};

@@ -74,11 +74,22 @@ Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task)
                                  PriorityRank(task.priority));
   params.push_back(task.due_at ? sql::Value(*task.due_at) : sql::Value(nullptr));
   params.push_back(task.created_at);
-  auto inserted = co_await db_.Execute(
+  const std::string insert =
       "INSERT INTO tasks (id, user_id, title, description, status, priority, priority_rank, due_at, "
       "created_at, "
-      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?9)",
-      std::move(params));
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?9)";
+  Result<void> inserted = Ok();
+  if (task.due_at && reminders_ != nullptr) {
+    inserted = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
+      auto row = co_await session.Execute(insert, params);
+      if (!row) co_return std::move(row).error();
+      co_return co_await reminders_->Reschedule(session, task.id, task.due_at, task.status);
+    });
+    if (inserted) reminders_->Wake();
+  } else {
+    auto row = co_await db_.Execute(insert, std::move(params));
+    if (!row) inserted = std::move(row).error();
+  }
   if (!inserted) co_return std::move(inserted).error();
   co_await TasksChanged(user_id);
   co_return task;
@@ -164,10 +175,29 @@ Task<Result<TaskRecord>> TaskStore::Update(std::string user_id, std::string id, 
     where += " AND version = ?";
     params.push_back(*expected_version);
   }
-  auto changed = co_await db_.Execute(
-      fmt::format("UPDATE tasks SET {}version = version + 1, updated_at = {} WHERE {}", sets, kNow, where),
-      std::move(params));
-  if (!changed) co_return std::move(changed).error();
+  std::string update = fmt::format(
+      "UPDATE tasks SET {}version = version + 1, updated_at = {} WHERE {} RETURNING due_at, status", sets,
+      kNow, where);
+  Result<std::int64_t> changed = std::int64_t{0};
+  if ((patch.due_at || patch.status) && reminders_ != nullptr) {
+    // The reminder follows the due date and the status in the same transaction.
+    auto done = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
+      auto rows = co_await session.Query(update, params);
+      if (!rows) co_return std::move(rows).error();
+      changed = static_cast<std::int64_t>(rows->rows.size());
+      if (rows->empty()) co_return Ok();
+      std::optional<std::string> due_at;
+      if (auto due = rows->Text(0, 0)) due_at = std::string(*due);
+      co_return co_await reminders_->Reschedule(session, id, due_at,
+                                                std::string(rows->Text(0, 1).value_or("")));
+    });
+    if (!done) co_return std::move(done).error();
+    reminders_->Wake();
+  } else {
+    auto rows = co_await db_.Write(update, std::move(params));
+    if (!rows) co_return std::move(rows).error();
+    changed = static_cast<std::int64_t>(rows->rows.size());
+  }
   if (*changed == 0) co_return co_await WhyUntouched(user_id, id);
   co_await TasksChanged(user_id);
   co_return co_await Find(std::move(user_id), std::move(id));
@@ -190,6 +220,8 @@ Task<Result<void>> TaskStore::Delete(std::string user_id, std::string id,
   auto deleted = co_await db_.Execute(sql, std::move(params));
   if (!deleted) co_return std::move(deleted).error();
   if (*deleted == 0) co_return co_await WhyUntouched(user_id, id);
+  // Not atomic with the delete, and need not be: the reminder handler skips deleted tasks.
+  if (reminders_ != nullptr) (void)co_await reminders_->Cancel(id);
   co_await TasksChanged(user_id);
   co_return Ok();
 }

@@ -5,6 +5,9 @@
 // replaced on every write to that owner's tasks: a write makes every cached page of that owner unreachable at
 // once, and a generation lost to eviction is replaced by a new one, so a stale page can never be served.
 //
+// Writes that give a task a due date, move it or finish it run in one transaction with its reminder job
+// (TaskReminders); other writes are single group-committed statements.
+//
 // Thread safety: safe from any IO thread (the Database is).
 #pragma once
 
@@ -15,6 +18,7 @@
 
 #include "apps/tasks/task.hpp"
 #include "apps/tasks/task_input.hpp"
+#include "apps/tasks/task_reminders.hpp"
 #include "core/async.hpp"
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
@@ -28,7 +32,9 @@ struct TaskPage {
 
 class TaskStore {
  public:
-  TaskStore(sql::Database& db, kv::KvStore& kv) : db_(db), kv_(kv) {}
+  // `reminders` may be null (no reminder e-mails).
+  TaskStore(sql::Database& db, kv::KvStore& kv, TaskReminders* reminders = nullptr)
+      : db_(db), kv_(kv), reminders_(reminders) {}
 
   Task<Result<TaskRecord>> Create(std::string user_id, TaskRecord task);
   Task<Result<TaskRecord>> Find(std::string user_id, std::string id);
@@ -51,6 +57,7 @@ class TaskStore {
 
   sql::Database& db_;
   kv::KvStore& kv_;
+  TaskReminders* reminders_;
 };
 
 inline constexpr std::chrono::seconds kTaskListCacheTtl{300};
