@@ -39,6 +39,7 @@ bench: build
 	@bash bench/run.sh
 	@bash bench/run.sh --threads 2
 	@bash bench/run-tasks.sh
+	@bash bench/run-jobs.sh
 
 format:
 	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i

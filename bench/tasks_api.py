@@ -59,6 +59,7 @@ def main():
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
     env.update({"KEEL_SERVER_PORT": str(port), "KEEL_RATELIMIT_ENABLED": "false",
+                "KEEL_AUTH_REQUIRE_EMAIL_VERIFICATION": "false",
                 "KEEL_DATABASE_URL": f"sqlite://{workdir}/keel.db", "KEEL_AUTH_KEY_FILE": f"{workdir}/jwt.key"})
     log = open(os.path.join(workdir, "keel.log"), "wb")
     process = subprocess.Popen([args.keel, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
