@@ -126,6 +126,7 @@ int CreateUserCommand(const CommonFlags& flags, const std::string& email, const 
   auto config = LoadConfig(flags);
   if (!config) return kConfigError;
   bool embedded = config->Embedded();
+  boost::asio::io_context io;  // declared before the App, so it outlives the database's threads
   auto app = App::Create(std::move(*config));
   if (!app) {
     std::cerr << "keel: " << app.error().message << "\n";
@@ -137,7 +138,7 @@ int CreateUserCommand(const CommonFlags& flags, const std::string& email, const 
       return 1;
     }
   }
-  return CreateUser(**app, email, name, admin);
+  return CreateUser(**app, io, email, name, admin);
 }
 
 int ShowConfig(const CommonFlags& flags) {

@@ -15,7 +15,8 @@
 
 namespace keel::cli {
 
-int CreateUser(App& app, const std::string& email, const std::string& name, bool admin) {
+int CreateUser(App& app, boost::asio::io_context& io, const std::string& email, const std::string& name,
+               bool admin) {
   std::string password;
   if (const char* env = std::getenv("KEEL_USER_PASSWORD"); env != nullptr) {
     password = env;
@@ -33,7 +34,6 @@ int CreateUser(App& app, const std::string& email, const std::string& name, bool
     return 1;
   }
   std::optional<Result<auth::User>> created;
-  boost::asio::io_context io;
   boost::asio::co_spawn(
       io,
       [&]() -> Task<void> {
