@@ -52,43 +52,40 @@ std::optional<Config> LoadConfig(const CommonFlags& flags) {
   return std::move(config).value();
 }
 
-int Serve(const CommonFlags& flags) {
+// Loads config and builds the App for a long-running command; in embedded mode it applies migrations first
+// (the process owns its database; scaled out, `keel migrate` runs once per deploy instead). Null after
+// logging why it cannot start; `exit_code` is then the code to return.
+std::unique_ptr<App> StartApp(const CommonFlags& flags, int& exit_code) {
   BlockShutdownSignals();  // before any component starts a thread
   auto config = LoadConfig(flags);
-  if (!config) return kConfigError;
+  exit_code = kConfigError;
+  if (!config) return nullptr;
+  exit_code = 1;
   bool embedded = config->Embedded();
   auto app = App::Create(std::move(*config));
   if (!app) {
     log::Error("cannot start", log::Fields().Add("error", app.error().message));
-    return 1;
-  }
-  // Embedded mode owns its database; scaled out, `keel migrate` runs once per deploy instead.
-  if (embedded) {
-    auto migrated = (*app)->Migrate();
-    if (!migrated) {
-      log::Error("migrations failed", log::Fields().Add("error", migrated.error().message));
-      return 1;
-    }
-  }
-  return (*app)->Serve();
-}
-
-int Worker(const CommonFlags& flags, const std::string& queues, int concurrency) {
-  BlockShutdownSignals();
-  auto config = LoadConfig(flags);
-  if (!config) return kConfigError;
-  bool embedded = config->Embedded();
-  auto app = App::Create(std::move(*config));
-  if (!app) {
-    log::Error("cannot start", log::Fields().Add("error", app.error().message));
-    return 1;
+    return nullptr;
   }
   if (embedded) {
     if (auto migrated = (*app)->Migrate(); !migrated) {
       log::Error("migrations failed", log::Fields().Add("error", migrated.error().message));
-      return 1;
+      return nullptr;
     }
   }
+  return std::move(app).value();
+}
+
+int Serve(const CommonFlags& flags) {
+  int exit_code = 0;
+  auto app = StartApp(flags, exit_code);
+  return app ? app->Serve() : exit_code;
+}
+
+int Worker(const CommonFlags& flags, const std::string& queues, int concurrency) {
+  int exit_code = 0;
+  auto app = StartApp(flags, exit_code);
+  if (!app) return exit_code;
   std::vector<std::string> names;
   for (std::size_t start = 0; start < queues.size();) {
     auto comma = queues.find(',', start);
@@ -96,7 +93,7 @@ int Worker(const CommonFlags& flags, const std::string& queues, int concurrency)
     if (comma > start) names.push_back(queues.substr(start, comma - start));
     start = comma + 1;
   }
-  return (*app)->Work(names, concurrency);
+  return app->Work(names, concurrency);
 }
 
 int Migrate(const CommonFlags& flags) {

@@ -167,6 +167,12 @@ void JobRuntime::RunHandler(std::shared_ptr<RunningJob> running) {
   Spawn(Finish(std::move(running), std::move(outcome), seconds));
 }
 
+std::int64_t JobRuntime::RetryAt(const ClaimedJob& job, std::int64_t now_ms) const {
+  const JobKind* kind = kinds_.Find(job.kind);
+  return now_ms +
+         RetryDelay(kind != nullptr ? kind->backoff : BackoffPolicy{}, job.attempt, Jitter()).count();
+}
+
 void JobRuntime::Spawn(Task<void> task) {
   ++in_flight_;
   asio::co_spawn(io_, std::move(task), [this](std::exception_ptr failure) {
@@ -199,10 +205,8 @@ Task<void> JobRuntime::Finish(std::shared_ptr<RunningJob> running, Result<nlohma
                  log::Fields().Add("job", job.id).Add("error", completed.error().message));
     }
   } else {
-    const JobKind* kind = kinds_.Find(job.kind);
-    auto delay = RetryDelay(kind != nullptr ? kind->backoff : BackoffPolicy{}, job.attempt, Jitter());
     auto state =
-        co_await store_.Fail(job.id, job.lease_token, outcome.error().message, now + delay.count(), now);
+        co_await store_.Fail(job.id, job.lease_token, outcome.error().message, RetryAt(job, now), now);
     if (state && *state) {
       metrics_.Failed(job.queue, job.kind, seconds, **state == "discarded");
       log::Warn("job attempt failed", log::Fields()
@@ -251,11 +255,10 @@ Task<void> JobRuntime::Heartbeats() {
       if (steady_clock::now() > current->deadline()) {
         const JobKind* kind = kinds_.Find(job.kind);
         current->Cancel("timed out");
-        auto delay = RetryDelay(kind != nullptr ? kind->backoff : BackoffPolicy{}, job.attempt, Jitter());
         auto timeout = kind != nullptr ? kind->timeout : milliseconds(0);
         auto state = co_await store_.Fail(job.id, job.lease_token,
                                           fmt::format("timed out after {} ms", timeout.count()),
-                                          now + delay.count(), now);
+                                          RetryAt(job, now), now);
         if (state && *state) metrics_.Failed(job.queue, job.kind, 0, **state == "discarded");
         continue;
       }

@@ -89,6 +89,8 @@ class JobRuntime {
   Task<void> Progress(std::shared_ptr<RunningJob> running, int percent, std::string message);
   void RunHandler(std::shared_ptr<RunningJob> running);
   void Spawn(Task<void> task);
+  // When a failed attempt of `job` may run again (its kind's back-off with jitter).
+  std::int64_t RetryAt(const ClaimedJob& job, std::int64_t now_ms) const;
   void RunAndWait(std::function<Task<void>()> body);
   QueueState* Find(const std::string& queue);
 

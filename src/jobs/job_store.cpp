@@ -258,10 +258,14 @@ Task<Result<JobRecord>> JobStore::Retry(std::int64_t id, std::int64_t now_ms) {
       sql::Args(now_ms, now_ms, id));
   if (!rows) co_return std::move(rows).error();
   if (!rows->empty()) co_return RecordAt(*rows, 0);
+  co_return co_await WhyUnchanged(id, "is running; cancel it first");
+}
+
+Task<Error> JobStore::WhyUnchanged(std::int64_t id, std::string_view conflict) {
   auto job = co_await Find(id);
   if (!job) co_return std::move(job).error();
   if (!*job) co_return Error{ErrorCode::kNotFound, fmt::format("no job {}", id)};
-  co_return Error{ErrorCode::kConflict, fmt::format("job {} is running; cancel it first", id)};
+  co_return Error{ErrorCode::kConflict, fmt::format("job {} {} ({})", id, conflict, (*job)->state)};
 }
 
 Task<Result<JobRecord>> JobStore::Cancel(std::int64_t id, std::int64_t now_ms) {
@@ -272,10 +276,7 @@ Task<Result<JobRecord>> JobStore::Cancel(std::int64_t id, std::int64_t now_ms) {
       sql::Args(now_ms, now_ms, id));
   if (!rows) co_return std::move(rows).error();
   if (!rows->empty()) co_return RecordAt(*rows, 0);
-  auto job = co_await Find(id);
-  if (!job) co_return std::move(job).error();
-  if (!*job) co_return Error{ErrorCode::kNotFound, fmt::format("no job {}", id)};
-  co_return Error{ErrorCode::kConflict, fmt::format("job {} already finished ({})", id, (*job)->state)};
+  co_return co_await WhyUnchanged(id, "already finished");
 }
 
 Task<Result<bool>> JobStore::CancelUnique(sql::Session& session, std::string unique_key,

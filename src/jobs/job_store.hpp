@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/async.hpp"
@@ -98,6 +99,9 @@ class JobStore {
                                      std::int64_t tick, std::optional<JobRequest> run, std::int64_t now_ms);
 
  private:
+  // Why a conditional admin update touched nothing: no such job (404), or its state (409, `conflict`).
+  Task<Error> WhyUnchanged(std::int64_t id, std::string_view conflict);
+
   sql::Database& db_;
 };
 

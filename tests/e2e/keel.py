@@ -177,6 +177,17 @@ class Keel:
         return {"Authorization": "Bearer " + tokens["access_token"]}
 
 
+def wait_for(predicate, timeout=20, interval=0.05, what="condition"):
+    """Polls predicate until it returns something true, and returns that; fails the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def read_until_closed(sock, limit=1 << 20):
     data = b""
     while len(data) < limit:

@@ -8,22 +8,12 @@ import signal
 import time
 import unittest
 
-from keel import Keel
+from keel import Keel, wait_for
 
 FAST = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False}
 # Short leases so a dead worker's job comes back within seconds.
 LEASES = {"jobs.lease_ms": 1500, "jobs.heartbeat_ms": 200, "jobs.rescue_interval_ms": 200, "jobs.poll_interval_ms": 50}
 PASSWORD = "correct horse battery"
-
-
-def wait_for(predicate, timeout=20, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def job_row(keel, job_id):

@@ -10,21 +10,11 @@ import unittest
 
 from aiosmtpd.controller import Controller
 
-from keel import Keel, free_port
+from keel import Keel, free_port, wait_for
 
 FAST = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False,
         "auth.require_email_verification": True, "jobs.poll_interval_ms": 50}
 PASSWORD = "correct horse battery"
-
-
-def wait_for(predicate, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def code_in(text):

@@ -26,16 +26,19 @@ class ReminderTest(unittest.TestCase):
         cls.keel.start()
         cls.keel.create_user("root@example.com", PASSWORD, admin=True)
         cls.keel.create_user("owner@example.com", PASSWORD)
+        cls.keel.create_user("other@example.com", PASSWORD)
         cls.admin = cls.keel.login("root@example.com", PASSWORD)
         cls.owner = cls.keel.login("owner@example.com", PASSWORD)
+        cls.other = cls.keel.login("other@example.com", PASSWORD)
 
     @classmethod
     def tearDownClass(cls):
         cls.keel.__exit__(None, None, None)
 
-    def reminders(self, task_id):
-        rows = self.keel.sql("SELECT state, run_at, args FROM jobs WHERE kind = 'tasks.reminder' ORDER BY id")
-        return [(state, run_at) for state, run_at, args in rows if json.loads(args)["task_id"] == task_id]
+    def reminders(self, task_id, with_ids=False):
+        rows = self.keel.sql("SELECT state, run_at, args, id FROM jobs WHERE kind = 'tasks.reminder' ORDER BY id")
+        found = [(state, run_at, job_id) for state, run_at, args, job_id in rows if json.loads(args)["task_id"] == task_id]
+        return found if with_ids else [(state, run_at) for state, run_at, _ in found]
 
     def create(self, title, due_at):
         status, task = self.keel.call("POST", "/api/v1/tasks", self.owner, {"title": title, "due_at": due_at})
@@ -56,8 +59,12 @@ class ReminderTest(unittest.TestCase):
     def test_moving_finishing_and_deleting_a_task_moves_and_cancels_its_reminder(self):
         due = iso(3 * 3600)
         task = self.create("write report", due)
-        [(state, run_at)] = self.reminders(task["id"])
+        [(state, run_at, job_id)] = self.reminders(task["id"], with_ids=True)
         self.assertEqual(state, "scheduled")
+        # The reminder job is the task owner's to read; another user gets 404.
+        status, job = self.keel.call("GET", f"/api/v1/jobs/{job_id}", self.owner)
+        self.assertEqual((status, job["state"], job["kind"]), (200, "scheduled", "tasks.reminder"))
+        self.assertEqual(self.keel.call("GET", f"/api/v1/jobs/{job_id}", self.other)[0], 404)
         self.assertAlmostEqual(run_at, parse_ms(due) - 3600 * 1000, delta=1000)
 
         later = iso(5 * 3600)

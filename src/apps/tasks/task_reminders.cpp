@@ -39,7 +39,7 @@ Result<nlohmann::json> Remind(sql::Database& db, jobs::JobQueue& queue, jobs::Jo
 
 }  // namespace
 
-Task<Result<void>> TaskReminders::Reschedule(sql::Session& session, std::string task_id,
+Task<Result<void>> TaskReminders::Reschedule(sql::Session& session, std::string task_id, std::string owner_id,
                                              std::optional<std::string> due_at, std::string status) {
   auto now_ms = jobs::UnixMillisNow();
   auto cancelled = co_await jobs_.store().CancelUnique(session, UniqueKey(task_id), now_ms);
@@ -53,6 +53,7 @@ Task<Result<void>> TaskReminders::Reschedule(sql::Session& session, std::string 
   reminder.args["due_at"] = *due_at;
   reminder.run_at_ms = *due_ms - std::chrono::duration_cast<std::chrono::milliseconds>(kReminderLead).count();
   reminder.unique_key = UniqueKey(task_id);
+  reminder.owner_id = std::move(owner_id);
   auto enqueued = co_await jobs_.Enqueue(session, std::move(reminder));
   if (!enqueued) co_return std::move(enqueued).error();
   co_return Ok();

@@ -27,8 +27,9 @@ class TaskReminders {
 
   // Inside the task write's transaction: cancels the task's live reminder, then schedules a new one when the
   // task is open and due in the future (at due_at - 1 h, or now when that has passed).
-  Task<Result<void>> Reschedule(sql::Session& session, std::string task_id, std::optional<std::string> due_at,
-                                std::string status);
+  // The job belongs to `owner_id` (who may read it at /api/v1/jobs/{id}).
+  Task<Result<void>> Reschedule(sql::Session& session, std::string task_id, std::string owner_id,
+                                std::optional<std::string> due_at, std::string status);
   // After a delete (its own write; the handler also skips reminders of deleted tasks).
   Task<Result<void>> Cancel(std::string task_id);
   // Wakes the reminder queue after the transaction committed.

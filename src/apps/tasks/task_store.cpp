@@ -83,7 +83,7 @@ Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task)
     inserted = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
       auto row = co_await session.Execute(insert, params);
       if (!row) co_return std::move(row).error();
-      co_return co_await reminders_->Reschedule(session, task.id, task.due_at, task.status);
+      co_return co_await reminders_->Reschedule(session, task.id, user_id, task.due_at, task.status);
     });
     if (inserted) reminders_->Wake();
   } else {
@@ -188,7 +188,7 @@ Task<Result<TaskRecord>> TaskStore::Update(std::string user_id, std::string id, 
       if (rows->empty()) co_return Ok();
       std::optional<std::string> due_at;
       if (auto due = rows->Text(0, 0)) due_at = std::string(*due);
-      co_return co_await reminders_->Reschedule(session, id, due_at,
+      co_return co_await reminders_->Reschedule(session, id, user_id, due_at,
                                                 std::string(rows->Text(0, 1).value_or("")));
     });
     if (!done) co_return std::move(done).error();
