@@ -52,11 +52,10 @@ Task<Result<void>> AccountCodes::IssueAndEnqueue(sql::Session& session, const st
 
 Task<Result<void>> AccountCodes::StartVerification(sql::Session& session, const std::string& user_id,
                                                    const std::string& email) {
-  auto started = co_await IssueAndEnqueue(session, user_id, email, "verify");
-  // The caller commits; the mail queue's workers look again at once instead of at their next poll.
-  if (started) jobs_.Wake("priority");
-  co_return started;
+  co_return co_await IssueAndEnqueue(session, user_id, email, "verify");
 }
+
+void AccountCodes::WakeMailWorkers() { jobs_.Wake(jobs_.QueueOf(mail::MailJob("", "", ""))); }
 
 Task<Result<std::optional<AccountCodes::Account>>> AccountCodes::FindAccount(const std::string& email) {
   auto rows = co_await db_.Query("SELECT id, email_verified FROM users WHERE email = ? AND active = 1",
@@ -72,7 +71,7 @@ Task<Result<void>> AccountCodes::MailCode(const std::string& user_id, const std:
     co_return co_await IssueAndEnqueue(session, user_id, email, purpose);
   });
   if (!done && done.error().code == ErrorCode::kRateLimited) co_return Ok();
-  if (done) jobs_.Wake("priority");
+  if (done) WakeMailWorkers();
   co_return done;
 }
 

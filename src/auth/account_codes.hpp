@@ -18,9 +18,12 @@ class AccountCodes {
   AccountCodes(sql::Database& db, IdentityService& identity, OtpService& otp, jobs::JobQueue& jobs,
                BlockingPool& hash_pool, const PasswordHasher& hasher, std::chrono::milliseconds code_ttl);
 
-  // Issues a verification code and enqueues its mail inside the registration transaction.
+  // Issues a verification code and enqueues its mail inside the registration transaction; call
+  // WakeMailWorkers after the commit.
   Task<Result<void>> StartVerification(sql::Session& session, const std::string& user_id,
                                        const std::string& email);
+  // Tells this process's mail workers to look for work now rather than at their next poll.
+  void WakeMailWorkers();
 
   // kValidation (one message for an unknown e-mail, a wrong, expired or used-up code alike).
   Task<Result<User>> Verify(std::string email, std::string code);

@@ -298,7 +298,8 @@ Result<IdentityService*> RegisterIdentity(App& app) {
   service.SetVerificationStarter(
       [&codes](sql::Session& session, const std::string& user_id, const std::string& email) {
         return codes.StartVerification(session, user_id, email);
-      });
+      },
+      [&codes] { codes.WakeMailWorkers(); });
   AddAuthMaintenance(app, codes);
 
   const http::RouteOptions json{.json_body = true, .rate_policy = "auth"};

@@ -113,6 +113,7 @@ Task<Result<User>> IdentityService::Register(std::string email, std::string pass
       co_return Error{ErrorCode::kConflict, "an account with this e-mail address already exists"};
     co_return std::move(inserted).error();
   }
+  if (verify && verification_committed_) verification_committed_();
   co_await UsersChanged();
   co_return co_await FindUser(id);
 }

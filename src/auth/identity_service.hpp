@@ -110,8 +110,12 @@ class IdentityService {
   // After any change to a user's row: drops its cached state and the cached admin listing.
   Task<void> UserChanged(const std::string& id);
 
-  // Set while the App is built, before serving.
-  void SetVerificationStarter(VerificationStarter starter) { verification_starter_ = std::move(starter); }
+  // Set while the App is built, before serving. `committed` runs after a registration that started a
+  // verification committed (to wake the mail workers).
+  void SetVerificationStarter(VerificationStarter starter, std::function<void()> committed) {
+    verification_starter_ = std::move(starter);
+    verification_committed_ = std::move(committed);
+  }
 
  private:
   TokenPair NewPair(const std::string& user_id, const std::string& role, std::int64_t now) const;
@@ -132,6 +136,7 @@ class IdentityService {
   const JwtCodec& jwt_;
   const IdentityOptions options_;
   VerificationStarter verification_starter_;
+  std::function<void()> verification_committed_;
 };
 
 // The public JSON of an account (never the password hash).

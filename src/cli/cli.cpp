@@ -1,6 +1,7 @@
 // Subcommands of `keel`, each a short function from flags to config to App.
 #include "cli/cli.hpp"
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/train_command.hpp"
 #include "cli/users_command.hpp"
 #include "core/app.hpp"
 #include "core/config.hpp"
@@ -148,6 +150,9 @@ int ShowConfig(const CommonFlags& flags) {
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // A peer that closes its socket must never end the process: Asio sends with MSG_NOSIGNAL, but libcurl
+  // (SMTP, with CURLOPT_NOSIGNAL) can still write to a closed socket in rare cases.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "Keel: the five seed systems on one fast core, embedded by default, scaled out on "
       "PostgreSQL/pgBouncer/Redis/nginx."};
@@ -194,6 +199,31 @@ int Main(int argc, char** argv) {
   create_user->add_flag("--admin", user_admin, "Give the account the admin role");
   create_user->add_option("--config", flags.config_file, "TOML config file");
 
+  auto* train = app.add_subcommand(
+      "train", "Train a new version of a model from a CSV into the model registry (ml.model_dir).");
+  ml::TrainRequest train_request;
+  train->add_option("model", train_request.model_name, "Model name, e.g. property")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            bool ok = !name.empty() && name.size() <= 64 &&
+                      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+            return ok ? "" : "model names are 1-64 of a-z, 0-9, '_' and '-'";
+          },
+          "NAME"));
+  train->add_option("--data", train_request.data, "CSV: a header row, numeric columns")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train->add_option("--target", train_request.target, "Column to predict (default: the last)");
+  train->add_option("--rounds", train_request.options.rounds, "Boosting rounds")
+      ->check(CLI::Range(1, 100000));
+  train->add_option("--max-depth", train_request.options.max_depth, "Tree depth")->check(CLI::Range(1, 20));
+  train->add_option("--eta", train_request.options.eta, "Learning rate")->check(CLI::Range(0.0001, 1.0));
+  train->add_option("--holdout", train_request.holdout, "Fraction of rows kept for evaluation")
+      ->check(CLI::Range(0.01, 0.9));
+  train->add_option("--seed", train_request.options.seed, "Seed of the split and the subsampling");
+  train->add_option("--config", flags.config_file, "TOML config file");
+
   auto* version = app.add_subcommand("version", "Print the version and exit.");
 
   try {
@@ -208,6 +238,11 @@ int Main(int argc, char** argv) {
   if (*migrate) return Migrate(flags);
   if (*show) return ShowConfig(flags);
   if (*create_user) return CreateUserCommand(flags, user_email, user_name, user_admin);
+  if (*train) {
+    auto config = LoadConfig(flags);
+    if (!config) return kConfigError;
+    return Train(*config, train_request);
+  }
   if (*docs) {
     std::cout << Config::DocsTable();
     return 0;

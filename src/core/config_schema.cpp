@@ -209,6 +209,9 @@ std::vector<ConfigKey> BuildSchema() {
       Bool("mail.require_tls", false, "Refuse to send unless the SMTP connection is encrypted."),
       Int("mail.timeout_ms", 10000, 100, 600000, "SMTP connect and send timeout."),
       String("mail.from", "keel@localhost", "From address (envelope and header) of mail Keel sends."),
+      String(
+          "ml.model_dir", "./models",
+          "The model registry: <model_dir>/<name>/<version>/{model.json, meta.json}, written by keel train."),
       Bool("debug.routes", false,
            "Serve /api/v1/debug/* (sleep, echo, fail, block) used by the end-to-end tests. Never in "
            "production."),

@@ -1,0 +1,14 @@
+// `keel train`: trains a new model version from a CSV into the registry (ml.model_dir), showing progress.
+#pragma once
+
+#include <string>
+
+#include "core/config.hpp"
+#include "ml/model_trainer.hpp"
+
+namespace keel::cli {
+
+// Returns the exit code: 0 with the new version's meta on stdout, 1 with the reason on stderr.
+int Train(const Config& config, ml::TrainRequest request);
+
+}  // namespace keel::cli

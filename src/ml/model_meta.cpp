@@ -1,0 +1,119 @@
+// ModelMeta: JSON in and out, and the per-instance input check.
+#include "ml/model_meta.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace keel::ml {
+namespace {
+
+Error Invalid(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, "meta.json: " + std::move(message)};
+}
+
+}  // namespace
+
+nlohmann::json ModelMeta::ToJson() const {
+  nlohmann::json features_json = nlohmann::json::array();
+  for (const auto& f : features) features_json.push_back({{"name", f.name}, {"min", f.min}, {"max", f.max}});
+  return {{"name", name},
+          {"version", version},
+          {"target", target},
+          {"features", features_json},
+          {"metrics", metrics},
+          {"training", training},
+          {"trained_at", trained_at},
+          {"validation_sample",
+           {{"rows", sample.rows}, {"expected", sample.expected}, {"tolerance", sample.tolerance}}}};
+}
+
+Result<ModelMeta> ModelMeta::Parse(std::string_view text) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return Invalid("not a JSON object");
+  ModelMeta meta;
+  try {
+    meta.name = json.at("name").get<std::string>();
+    meta.version = json.at("version").get<std::string>();
+    meta.target = json.at("target").get<std::string>();
+    meta.trained_at = json.at("trained_at").get<std::string>();
+    meta.metrics = json.value("metrics", nlohmann::json::object());
+    meta.training = json.value("training", nlohmann::json::object());
+    std::set<std::string> names;
+    for (const auto& f : json.at("features")) {
+      FeatureSpec spec{f.at("name").get<std::string>(), f.at("min").get<double>(), f.at("max").get<double>()};
+      if (spec.name.empty() || !names.insert(spec.name).second)
+        return Invalid(fmt::format("feature name '{}' is empty or repeated", spec.name));
+      if (!(spec.min <= spec.max)) return Invalid(fmt::format("feature {} has min > max", spec.name));
+      meta.features.push_back(std::move(spec));
+    }
+    const auto& sample = json.at("validation_sample");
+    meta.sample.rows = sample.at("rows").get<std::vector<std::vector<float>>>();
+    meta.sample.expected = sample.at("expected").get<std::vector<double>>();
+    meta.sample.tolerance = sample.value("tolerance", 1e-3);
+  } catch (const nlohmann::json::exception& e) {
+    return Invalid(e.what());
+  }
+  if (meta.features.empty()) return Invalid("no features");
+  if (meta.sample.rows.empty() || meta.sample.rows.size() != meta.sample.expected.size())
+    return Invalid("the validation sample needs as many expected values as rows, and at least one");
+  for (const auto& row : meta.sample.rows)
+    if (row.size() != meta.features.size())
+      return Invalid("a validation row does not have one value per feature");
+  return meta;
+}
+
+std::optional<std::vector<float>> FeatureRow(const ModelMeta& meta, const nlohmann::json& instance,
+                                             const std::string& prefix,
+                                             std::vector<http::FieldError>& errors) {
+  std::size_t before = errors.size();
+  if (!instance.is_object()) {
+    errors.push_back(
+        {prefix.empty() ? "features" : prefix.substr(0, prefix.size() - 1), "must be an object"});
+    return std::nullopt;
+  }
+  std::vector<float> row;
+  row.reserve(meta.features.size());
+  for (const auto& spec : meta.features) {
+    auto found = instance.find(spec.name);
+    std::string field = prefix + spec.name;
+    if (found == instance.end()) {
+      errors.push_back({field, "is missing"});
+    } else if (!found->is_number()) {
+      errors.push_back({field, "must be a number"});
+    } else {
+      double value = found->get<double>();
+      if (!std::isfinite(value)) {
+        errors.push_back({field, "must be finite"});
+      } else if (value < spec.min || value > spec.max) {
+        errors.push_back({field, fmt::format("must be between {} and {}", spec.min, spec.max)});
+      } else {
+        row.push_back(static_cast<float>(value));
+      }
+    }
+  }
+  for (const auto& [name, value] : instance.items()) {
+    bool known = false;
+    for (const auto& spec : meta.features) known = known || spec.name == name;
+    if (!known) errors.push_back({prefix + name, "is not a feature of this model"});
+  }
+  if (errors.size() != before) return std::nullopt;
+  return row;
+}
+
+std::string CanonicalRow(const std::vector<float>& row) {
+  std::string text;
+  text.reserve(row.size() * 10);
+  char buffer[32];
+  for (float value : row) {
+    if (value == 0.0f) value = 0.0f;  // -0 and 0 are one input
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    text.append(buffer, end);
+    text.push_back(',');
+  }
+  return text;
+}
+
+}  // namespace keel::ml
