@@ -72,6 +72,15 @@ Result<TrainedVersion> TrainModelVersion(
     return Error{ErrorCode::kUnavailable,
                  fmt::format("cannot create {}: {}", staging.string(), ec.message())};
 
+  // A failed run leaves nothing behind; the rename below disarms this.
+  struct RemoveOnFailure {
+    std::filesystem::path path;
+    ~RemoveOnFailure() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{staging};
+
   auto trained = TrainRegressor(train.x, train.y, train.features.size(), request.options,
                                 staging / "model.json", progress);
   if (!trained) return std::move(trained).error();
@@ -124,6 +133,7 @@ Result<TrainedVersion> TrainModelVersion(
   if (ec)
     return Error{ErrorCode::kUnavailable,
                  fmt::format("cannot publish {}: {}", directory.string(), ec.message())};
+  cleanup.path.clear();
   return TrainedVersion{std::move(meta), directory};
 }
 
