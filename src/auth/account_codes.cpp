@@ -4,14 +4,11 @@
 #include <fmt/format.h>
 
 #include "auth/mail/mail_jobs.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
 
 namespace keel::auth {
 namespace {
-
-Error InvalidCode() {
-  return Error{ErrorCode::kValidation, "the code is wrong, expired or used up; request a new one"};
-}
 
 std::string CodeMailText(const std::string& purpose, const std::string& code, std::chrono::milliseconds ttl) {
   auto minutes = std::chrono::duration_cast<std::chrono::minutes>(ttl).count();
@@ -41,7 +38,7 @@ AccountCodes::AccountCodes(sql::Database& db, IdentityService& identity, OtpServ
 
 Task<Result<void>> AccountCodes::IssueAndEnqueue(sql::Session& session, const std::string& user_id,
                                                  const std::string& email, const std::string& purpose) {
-  auto code = co_await otp_.Issue(session, user_id, purpose, jobs::UnixMillisNow());
+  auto code = co_await otp_.Issue(session, user_id, purpose, UnixMillis());
   if (!code) co_return std::move(code).error();
   std::string subject = purpose == "verify" ? "Your Keel verification code" : "Your Keel password reset code";
   auto enqueued =
@@ -80,7 +77,7 @@ Task<Result<User>> AccountCodes::Verify(std::string email, std::string code) {
   if (!account) co_return std::move(account).error();
   if (!*account) co_return InvalidCode();
   const std::string id = (*account)->id;
-  auto consumed = co_await otp_.Consume(id, "verify", std::move(code), jobs::UnixMillisNow());
+  auto consumed = co_await otp_.Consume(id, "verify", std::move(code), UnixMillis());
   if (!consumed) co_return std::move(consumed).error();
   auto marked = co_await db_.Execute(
       "UPDATE users SET email_verified = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
@@ -112,7 +109,7 @@ Task<Result<void>> AccountCodes::ResetPassword(std::string email, std::string co
   if (!account) co_return std::move(account).error();
   if (!*account) co_return InvalidCode();
   const std::string id = (*account)->id;
-  auto consumed = co_await otp_.Consume(id, "reset", std::move(code), jobs::UnixMillisNow());
+  auto consumed = co_await otp_.Consume(id, "reset", std::move(code), UnixMillis());
   if (!consumed) co_return std::move(consumed).error();
   auto done = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
     auto updated = co_await session.Execute(
@@ -122,7 +119,7 @@ Task<Result<void>> AccountCodes::ResetPassword(std::string email, std::string co
     if (!updated) co_return std::move(updated).error();
     auto revoked = co_await session.Execute(
         "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-        sql::Args(jobs::UnixMillisNow() / 1000, id));
+        sql::Args(UnixMillis() / 1000, id));
     if (!revoked) co_return std::move(revoked).error();
     co_return Ok();
   });
@@ -133,7 +130,7 @@ Task<Result<void>> AccountCodes::ResetPassword(std::string email, std::string co
 }
 
 Task<Result<std::int64_t>> AccountCodes::PurgeExpired() {
-  auto now_ms = jobs::UnixMillisNow();
+  auto now_ms = UnixMillis();
   auto codes = co_await otp_.PurgeExpired(now_ms);
   if (!codes) co_return std::move(codes).error();
   auto tokens =

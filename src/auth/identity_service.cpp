@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/secrets.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/sha256.hpp"
 
 namespace keel::auth {
 namespace {
@@ -58,12 +60,6 @@ constexpr const char* kInsertRefreshToken =
 
 std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t UnixNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -180,7 +176,7 @@ Task<Result<TokenPair>> IdentityService::Login(std::string email, std::string pa
   auto backoff = co_await kv_.Get(BackoffKey(email));
   if (backoff && backoff->has_value()) {
     // Milliseconds: a back-off of one second must last a whole second, whatever the clock's second hand says.
-    std::int64_t remaining_ms = std::stoll(**backoff) - UnixNowMs();
+    std::int64_t remaining_ms = std::stoll(**backoff) - UnixMillis();
     if (remaining_ms > 0)
       co_return Error{ErrorCode::kRateLimited, std::to_string((remaining_ms + 999) / 1000)};
   }
@@ -212,7 +208,7 @@ Task<void> IdentityService::RecordLoginFailure(const std::string& email) {
   if (!failures || *failures < options_.failures_before_backoff) co_return;
   std::int64_t exponent = std::min<std::int64_t>(*failures - options_.failures_before_backoff, 20);
   std::int64_t wait = std::min<std::int64_t>(std::int64_t{1} << exponent, kMaxBackoffSeconds);
-  (void)co_await kv_.Set(BackoffKey(email), std::to_string(UnixNowMs() + wait * 1000),
+  (void)co_await kv_.Set(BackoffKey(email), std::to_string(UnixMillis() + wait * 1000),
                          std::chrono::seconds(wait));
   log::Warn("login back-off", log::Fields().Add("failures", *failures).Add("wait_s", wait));
 }

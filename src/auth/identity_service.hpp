@@ -148,6 +148,5 @@ std::string NormalizeEmail(std::string_view email);
 bool ValidEmail(std::string_view email);
 
 std::int64_t UnixNow();
-std::int64_t UnixNowMs();
 
 }  // namespace keel::auth

@@ -6,28 +6,24 @@
 #include <fmt/format.h>
 
 namespace keel::auth {
-namespace {
-
 Error InvalidCode() {
   return Error{ErrorCode::kValidation, "the code is wrong, expired or used up; request a new one"};
 }
 
-}  // namespace
-
 std::string NewOtpCode() { return fmt::format("{:06}", randombytes_uniform(1000000)); }
 
-OtpService::OtpService(sql::Database& db, std::string key, OtpOptions options)
-    : db_(db), key_(std::move(key)), options_(options) {}
+OtpService::OtpService(sql::Database& db, std::string key, OtpOptions options) : db_(db), options_(options) {
+  static_assert(sizeof(key_) == crypto_generichash_KEYBYTES);
+  crypto_generichash(key_, sizeof(key_), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                     reinterpret_cast<const unsigned char*>("keel-otp"), 8);
+}
 
 std::string OtpService::Hash(const std::string& user_id, const std::string& purpose,
                              const std::string& code) const {
-  unsigned char key[crypto_generichash_KEYBYTES];
-  crypto_generichash(key, sizeof(key), reinterpret_cast<const unsigned char*>(key_.data()), key_.size(),
-                     reinterpret_cast<const unsigned char*>("keel-otp"), 8);
   std::string input = user_id + "\n" + purpose + "\n" + code;
   unsigned char hash[32];
   crypto_generichash(hash, sizeof(hash), reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-                     key, sizeof(key));
+                     key_, sizeof(key_));
   char hex[sizeof(hash) * 2 + 1];
   sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
   return hex;

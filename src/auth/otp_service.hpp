@@ -43,9 +43,13 @@ class OtpService {
   std::string Hash(const std::string& user_id, const std::string& purpose, const std::string& code) const;
 
   sql::Database& db_;
-  const std::string key_;
+  unsigned char key_[32];  // derived once from the secret given to the constructor
   const OtpOptions options_;
 };
+
+// The one answer to every failed code check (unknown account, wrong, expired or used-up code alike), so it
+// tells an attacker nothing.
+Error InvalidCode();
 
 // A uniformly random six-digit code ("042917").
 std::string NewOtpCode();

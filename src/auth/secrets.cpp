@@ -1,7 +1,6 @@
-// Random tokens and ids from libsodium, hashes from OpenSSL.
+// Random tokens and ids from libsodium.
 #include "auth/secrets.hpp"
 
-#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <stdexcept>
@@ -11,16 +10,6 @@
 
 namespace keel::auth {
 namespace {
-
-std::string Hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kHex[data[i] >> 4];
-    out[2 * i + 1] = kHex[data[i] & 0xf];
-  }
-  return out;
-}
 
 void Fill(unsigned char* data, std::size_t size) {
   static const bool initialized = sodium_init() >= 0;
@@ -39,13 +28,8 @@ std::string RandomToken(std::size_t bytes) {
 std::string NewId() {
   unsigned char buffer[16];
   Fill(buffer, sizeof(buffer));
-  return Hex(buffer, sizeof(buffer));
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return Hex(digest, sizeof(digest));
+  char hex[sizeof(buffer) * 2 + 1];
+  return sodium_bin2hex(hex, sizeof(hex), buffer, sizeof(buffer));
 }
 
 }  // namespace keel::auth

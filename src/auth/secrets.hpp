@@ -1,4 +1,4 @@
-// Random identifiers and opaque tokens, and the one-way hash under which tokens are stored.
+// Random identifiers and opaque tokens (stored as keel::Sha256Hex, core/sha256.hpp).
 #pragma once
 
 #include <cstddef>
@@ -12,8 +12,5 @@ std::string RandomToken(std::size_t bytes = 32);
 
 // A new opaque object id: 16 random bytes as 32 lower-case hex digits.
 std::string NewId();
-
-// SHA-256 of data as 64 lower-case hex digits.
-std::string Sha256Hex(std::string_view data);
 
 }  // namespace keel::auth

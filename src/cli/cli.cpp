@@ -84,18 +84,10 @@ int Serve(const CommonFlags& flags) {
   return app ? app->Serve() : exit_code;
 }
 
-int Worker(const CommonFlags& flags, const std::string& queues, int concurrency) {
+int Worker(const CommonFlags& flags, const std::vector<std::string>& queues, int concurrency) {
   int exit_code = 0;
   auto app = StartApp(flags, exit_code);
-  if (!app) return exit_code;
-  std::vector<std::string> names;
-  for (std::size_t start = 0; start < queues.size();) {
-    auto comma = queues.find(',', start);
-    if (comma == std::string::npos) comma = queues.size();
-    if (comma > start) names.push_back(queues.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return app->Work(names, concurrency);
+  return app ? app->Work(queues, concurrency) : exit_code;
 }
 
 int Migrate(const CommonFlags& flags) {
@@ -166,11 +158,12 @@ int Main(int argc, char** argv) {
   serve->add_option("--port", flags.port, "Listen port (overrides server.port)")->check(CLI::Range(0, 65535));
 
   auto* worker = app.add_subcommand("worker", "Run job workers only (no HTTP), until SIGTERM or SIGINT.");
-  std::string worker_queues;
+  std::vector<std::string> worker_queues;
   int worker_concurrency = 0;
   worker->add_option("--config", flags.config_file, "TOML config file");
-  worker->add_option("--queues", worker_queues,
-                     "Comma-separated queues to work (default: all of jobs.queues)");
+  worker
+      ->add_option("--queues", worker_queues, "Comma-separated queues to work (default: all of jobs.queues)")
+      ->delimiter(',');
   worker
       ->add_option("--concurrency", worker_concurrency,
                    "Maximum workers per queue (default: from jobs.queues)")

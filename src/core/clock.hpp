@@ -3,8 +3,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 
 namespace keel {
+
+// Wall-clock time as Unix milliseconds, for timestamps stored and compared across processes (leases, run_at,
+// expiries). Not for measuring durations: use a Clock.
+inline std::int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Monotonic time for deadlines and TTLs. Implementations are thread-safe.
 class Clock {

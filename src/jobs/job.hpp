@@ -67,6 +67,7 @@ struct ClaimedJob {
   std::string kind;
   std::string queue;
   std::string args;  // JSON
+  std::int64_t priority = 0;
   std::int64_t attempt = 0;
   std::int64_t max_attempts = 0;
   std::int64_t lease_token = 0;

@@ -5,15 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "jobs/job_runtime.hpp"
 
 namespace keel::jobs {
-
-std::int64_t UnixMillisNow() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<JobRequest> JobQueue::Resolve(JobRequest request) const {
   const JobKind* kind = kinds_.Find(request.kind);
@@ -35,7 +30,7 @@ std::string JobQueue::QueueOf(const JobRequest& request) const {
 Task<Result<Enqueued>> JobQueue::Enqueue(JobRequest request) {
   auto resolved = Resolve(std::move(request));
   if (!resolved) co_return std::move(resolved).error();
-  auto enqueued = co_await store_.Enqueue(*resolved, UnixMillisNow());
+  auto enqueued = co_await store_.Enqueue(*resolved, UnixMillis());
   if (enqueued && enqueued->created) {
     metrics_.Enqueued(resolved->queue, resolved->kind);
     Wake(resolved->queue);
@@ -46,7 +41,7 @@ Task<Result<Enqueued>> JobQueue::Enqueue(JobRequest request) {
 Task<Result<Enqueued>> JobQueue::Enqueue(sql::Session& session, JobRequest request) {
   auto resolved = Resolve(std::move(request));
   if (!resolved) co_return std::move(resolved).error();
-  auto enqueued = co_await store_.Enqueue(session, *resolved, UnixMillisNow());
+  auto enqueued = co_await store_.Enqueue(session, *resolved, UnixMillis());
   if (enqueued && enqueued->created) metrics_.Enqueued(resolved->queue, resolved->kind);
   co_return enqueued;
 }

@@ -45,6 +45,4 @@ class JobQueue {
   std::atomic<JobRuntime*> runtime_{nullptr};
 };
 
-std::int64_t UnixMillisNow();
-
 }  // namespace keel::jobs

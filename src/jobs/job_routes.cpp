@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/app.hpp"
+#include "core/clock.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
 #include "jobs/job_context.hpp"
@@ -138,7 +139,7 @@ Task<Response> ListJobs(JobStore& store, Request& request) {
 Task<Response> RetryJob(App& app, Request& request) {
   auto id = JobId(request);
   if (!id) co_return http::Problem(404, "no such job");
-  auto job = co_await app.jobs().store().Retry(*id, UnixMillisNow());
+  auto job = co_await app.jobs().store().Retry(*id, UnixMillis());
   if (!job) co_return http::ProblemFrom(job.error());
   app.jobs().Wake(job->queue);
   co_return Response::Json(200, JobJson(*job).dump());
@@ -147,7 +148,7 @@ Task<Response> RetryJob(App& app, Request& request) {
 Task<Response> CancelJob(JobStore& store, Request& request) {
   auto id = JobId(request);
   if (!id) co_return http::Problem(404, "no such job");
-  auto job = co_await store.Cancel(*id, UnixMillisNow());
+  auto job = co_await store.Cancel(*id, UnixMillis());
   if (!job) co_return http::ProblemFrom(job.error());
   co_return Response::Json(200, JobJson(*job).dump());
 }
@@ -155,7 +156,7 @@ Task<Response> CancelJob(JobStore& store, Request& request) {
 Task<Response> Queues(App& app, Request&) {
   auto depths = co_await app.jobs().store().Depths();
   if (!depths) co_return http::ProblemFrom(depths.error());
-  auto now = UnixMillisNow();
+  auto now = UnixMillis();
   std::map<std::string, nlohmann::json> queues;
   auto entry = [&queues](const std::string& name) -> nlohmann::json& {
     auto& q = queues[name];
@@ -209,15 +210,14 @@ void RegisterJobs(App& app) {
       http::RouteOptions{.admin_only = true});
 
   auto retention = std::chrono::hours(app.config().Int("jobs.retention_hours"));
-  auto prune = JobKind::Make("maintenance.prune_jobs", "maintenance",
-                             [&store, retention](JobContext& context) -> Result<nlohmann::json> {
-                               auto before =
-                                   UnixMillisNow() -
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(retention).count();
-                               auto pruned = context.Await(store.PruneFinished(before));
-                               if (!pruned) return std::move(pruned).error();
-                               return nlohmann::json{{"pruned", *pruned}};
-                             });
+  auto prune = JobKind::Make(
+      "maintenance.prune_jobs", "maintenance",
+      [&store, retention](JobContext& context) -> Result<nlohmann::json> {
+        auto before = UnixMillis() - std::chrono::duration_cast<std::chrono::milliseconds>(retention).count();
+        auto pruned = context.Await(store.PruneFinished(before));
+        if (!pruned) return std::move(pruned).error();
+        return nlohmann::json{{"pruned", *pruned}};
+      });
   prune.max_attempts = 3;
   app.job_kinds().Add(std::move(prune));
   auto hourly = CronSchedule::Parse("17 * * * *");

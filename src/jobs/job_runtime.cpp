@@ -12,6 +12,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "jobs/job_context.hpp"
 
@@ -27,10 +28,6 @@ constexpr const char* kSchedulerLease = "scheduler";
 constexpr milliseconds kSchedulerLeaseTtl{10000};
 constexpr milliseconds kSchedulerPeriod{500};
 constexpr milliseconds kShutdownGrace{5000};  // for cancelled handlers to return after the drain deadline
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 double Jitter() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
@@ -112,7 +109,8 @@ Task<void> JobRuntime::Dispatch(QueueState& queue) {
     int free = queue.workers->FreeSlots();
     bool filled = false;
     if (free > 0) {
-      auto claimed = co_await store_.Claim(name, options_.worker_id, free, NowMs(), options_.lease.count());
+      auto claimed =
+          co_await store_.Claim(name, options_.worker_id, free, UnixMillis(), options_.lease.count());
       if (!claimed) {
         log::Warn("job claim failed", log::Fields().Add("queue", name).Add("error", claimed.error().message));
       } else if (!claimed->empty()) {
@@ -183,7 +181,7 @@ void JobRuntime::Spawn(Task<void> task) {
 
 Task<void> JobRuntime::Progress(std::shared_ptr<RunningJob> running, int percent, std::string message) {
   auto kept = co_await store_.Progress(running->job().id, running->job().lease_token, percent,
-                                       std::move(message), NowMs());
+                                       std::move(message), UnixMillis());
   if (kept && !*kept) running->Cancel("lease lost: the job was cancelled or taken over");
 }
 
@@ -191,7 +189,7 @@ Task<void> JobRuntime::Finish(std::shared_ptr<RunningJob> running, Result<nlohma
                               double seconds) {
   const ClaimedJob& job = running->job();
   running_.erase(job.id);
-  auto now = NowMs();
+  auto now = UnixMillis();
   if (outcome) {
     auto completed = co_await store_.Complete(job.id, job.lease_token, outcome->dump(), now);
     if (completed && *completed) {
@@ -236,7 +234,7 @@ Task<void> JobRuntime::Release(std::vector<std::shared_ptr<RunningJob>> jobs) {
     const ClaimedJob& job = running->job();
     running->Cancel("shutting down");
     running_.erase(job.id);
-    auto released = co_await store_.Release(job.id, job.lease_token, NowMs());
+    auto released = co_await store_.Release(job.id, job.lease_token, UnixMillis());
     if (!released)
       log::Error("cannot release job lease; it will run again after the lease expires",
                  log::Fields().Add("job", job.id).Add("error", released.error().message));
@@ -251,7 +249,7 @@ Task<void> JobRuntime::Heartbeats() {
     for (const auto& current : running) {
       const ClaimedJob& job = current->job();
       if (current->cancelled()) continue;
-      auto now = NowMs();
+      auto now = UnixMillis();
       if (steady_clock::now() > current->deadline()) {
         const JobKind* kind = kinds_.Find(job.kind);
         current->Cancel("timed out");
@@ -271,7 +269,7 @@ Task<void> JobRuntime::Heartbeats() {
 Task<void> JobRuntime::Reaper() {
   int round = 0;
   while (!stopping_) {
-    auto now = NowMs();
+    auto now = UnixMillis();
     auto rescued = co_await store_.RescueExpired(now);
     if (rescued) {
       for (const auto& job : *rescued) {
@@ -303,7 +301,7 @@ Task<void> JobRuntime::Reaper() {
 
 Task<void> JobRuntime::Scheduler() {
   while (!stopping_) {
-    auto now = NowMs();
+    auto now = UnixMillis();
     auto held =
         co_await store_.AcquireLease(kSchedulerLease, options_.worker_id, now, kSchedulerLeaseTtl.count());
     bool holds = held && *held;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -120,7 +121,7 @@ Task<Result<std::vector<ClaimedJob>>> JobStore::Claim(std::string queue, std::st
       "lease_token = lease_token + 1, started_at = ?, updated_at = ? "
       "WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND state IN ('available', 'scheduled', 'retryable') "
       "AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?) "
-      "RETURNING id, kind, queue, args, attempt, max_attempts, lease_token, created_at, run_at",
+      "RETURNING id, kind, queue, args, attempt, max_attempts, lease_token, created_at, run_at, priority",
       sql::Args(worker, now_ms + lease_ms, now_ms, now_ms, queue, now_ms, limit));
   if (!rows) co_return std::move(rows).error();
   std::vector<ClaimedJob> claimed;
@@ -136,12 +137,14 @@ Task<Result<std::vector<ClaimedJob>>> JobStore::Claim(std::string queue, std::st
     job.lease_token = rows->Int(r, 6).value_or(0);
     job.created_at = rows->Int(r, 7).value_or(0);
     job.run_at = rows->Int(r, 8).value_or(0);
+    job.priority = rows->Int(r, 9).value_or(0);
     job.started_at = now_ms;
     claimed.push_back(std::move(job));
   }
-  // RETURNING order is unspecified; run in claim order.
-  std::sort(claimed.begin(), claimed.end(),
-            [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
+  // RETURNING order is unspecified; hand them to the workers in the claim's own order.
+  std::sort(claimed.begin(), claimed.end(), [](const ClaimedJob& a, const ClaimedJob& b) {
+    return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
+  });
   co_return claimed;
 }
 

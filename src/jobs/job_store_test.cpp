@@ -200,6 +200,21 @@ TEST_F(JobStoreTest, ClaimsHighestPriorityThenOldestReadyAndSkipsFutureJobs) {
   EXPECT_EQ(claimed[0].id, future);
 }
 
+TEST_F(JobStoreTest, ABatchClaimHandsJobsOverInPriorityOrder) {
+  auto low = Enqueue(Request("a"), kT0);
+  auto high_request = Request("b");
+  high_request.priority = 9;
+  auto high = Enqueue(high_request, kT0 + 5);
+  auto mid_request = Request("c");
+  mid_request.priority = 3;
+  auto mid = Enqueue(mid_request, kT0 + 1);
+  auto claimed = Claim("w", kT0 + 10);
+  ASSERT_EQ(claimed.size(), 3U);
+  EXPECT_EQ(claimed[0].id, high);
+  EXPECT_EQ(claimed[1].id, mid);
+  EXPECT_EQ(claimed[2].id, low);
+}
+
 TEST_F(JobStoreTest, ReleaseGivesTheJobBackWithoutSpendingTheAttempt) {
   auto id = Enqueue(Request("a"));
   auto a = Claim("w", kT0);

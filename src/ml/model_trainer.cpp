@@ -1,8 +1,6 @@
 // TrainModelVersion: CSV -> split -> XGBoost -> holdout metrics -> meta.json -> atomic rename.
 #include "ml/model_trainer.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -11,7 +9,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "core/rfc3339.hpp"
+#include "core/sha256.hpp"
 #include "ml/dataset.hpp"
 #include "ml/regression_metrics.hpp"
 
@@ -24,13 +24,7 @@ std::string Sha256OfFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream content;
   content << in.rdbuf();
-  std::string bytes = content.str();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return Sha256Hex(content.str());
 }
 
 // "20261125T201500Z": sorts in time order, so the newest version is the greatest name.
@@ -113,9 +107,7 @@ Result<TrainedVersion> TrainModelVersion(
                    {"seed", request.options.seed},
                    {"data_file", request.data.filename().string()},
                    {"data_sha256", Sha256OfFile(request.data)}};
-  meta.trained_at = FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
+  meta.trained_at = FormatRfc3339(UnixMillis());
   for (std::size_t row = 0; row < std::min(kValidationRows, holdout.rows()); ++row) {
     meta.sample.rows.push_back(holdout.Row(row));
     meta.sample.expected.push_back((*predicted)[row]);

@@ -33,13 +33,7 @@ class AdminTest(unittest.TestCase):
 
     @classmethod
     def call(cls, method, path, who=None, payload=None):
-        headers = dict(who or {})
-        body = None
-        if payload is not None:
-            body = json.dumps(payload)
-            headers["Content-Type"] = "application/json"
-        status, response_headers, data = cls.keel.request(method, path, body=body, headers=headers)
-        return status, json.loads(data) if data else None
+        return cls.keel.call(method, path, who, payload)
 
     @classmethod
     def login(cls, email):

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "auth/secrets.hpp"
+#include "core/clock.hpp"
 #include "core/rfc3339.hpp"
 
 namespace keel::tasks {
@@ -67,9 +68,7 @@ Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task)
   task.id = auth::NewId();
   task.user_id = user_id;
   task.version = 1;
-  task.created_at = task.updated_at = FormatRfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                        std::chrono::system_clock::now().time_since_epoch())
-                                                        .count());
+  task.created_at = task.updated_at = FormatRfc3339(UnixMillis());
   sql::Params params = sql::Args(task.id, user_id, task.title, task.description, task.status, task.priority,
                                  PriorityRank(task.priority));
   params.push_back(task.due_at ? sql::Value(*task.due_at) : sql::Value(nullptr));

@@ -8,6 +8,7 @@
 
 #include "auth/mail/smtp_sender.hpp"
 #include "core/app.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/rfc3339.hpp"
 #include "http/pagination.hpp"
@@ -41,7 +42,7 @@ Result<nlohmann::json> SendMail(MailModule& module, jobs::JobContext& context) {
       "INSERT INTO outbox (job_id, to_address, subject, body, transport, created_at) VALUES (?, ?, ?, ?, ?, "
       "?) "
       "ON CONFLICT (job_id) DO NOTHING",
-      sql::Args(context.job().id, message.to, message.subject, body, transport, jobs::UnixMillisNow())));
+      sql::Args(context.job().id, message.to, message.subject, body, transport, UnixMillis())));
   if (!recorded) return std::move(recorded).error();
   return nlohmann::json{{"transport", transport}, {"to", message.to}};
 }
