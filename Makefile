@@ -16,10 +16,12 @@ build: deps
 run: build
 	@mkdir -p var
 	@$(KEEL) migrate
+	@$(KEEL) train property --data data/ames_housing.csv --if-missing
 	@echo "Keel is starting on http://127.0.0.1:8080 (Ctrl-C stops it). Try:"
 	@echo "  curl -s http://127.0.0.1:8080/health"
 	@echo "  curl -s http://127.0.0.1:8080/ready"
 	@echo "  curl -s http://127.0.0.1:8080/metrics"
+	@echo "  curl -s http://127.0.0.1:8080/api/v1/property/predict -H 'Content-Type: application/json' -d @data/example-house.json"
 	@exec $(KEEL) serve
 
 test: build

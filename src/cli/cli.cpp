@@ -215,6 +215,9 @@ int Main(int argc, char** argv) {
   train->add_option("--holdout", train_request.holdout, "Fraction of rows kept for evaluation")
       ->check(CLI::Range(0.01, 0.9));
   train->add_option("--seed", train_request.options.seed, "Seed of the split and the subsampling");
+  bool train_if_missing = false;
+  train->add_flag("--if-missing", train_if_missing,
+                  "Do nothing when the registry already has a version of the model (for first starts)");
   train->add_option("--config", flags.config_file, "TOML config file");
 
   auto* version = app.add_subcommand("version", "Print the version and exit.");
@@ -234,7 +237,7 @@ int Main(int argc, char** argv) {
   if (*train) {
     auto config = LoadConfig(flags);
     if (!config) return kConfigError;
-    return Train(*config, train_request);
+    return Train(*config, train_request, train_if_missing);
   }
   if (*docs) {
     std::cout << Config::DocsTable();

@@ -9,10 +9,20 @@
 
 #include <fmt/format.h>
 
+#include "ml/model_registry.hpp"
+
 namespace keel::cli {
 
-int Train(const Config& config, ml::TrainRequest request) {
+int Train(const Config& config, ml::TrainRequest request, bool if_missing) {
   request.model_dir = config.String("ml.model_dir");
+  if (if_missing) {
+    auto versions = ml::ModelRegistry(request.model_dir).Versions(request.model_name);
+    if (!versions.empty()) {
+      std::cerr << fmt::format("{} already has {} version(s) in {}; not training\n", request.model_name,
+                               versions.size(), request.model_dir.string());
+      return 0;
+    }
+  }
   bool terminal = isatty(STDERR_FILENO) == 1;
   auto started = std::chrono::steady_clock::now();
   auto progress = [&](int round, int rounds, std::string_view eval) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include "apps/property/property_routes.hpp"
 #include "apps/tasks/task_routes.hpp"
 #include "auth/identity_routes.hpp"
 
@@ -122,6 +123,7 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   if (!identity) return std::move(identity).error();
   app->identity_ = *identity;
   tasks::RegisterTasks(*app);
+  if (auto property = property::RegisterProperty(*app); !property) return std::move(property).error();
   return app;
 }
 
@@ -154,9 +156,15 @@ int App::Serve() {
   server_options.body_timeout = std::chrono::milliseconds(c.Int("server.body_timeout_ms"));
   server_options.write_timeout = std::chrono::milliseconds(c.Int("server.write_timeout_ms"));
   server_options.max_header_bytes = static_cast<std::size_t>(c.Int("server.max_header_bytes"));
+  for (auto& service : services_) {
+    log::Info("starting", log::Fields().Add("service", service.name));
+    service.start();
+    ++services_started_;
+  }
   http::Server server(server_options, pipeline);
   if (auto started = server.Start(); !started) {
     log::Error("cannot start", log::Fields().Add("error", started.error().message));
+    StopServices();
     log::Stop();
     return 1;
   }
@@ -172,6 +180,7 @@ int App::Serve() {
     if (auto started = StartWorkers({}, 0, c.Bool("jobs.scheduler")); !started) {
       log::Error("cannot start job workers", log::Fields().Add("error", started.error().message));
       server.Stop();
+      StopServices();
       log::Stop();
       return 1;
     }
@@ -197,6 +206,7 @@ int App::Serve() {
   if (!drained || !workers_stopped) {
     log::Warn("drain timeout passed; abandoning the requests or job handlers still running",
               log::Fields().Add("connections", static_cast<std::uint64_t>(server.Connections())));
+    StopServices();  // flushes what the requests that did finish queued (the prediction log)
     log::Stop();
     // Their coroutines may hold database leases and pool work in flight; tearing that down piecemeal is
     // riskier than ending the process, and every acknowledged write is already committed.
@@ -205,6 +215,7 @@ int App::Serve() {
   // Join everything that can post into the IO threads' io_contexts before those are destroyed with the
   // server.
   server.Stop();
+  StopServices();
   pool_->Stop();
   job_runtime_.reset();
   database_.reset();
@@ -245,6 +256,14 @@ Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concu
   job_runtime_->Start();
   job_queue_->SetRuntime(job_runtime_.get());
   return Ok();
+}
+
+void App::StopServices() {
+  while (services_started_ > 0) {
+    auto& service = services_[--services_started_];
+    service.stop();
+    log::Info("stopped", log::Fields().Add("service", service.name));
+  }
 }
 
 bool App::StopWorkers() {

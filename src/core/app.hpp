@@ -5,6 +5,7 @@
 // that are themselves thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,16 @@ class App {
 
   // Modules keep their state alive for the App's lifetime through this.
   void Keep(std::shared_ptr<void> module_state) { modules_.push_back(std::move(module_state)); }
+
+  // A module's background work that runs only while this process serves HTTP (not in `keel worker` or the
+  // operator commands): started in order before the server listens, stopped in reverse order after the
+  // requests drained (or the drain timed out) and before storage closes.
+  struct Service {
+    std::string name;
+    std::function<void()> start;
+    std::function<void()> stop;
+  };
+  void AddService(Service service) { services_.push_back(std::move(service)); }
   // The identity module installs the check that routes with `authenticated` go through.
   void SetAuthenticator(http::Authenticator authenticator) { authenticator_ = std::move(authenticator); }
 
@@ -79,6 +90,7 @@ class App {
   Result<void> StartWorkers(const std::vector<std::string>& queues, int concurrency, bool scheduler);
   // Stops them within jobs.drain_timeout_ms; false when a handler would not stop.
   bool StopWorkers();
+  void StopServices();
 
   Config config_;
   SteadyClock clock_;
@@ -97,6 +109,8 @@ class App {
   http::Authenticator authenticator_;
   auth::IdentityService* identity_ = nullptr;   // owned through modules_
   std::vector<std::shared_ptr<void>> modules_;  // destroyed before the components they use
+  std::vector<Service> services_;
+  std::size_t services_started_ = 0;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so that Serve can wait

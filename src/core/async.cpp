@@ -27,4 +27,14 @@ Task<bool> RunOnPool(BlockingPool& pool, std::function<void()> work) {
                                                                                       asio::use_awaitable);
 }
 
+Task<void> AwaitSignal(const std::function<void(std::function<void()> done)>& start) {
+  auto initiate = [&start](auto handler) {
+    auto executor = asio::get_associated_executor(handler);
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    start([shared, executor] { asio::post(executor, [shared]() mutable { (*shared)(); }); });
+  };
+  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(std::move(initiate),
+                                                                        asio::use_awaitable);
+}
+
 }  // namespace keel::detail

@@ -65,44 +65,6 @@ Result<ModelMeta> ModelMeta::Parse(std::string_view text) {
   return meta;
 }
 
-std::optional<std::vector<float>> FeatureRow(const ModelMeta& meta, const nlohmann::json& instance,
-                                             const std::string& prefix,
-                                             std::vector<http::FieldError>& errors) {
-  std::size_t before = errors.size();
-  if (!instance.is_object()) {
-    errors.push_back(
-        {prefix.empty() ? "features" : prefix.substr(0, prefix.size() - 1), "must be an object"});
-    return std::nullopt;
-  }
-  std::vector<float> row;
-  row.reserve(meta.features.size());
-  for (const auto& spec : meta.features) {
-    auto found = instance.find(spec.name);
-    std::string field = prefix + spec.name;
-    if (found == instance.end()) {
-      errors.push_back({field, "is missing"});
-    } else if (!found->is_number()) {
-      errors.push_back({field, "must be a number"});
-    } else {
-      double value = found->get<double>();
-      if (!std::isfinite(value)) {
-        errors.push_back({field, "must be finite"});
-      } else if (value < spec.min || value > spec.max) {
-        errors.push_back({field, fmt::format("must be between {} and {}", spec.min, spec.max)});
-      } else {
-        row.push_back(static_cast<float>(value));
-      }
-    }
-  }
-  for (const auto& [name, value] : instance.items()) {
-    bool known = false;
-    for (const auto& spec : meta.features) known = known || spec.name == name;
-    if (!known) errors.push_back({prefix + name, "is not a feature of this model"});
-  }
-  if (errors.size() != before) return std::nullopt;
-  return row;
-}
-
 std::string CanonicalRow(const std::vector<float>& row) {
   std::string text;
   text.reserve(row.size() * 10);

@@ -1,6 +1,5 @@
 // A model version's meta.json: its features in order with their valid ranges, target, training metrics and
 // provenance, and a validation sample with the predictions the model must reproduce before it is served.
-// Also the check of prediction inputs against those features.
 //
 // Thread safety: immutable after parsing; safe to share.
 #pragma once
@@ -14,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
-#include "http/problem.hpp"
 
 namespace keel::ml {
 
@@ -45,13 +43,6 @@ struct ModelMeta {
   // row of the wrong width, sample sizes that disagree).
   static Result<ModelMeta> Parse(std::string_view text);
 };
-
-// Checks one instance ({"feature": number, ...}) against the features and returns its row in feature order.
-// Every problem is appended to `errors` as "<prefix><feature>": missing, unknown, not a number (booleans,
-// strings, null), not finite, out of range. nullopt when there was any.
-std::optional<std::vector<float>> FeatureRow(const ModelMeta& meta, const nlohmann::json& instance,
-                                             const std::string& prefix,
-                                             std::vector<http::FieldError>& errors);
 
 // The canonical text of a row for cache keys: values in feature order with shortest round-trip formatting,
 // so the same features given in any order (or as 3 vs 3.0) give the same key.

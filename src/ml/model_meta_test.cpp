@@ -1,4 +1,4 @@
-// meta.json parsing and the input check of prediction requests.
+// meta.json parsing and the canonical row of cache keys.
 #include "ml/model_meta.hpp"
 
 #include <gtest/gtest.h>
@@ -45,46 +45,10 @@ TEST(ModelMeta, RefusesBrokenFiles) {
   EXPECT_EQ(error.error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST(FeatureRow, OrdersValuesByTheModelsFeatures) {
-  std::vector<http::FieldError> errors;
-  auto row = FeatureRow(Meta(), nlohmann::json{{"year", 1999}, {"area", 1234.5}}, "", errors);
-  ASSERT_TRUE(row.has_value());
-  EXPECT_EQ(*row, (std::vector<float>{1234.5f, 1999.0f}));
-  EXPECT_TRUE(errors.empty());
-}
-
-TEST(FeatureRow, ReportsEveryBadFieldWithItsPath) {
-  std::vector<http::FieldError> errors;
-  auto instance = nlohmann::json{{"area", "big"}, {"rooms", 3}};
-  EXPECT_FALSE(FeatureRow(Meta(), instance, "instances/2/", errors).has_value());
-  ASSERT_EQ(errors.size(), 3U);
-  EXPECT_EQ(errors[0].field, "instances/2/area");
-  EXPECT_EQ(errors[0].message, "must be a number");
-  EXPECT_EQ(errors[1].field, "instances/2/year");
-  EXPECT_EQ(errors[1].message, "is missing");
-  EXPECT_EQ(errors[2].field, "instances/2/rooms");
-}
-
-TEST(FeatureRow, RefusesOutOfRangeNonFiniteAndNonNumbers) {
-  for (const auto& bad : {nlohmann::json(50), nlohmann::json(20000), nlohmann::json(true),
-                          nlohmann::json(nullptr), nlohmann::json(std::nan("")), nlohmann::json(INFINITY)}) {
-    std::vector<http::FieldError> errors;
-    EXPECT_FALSE(FeatureRow(Meta(), nlohmann::json{{"area", bad}, {"year", 2000}}, "", errors).has_value())
-        << bad;
-    ASSERT_EQ(errors.size(), 1U) << bad;
-    EXPECT_EQ(errors[0].field, "area");
-  }
-  std::vector<http::FieldError> errors;
-  EXPECT_FALSE(FeatureRow(Meta(), nlohmann::json::array(), "", errors).has_value());
-  EXPECT_EQ(errors[0].field, "features");
-}
-
-TEST(CanonicalRow, IsTheSameForEqualValuesHoweverWritten) {
-  std::vector<http::FieldError> errors;
-  auto a = FeatureRow(Meta(), nlohmann::json::parse(R"({"area": 3000, "year": 2000.0})"), "", errors);
-  auto b = FeatureRow(Meta(), nlohmann::json::parse(R"({"year": 2000, "area": 3.0e3})"), "", errors);
-  EXPECT_EQ(CanonicalRow(*a), CanonicalRow(*b));
-  EXPECT_NE(CanonicalRow(*a), CanonicalRow({3000.0f, 2001.0f}));
+TEST(CanonicalRow, IsTheSameForEqualValuesAndDiffersOtherwise) {
+  EXPECT_EQ(CanonicalRow({3000.0f, 2000.0f}), CanonicalRow({3.0e3f, 2000.0f}));
+  EXPECT_NE(CanonicalRow({3000.0f, 2000.0f}), CanonicalRow({3000.0f, 2001.0f}));
+  EXPECT_NE(CanonicalRow({30.0f, 0.0f}), CanonicalRow({3.0f, 0.0f}));
   EXPECT_EQ(CanonicalRow({-0.0f}), CanonicalRow({0.0f}));
 }
 

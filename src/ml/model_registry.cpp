@@ -51,7 +51,8 @@ std::vector<std::string> ModelRegistry::Versions(const std::string& name) const 
   return versions;
 }
 
-Result<std::string> ModelRegistry::Reload(const std::string& name, const std::string& pinned) {
+Result<std::string> ModelRegistry::Reload(const std::string& name, const std::string& pinned,
+                                          std::vector<std::string>* refused) {
   auto versions = Versions(name);
   if (versions.empty())
     return Error{ErrorCode::kNotFound, fmt::format("model {} has no versions in {}", name, root_.string())};
@@ -74,6 +75,7 @@ Result<std::string> ModelRegistry::Reload(const std::string& name, const std::st
     auto loaded = LoadVersion(root_ / name / version);
     if (!loaded) {
       failures.push_back(loaded.error().message);
+      if (refused != nullptr) refused->push_back(loaded.error().message);
       continue;
     }
     std::lock_guard lock(mutex_);

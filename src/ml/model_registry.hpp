@@ -35,9 +35,11 @@ class ModelRegistry {
   explicit ModelRegistry(std::filesystem::path root) : root_(std::move(root)) {}
 
   // Serves `pinned` when given, else the newest version that passes LoadVersion (newer than the one served;
-  // broken ones are skipped and reported). Returns the version now served. An error leaves the served version
-  // as it was: kNotFound when the model has no version directory, kInvalidArgument when none passes.
-  Result<std::string> Reload(const std::string& name, const std::string& pinned = "");
+  // broken ones are skipped, and why is appended to `refused` when given). Returns the version now served. An
+  // error leaves the served version as it was: kNotFound when the model has no version directory,
+  // kInvalidArgument when none passes.
+  Result<std::string> Reload(const std::string& name, const std::string& pinned = "",
+                             std::vector<std::string>* refused = nullptr);
 
   // The served version, or null.
   std::shared_ptr<const LoadedModel> Get(const std::string& name) const;

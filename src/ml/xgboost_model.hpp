@@ -16,22 +16,23 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "ml/predictor.hpp"
 
 namespace keel::ml {
 
-class XgboostModel {
+class XgboostModel final : public Predictor {
  public:
   // Loads a model saved as JSON, for `num_features` inputs per row; single-threaded prediction (the server
   // brings its own threads). kInvalidArgument when the file is not a model of that width.
   static Result<std::unique_ptr<XgboostModel>> Load(const std::filesystem::path& model_json,
                                                     std::size_t num_features);
-  ~XgboostModel();
+  ~XgboostModel() override;
   XgboostModel(const XgboostModel&) = delete;
   XgboostModel& operator=(const XgboostModel&) = delete;
 
   // REQUIRES: values.size() == rows * num_features() (row-major). One prediction per row.
-  Result<std::vector<double>> Predict(std::span<const float> values, std::size_t rows) const;
-  std::size_t num_features() const { return num_features_; }
+  Result<std::vector<double>> Predict(std::span<const float> values, std::size_t rows) const override;
+  std::size_t num_features() const override { return num_features_; }
 
  private:
   XgboostModel(void* booster, std::size_t num_features) : booster_(booster), num_features_(num_features) {}

@@ -44,6 +44,8 @@ class Keel:
             "debug.routes": True,
             # Most suites register and log in at once; the OTP suite turns verification on.
             "auth.require_email_verification": False,
+            # Suites that predict serve a model they trained; the others serve none, so /ready needs none.
+            "ml.models": [],
         }
         settings.update(config or {})
         sections = {}

@@ -39,6 +39,15 @@ class TrainTest(unittest.TestCase):
             self.assertEqual(len(meta["validation_sample"]["rows"]), 8)
             self.assertEqual(len(meta["training"]["data_sha256"]), 64)
 
+    def test_if_missing_trains_only_a_model_without_versions(self):
+        with tempfile.TemporaryDirectory() as models:
+            first = train(models, "property", "--data", AMES, "--rounds", "50", "--if-missing")
+            self.assertEqual(first.returncode, 0, first.stderr)
+            again = train(models, "property", "--data", AMES, "--rounds", "50", "--if-missing")
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertIn("already has 1 version(s)", again.stderr)
+            self.assertEqual(len(os.listdir(os.path.join(models, "property"))), 1)
+
     def test_bad_input_fails_and_writes_nothing(self):
         with tempfile.TemporaryDirectory() as models:
             bad = os.path.join(models, "bad.csv")

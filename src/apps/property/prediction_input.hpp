@@ -1,0 +1,45 @@
+// The body of POST /api/v1/property/predict, checked against the served model's meta.json:
+// {"features": {...}} for one prediction or {"instances": [{...}, ...]} for 1..kMaxInstances.
+// Every problem is reported, one entry per offending field ("features.area", "instances/3/area"): missing,
+// unknown, not a number, not finite (NaN and Infinity, also as bare literals as Python's json writes them),
+// out of the model's range. Parsed with simdjson: this is the hot path.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/problem.hpp"
+#include "ml/model_meta.hpp"
+
+namespace keel::property {
+
+inline constexpr std::size_t kMaxInstances = 1000;
+
+struct PredictionInput {
+  std::vector<float> values;  // row-major, in the model's feature order
+  std::size_t rows = 0;
+  bool many = false;  // sent as "instances"
+  std::vector<float> Row(std::size_t i, std::size_t width) const {
+    return {values.begin() + static_cast<std::ptrdiff_t>(i * width),
+            values.begin() + static_cast<std::ptrdiff_t>((i + 1) * width)};
+  }
+};
+
+// The body is not JSON (400).
+struct Malformed {
+  std::string detail;
+};
+
+// Well-formed, with invalid fields (422).
+struct InvalidFields {
+  std::vector<http::FieldError> errors;
+};
+
+using ParsedPrediction = std::variant<PredictionInput, Malformed, InvalidFields>;
+
+ParsedPrediction ParsePredictionInput(std::string_view body, const ml::ModelMeta& meta);
+
+}  // namespace keel::property
