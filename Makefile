@@ -42,6 +42,7 @@ bench: build
 	@bash bench/run.sh --threads 2
 	@bash bench/run-tasks.sh
 	@bash bench/run-jobs.sh
+	@bash bench/run-predict.sh
 
 format:
 	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i

@@ -41,9 +41,11 @@ class XgboostModel final : public Predictor {
 };
 
 struct TrainOptions {
-  int rounds = 400;
+  // 100 rounds at eta 0.15 match 400 at 0.05 on the Ames holdout (MAE $15,887 vs $15,877) at a quarter of the
+  // prediction cost: trees are walked per row, so rounds are the serving price.
+  int rounds = 100;
   int max_depth = 5;
-  double eta = 0.05;
+  double eta = 0.15;
   double subsample = 0.8;
   double colsample = 0.8;
   std::uint64_t seed = 42;

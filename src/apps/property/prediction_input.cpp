@@ -62,26 +62,27 @@ void ReadInstance(simdjson::dom::element instance, const ml::ModelMeta& meta, co
   for (auto field : object) {
     std::size_t index = 0;
     while (index < width && meta.features[index].name != field.key) ++index;
-    std::string name = prefix + std::string(field.key);
+    // The field's path is only built for an error: this loop runs for every feature of every request.
+    auto name = [&] { return prefix + std::string(field.key); };
     if (index == width) {
-      errors.push_back({std::move(name), "is not a feature of this model"});
+      errors.push_back({name(), "is not a feature of this model"});
       continue;
     }
     if (seen[index]) {
-      errors.push_back({std::move(name), "is given more than once"});
+      errors.push_back({name(), "is given more than once"});
       continue;
     }
     seen[index] = true;
     double value = 0;
     std::string_view text;
     if (field.value.get_string().get(text) == simdjson::SUCCESS && IsNonFiniteWord(text)) {
-      errors.push_back({std::move(name), "must be a finite number"});
+      errors.push_back({name(), "must be a finite number"});
     } else if (field.value.is_bool() || field.value.get_double().get(value) != simdjson::SUCCESS) {
-      errors.push_back({std::move(name), "must be a number"});
+      errors.push_back({name(), "must be a number"});
     } else if (!std::isfinite(value)) {
-      errors.push_back({std::move(name), "must be a finite number"});
+      errors.push_back({name(), "must be a finite number"});
     } else if (const auto& spec = meta.features[index]; value < spec.min || value > spec.max) {
-      errors.push_back({std::move(name), fmt::format("must be between {} and {}", spec.min, spec.max)});
+      errors.push_back({name(), fmt::format("must be between {} and {}", spec.min, spec.max)});
     } else {
       values[base + index] = static_cast<float>(value);
     }

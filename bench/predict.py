@@ -1,0 +1,160 @@
+"""PropertyAI benchmark (issue 3): POST /api/v1/property/predict on one Keel instance, against its own /health.
+
+A model is trained with `keel train property` (the same defaults `make run` uses) into a scratch registry.
+Each scenario starts a fresh `keel serve` with its defaults (2 IO threads, access log on, prediction log on)
+except rate limiting, which is off because wrk sends everything from one address:
+  - uncached, batched: random valid features in every request, ml.cache_enabled = false, batching as
+    configured by default (max_batch 64, max_delay_us 500);
+  - uncached, not batched: the same with ml.max_batch = 1 (each request predicts on its IO thread);
+  - cached: 16 houses repeated, cache on (every request after the first 16 is a hit);
+  - /health of the same process, for the ratio.
+wrk: 2 threads, 64 connections.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import urllib.request
+
+from benchlib import free_port, run_wrk, wait_http, write_section
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Random houses within the model's ranges; Lua's math.random is per wrk thread.
+RANDOM_LUA = r'''
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local r = math.random
+request = function()
+  local body = string.format('{"features":{"living_area_sqft":%d,"lot_area_sqft":%d,"year_built":%d,' ..
+    '"year_remodeled":%d,"overall_condition":%d,"bedrooms":%d,"full_baths":%d,"half_baths":%d,' ..
+    '"garage_cars":%d,"basement_sqft":%d,"latitude":%.6f,"longitude":%.6f}}',
+    r(600, 4000), r(2000, 40000), r(1900, 2009), r(1950, 2010), r(1, 9), r(1, 5), r(1, 3), r(0, 1),
+    r(0, 3), r(0, 2000), 41.99 + r() * 0.07, -93.69 + r() * 0.11)
+  return wrk.format("POST", "/api/v1/property/predict", {["Content-Type"] = "application/json"}, body)
+end
+'''
+
+# 16 houses, cycled: after the first round every request is a cache hit.
+CACHED_LUA = r'''
+local bodies, i = {}, 0
+for n = 1, 16 do
+  bodies[n] = string.format('{"features":{"living_area_sqft":%d,"lot_area_sqft":9000,"year_built":1990,' ..
+    '"year_remodeled":2000,"overall_condition":6,"bedrooms":3,"full_baths":2,"half_baths":1,' ..
+    '"garage_cars":2,"basement_sqft":900,"latitude":42.03,"longitude":-93.63}}', 1000 + n * 100)
+end
+request = function()
+  i = i % 16 + 1
+  return wrk.format("POST", "/api/v1/property/predict", {["Content-Type"] = "application/json"}, bodies[i])
+end
+'''
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    values = {}
+    for line in text.splitlines():
+        match = re.match(r"^(keel_model_batch_size_(?:sum|count)|keel_prediction_log_(?:written|dropped)_total"
+                         r"|keel_model_cache_(?:hits|misses)_total)(?:\{[^}]*\})? ([0-9.e+]+)$", line)
+        if match:
+            values[match.group(1)] = values.get(match.group(1), 0.0) + float(match.group(2))
+    return values
+
+
+def serve(keel, workdir, models, extra):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+    env.update({"KEEL_SERVER_PORT": str(port), "KEEL_RATELIMIT_ENABLED": "false",
+                "KEEL_DATABASE_URL": f"sqlite://{workdir}/keel-{port}.db", "KEEL_AUTH_KEY_FILE": f"{workdir}/jwt.key",
+                "KEEL_ML_MODEL_DIR": models})
+    env.update(extra)
+    log = open(os.path.join(workdir, f"keel-{port}.log"), "wb")
+    process = subprocess.Popen([keel, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    wait_http(f"http://127.0.0.1:{port}/ready", process)
+    return port, process
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=10)
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="keel-bench-predict-")
+    models = os.path.join(workdir, "models")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+    env["KEEL_ML_MODEL_DIR"] = models
+    trained = subprocess.run([args.keel, "train", "property", "--data", os.path.join(ROOT, "data", "ames_housing.csv")],
+                             capture_output=True, text=True, env=env, check=True)
+    meta = json.loads(trained.stdout)
+    scripts = {}
+    for name, text in (("random", RANDOM_LUA), ("cached", CACHED_LUA)):
+        scripts[name] = os.path.join(workdir, f"{name}.lua")
+        with open(scripts[name], "w") as f:
+            f.write(text)
+
+    scenarios = [
+        ("uncached, batched (max_batch 64, max_delay 500 µs)", {"KEEL_ML_CACHE_ENABLED": "false"}, "random"),
+        ("uncached, not batched (max_batch 1)", {"KEEL_ML_CACHE_ENABLED": "false", "KEEL_ML_MAX_BATCH": "1"}, "random"),
+        ("cached (16 houses repeated)", {}, "cached"),
+    ]
+    results, health = {}, None
+    try:
+        for name, extra, script in scenarios:
+            port, process = serve(args.keel, workdir, models, extra)
+            try:
+                results[name] = run_wrk(port, args.connections, args.duration, 2, path="/api/v1/property/predict",
+                                        script=scripts[script])
+                results[name]["metrics"] = scrape(port)
+                print(name, results[name], flush=True)
+                if script == "cached":
+                    health = run_wrk(port, args.connections, args.duration, 2, path="/health")
+                    print("/health", health, flush=True)
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rows = []
+    for name, r in results.items():
+        m = r["metrics"]
+        batch = m.get("keel_model_batch_size_sum", 0) / max(1.0, m.get("keel_model_batch_size_count", 0))
+        logged = m.get("keel_prediction_log_written_total", 0)
+        dropped = m.get("keel_prediction_log_dropped_total", 0)
+        rows.append(f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+                    f"{batch:.1f} | {logged:,.0f} / {dropped:,.0f} | {r['rps'] / health['rps']:.2f} |")
+    rows.append(f"| /health, same process | {health['rps']:,.0f} | {health['p50']:.2f} | {health['p99']:.2f} | – | – | 1.00 |")
+    metrics = meta["metrics"]
+    heading = "## PropertyAI: predictions (one instance, SQLite prediction log)"
+    section = f"""{heading}
+
+Measured {when} at commit `{commit}` on this project's 2-core machine. Command:
+`bench/run-predict.sh --connections {args.connections} --duration {args.duration}`.
+Model: `keel train property --data data/ames_housing.csv` ({meta['training']['rounds']} rounds, eta {meta['training']['eta']}, depth
+{meta['training']['max_depth']}, 12 features; holdout MAE
+${metrics['mae']:,.0f}, RMSE ${metrics['rmse']:,.0f}, R² {metrics['r2']:.3f}, MAPE {metrics['mape_percent']:.1f}%).
+Each row is a fresh `keel serve` with its defaults (2 IO threads, access log on, every prediction written to
+the prediction log) except `ratelimit.enabled = false`; wrk: 2 threads, {args.connections} connections,
+{args.duration} s, one JSON body per request. "rows per predict" is the mean of `keel_model_batch_size`;
+"logged / dropped" are the prediction-log counters at the end of the run.
+
+| scenario | requests/s | p50 ms | p99 ms | rows per predict | logged / dropped | vs /health |
+| --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(rows)}
+"""
+    print(section)
+    write_section(args.out, heading, section)
+
+
+if __name__ == "__main__":
+    main()
