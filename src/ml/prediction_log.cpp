@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "core/log.hpp"
 
@@ -153,13 +152,14 @@ Result<void> PredictionLog::Write(const std::vector<PredictionRecord>& batch) {
     params.emplace_back(r.latency_us);
     params.emplace_back(std::int64_t{r.cached ? 1 : 0});
   }
-  // The database API is asynchronous; this thread runs the one statement on its own event loop.
-  boost::asio::io_context io;
+  // The database API is asynchronous; this thread runs the one statement on its own event loop. The loop
+  // outlives every write: the database's thread may still be inside its post() when run() returns.
+  io_.restart();
   std::optional<Result<std::int64_t>> out;
   boost::asio::co_spawn(
-      io, [&]() -> Task<void> { out.emplace(co_await db_.Execute(std::move(sql), std::move(params))); },
+      io_, [&]() -> Task<void> { out.emplace(co_await db_.Execute(std::move(sql), std::move(params))); },
       [](std::exception_ptr) {});
-  io.run();
+  io_.run();
   if (!out) return Error{ErrorCode::kInternal, "the prediction log write did not finish"};
   if (!*out) return std::move(*out).error();
   return Ok();

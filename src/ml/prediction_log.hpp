@@ -16,8 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include <utility>  // before Boost
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <boost/asio/io_context.hpp>
 
 #include "core/metrics.hpp"
 #include "ml/model_meta.hpp"
@@ -71,6 +74,7 @@ class PredictionLog {
   std::chrono::steady_clock::time_point stop_deadline_;  // GUARDED_BY(mutex_)
   std::uint64_t dropped_since_log_ = 0;                  // GUARDED_BY(mutex_)
   std::chrono::steady_clock::time_point last_drop_log_;  // GUARDED_BY(mutex_)
+  boost::asio::io_context io_;  // the writer thread's event loop for the database calls
   std::thread thread_;
 };
 

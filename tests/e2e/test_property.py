@@ -210,7 +210,7 @@ class PropertyTest(unittest.TestCase):
                 try:
                     time.sleep(0.3)
                     second = train(models, "--seed", "43")
-                    wait_for(lambda: second in versions, timeout=20, what="the new version answering")
+                    wait_for(lambda: second in versions, timeout=60, what="the new version answering")
                     time.sleep(0.3)
                 finally:
                     stop.set()
