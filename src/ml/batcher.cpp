@@ -1,6 +1,8 @@
 // DynamicBatcher: the collecting thread and the split of one predict call's output among its requests.
 #include "ml/batcher.hpp"
 
+#include <pthread.h>
+
 namespace keel::ml {
 
 DynamicBatcher::DynamicBatcher(BatcherOptions options, BatchObserver observe)
@@ -39,6 +41,7 @@ void DynamicBatcher::Stop() {
 }
 
 void DynamicBatcher::Run() {
+  pthread_setname_np(pthread_self(), "keel-batcher");
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });

@@ -1,6 +1,8 @@
 // ModelServer: reloads (on start, on a change in the registry, on request), their metrics, and prediction.
 #include "ml/model_server.hpp"
 
+#include <pthread.h>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -62,6 +64,7 @@ void ModelServer::Stop() {
 }
 
 void ModelServer::Watch(std::chrono::milliseconds poll) {
+  pthread_setname_np(pthread_self(), "keel-models");
   std::unique_lock lock(watch_mutex_);
   while (!watch_wake_.wait_for(lock, poll, [this] { return stopping_; })) {
     lock.unlock();

@@ -1,6 +1,8 @@
 // PredictionLog: the bounded queue, the writer thread and the batch INSERT.
 #include "ml/prediction_log.hpp"
 
+#include <pthread.h>
+
 #include <utility>  // before Boost
 
 #include <fmt/format.h>
@@ -99,6 +101,7 @@ std::size_t PredictionLog::Queued() const {
 }
 
 void PredictionLog::Run() {
+  pthread_setname_np(pthread_self(), "keel-predlog");
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait_for(lock, options_.flush_interval,
