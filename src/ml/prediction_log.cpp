@@ -6,19 +6,27 @@
 #include <utility>  // before Boost
 
 #include <fmt/format.h>
+#include <charconv>
+
 #include <boost/asio/co_spawn.hpp>
 
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 
 namespace keel::ml {
 namespace {
 
-// {"feature": value, ...} in the model's feature order.
+// {"feature": value, ...} in the model's feature order, values as the model saw them (float32, shortest).
 std::string FeaturesJson(const ModelMeta& model, const std::vector<float>& features) {
   std::string json = "{";
+  json.reserve(features.size() * 28);
+  char number[32];
   for (std::size_t i = 0; i < features.size() && i < model.features.size(); ++i) {
     if (i > 0) json += ',';
-    fmt::format_to(std::back_inserter(json), "\"{}\":{}", model.features[i].name, features[i]);
+    AppendJsonString(json, model.features[i].name);
+    json += ':';
+    auto [end, ec] = std::to_chars(number, number + sizeof(number), features[i]);
+    json.append(number, end);
   }
   json += '}';
   return json;
