@@ -94,6 +94,11 @@ class PropertyTest(unittest.TestCase):
             self.assertEqual(many["predictions"][2], body["prediction"])
             self.assertGreater(many["predictions"][1], body["prediction"])
             self.assertGreaterEqual(metric(keel, "keel_model_cache_hits_total"), 2)
+            # Two identical new houses in one request: one computes, the other waits for it (single-flight).
+            twins = house(living_area_sqft=2222, lot_area_sqft=12345)
+            status, _, pair = predict(keel, {"instances": [twins, twins]})
+            self.assertEqual(status, 200, pair)
+            self.assertEqual(pair["predictions"][0], pair["predictions"][1])
 
             status, meta = keel.call("GET", "/api/v1/property/model")
             self.assertEqual(status, 200)
