@@ -4,7 +4,8 @@
 // queued on Stop. The queue is bounded: a record that does not fit is dropped, counted and logged, never
 // silently lost; a failed write keeps its rows queued and is retried.
 //
-// Thread safety: Record from any thread; Start and Stop from one thread.
+// Thread safety: Record from any thread; Start and Stop from one thread. Destroy it after the database: the
+// database's threads answer into the log's event loop and may still be leaving a post() after a write.
 #pragma once
 
 #include <chrono>

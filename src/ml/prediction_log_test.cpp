@@ -61,21 +61,22 @@ class PredictionLogTest : public testing::Test {
   }
 
   std::int64_t Count(const std::string& sql) {
-    boost::asio::io_context io;
+    io_.restart();
     std::int64_t count = -1;
     boost::asio::co_spawn(
-        io,
+        io_,
         [&]() -> Task<void> {
           auto rows = co_await db_->Query(sql);
           if (rows) count = rows->Int(0, 0).value_or(-1);
         },
         [](std::exception_ptr) {});
-    io.run();
+    io_.run();
     return count;
   }
 
   std::filesystem::path path_;
   Metrics metrics_;
+  boost::asio::io_context io_;  // outlives the database, whose threads post into it
   std::unique_ptr<sql::Database> db_;
   std::shared_ptr<ModelMeta> meta_;
 };
@@ -99,6 +100,8 @@ TEST_F(PredictionLogTest, StopWritesEverythingQueuedInBatches) {
                   "AND version = 'v1' AND latency_us = 250"),
             1);
   EXPECT_NE(metrics_.Serialize().find("keel_prediction_log_written_total 20"), std::string::npos);
+  // As in the App: the database (and its writer thread, which posts into the log's event loop) goes first.
+  db_.reset();
 }
 
 }  // namespace
