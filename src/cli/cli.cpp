@@ -16,6 +16,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "ml/model_registry.hpp"
 
 namespace keel::cli {
 namespace {
@@ -199,9 +200,7 @@ int Main(int argc, char** argv) {
       ->required()
       ->check(CLI::Validator(
           [](std::string& name) -> std::string {
-            bool ok = !name.empty() && name.size() <= 64 &&
-                      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
-            return ok ? "" : "model names are 1-64 of a-z, 0-9, '_' and '-'";
+            return ml::IsModelName(name) ? "" : "model names are 1-64 of a-z, 0-9, '_' and '-'";
           },
           "NAME"));
   train->add_option("--data", train_request.data, "CSV: a header row, numeric columns")

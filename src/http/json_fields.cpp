@@ -87,8 +87,6 @@ void JsonFields::RejectUnknown(std::initializer_list<std::string_view> allowed) 
   }
 }
 
-Response JsonFields::Problem() const {
-  return http::Problem(422, fmt::format("{} invalid field(s)", errors_.size()), errors_);
-}
+Response JsonFields::Problem() const { return InvalidFieldsProblem(errors_); }
 
 }  // namespace keel::http

@@ -1,6 +1,7 @@
 // Building problem+json bodies and mapping error codes to statuses.
 #include "http/problem.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace keel::http {
@@ -97,6 +98,10 @@ int HttpStatus(ErrorCode code) {
       return 500;
   }
   return 500;
+}
+
+Response InvalidFieldsProblem(const std::vector<FieldError>& errors) {
+  return Problem(422, fmt::format("{} invalid field(s)", errors.size()), errors);
 }
 
 Response ProblemFrom(const Error& error) {

@@ -19,6 +19,9 @@ struct FieldError {
 // A problem+json response: type, title (the status reason), status, detail, and errors when given.
 Response Problem(int status, std::string_view detail, const std::vector<FieldError>& errors = {});
 
+// The 422 answer for invalid fields: "N invalid field(s)" with one entry per field.
+Response InvalidFieldsProblem(const std::vector<FieldError>& errors);
+
 // The HTTP status for an internal error code.
 int HttpStatus(ErrorCode code);
 

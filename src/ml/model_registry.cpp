@@ -11,6 +11,11 @@
 
 namespace keel::ml {
 
+bool IsModelName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string_view::npos;
+}
+
 Result<std::shared_ptr<const LoadedModel>> LoadVersion(const std::filesystem::path& directory) {
   std::ifstream in(directory / "meta.json");
   if (!in) return Error{ErrorCode::kInvalidArgument, fmt::format("{}: no meta.json", directory.string())};

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -19,6 +20,9 @@
 #include "ml/xgboost_model.hpp"
 
 namespace keel::ml {
+
+// Model names are directory names in the registry and labels in metrics: 1-64 of a-z, 0-9, '_' and '-'.
+bool IsModelName(std::string_view name);
 
 struct LoadedModel {
   ModelMeta meta;

@@ -48,12 +48,11 @@ class ModelServer {
   // refused (the served version stays).
   Result<ReloadOutcome> Reload(const std::string& name);
 
-  bool Serves(const std::string& name) const { return models_.contains(name); }
   // The version served for `name`, or null (not loaded yet, or not served).
   std::shared_ptr<const LoadedModel> Get(const std::string& name) const { return registry_.Get(name); }
 
   // One prediction per row (row-major `values`) with `model`, through its batcher.
-  // REQUIRES: Serves(model->meta.name), values.size() == rows * model width.
+  // REQUIRES: `model` is a version of a model this server serves; values.size() == rows * its width.
   Task<Result<std::vector<double>>> Predict(std::shared_ptr<const LoadedModel> model,
                                             std::vector<float> values, std::size_t rows);
 

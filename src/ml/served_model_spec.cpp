@@ -8,14 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "ml/model_registry.hpp"
+
 namespace keel::ml {
 namespace {
-
-bool ValidName(std::string_view name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
 
 bool ValidVersion(std::string_view version) {
   return !version.empty() && version.size() <= 64 && version[0] != '.' &&
@@ -41,7 +37,7 @@ Result<std::vector<ServedModelSpec>> ParseServedModels(const std::vector<std::st
   for (const auto& entry : models) {
     auto at = entry.find('@');
     ServedModelSpec spec{entry.substr(0, at), at == std::string::npos ? "" : entry.substr(at + 1), defaults};
-    if (!ValidName(spec.name) || (at != std::string::npos && !ValidVersion(spec.pinned)))
+    if (!IsModelName(spec.name) || (at != std::string::npos && !ValidVersion(spec.pinned)))
       return Error{ErrorCode::kInvalidArgument,
                    fmt::format("ml.models: '{}' is not a model name (a-z, 0-9, _ and -) with an optional "
                                "@version",

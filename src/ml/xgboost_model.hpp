@@ -41,8 +41,8 @@ class XgboostModel final : public Predictor {
 };
 
 struct TrainOptions {
-  // 100 rounds at eta 0.15 match 400 at 0.05 on the Ames holdout (MAE $15,887 vs $15,877) at a quarter of the
-  // prediction cost: trees are walked per row, so rounds are the serving price.
+  // 100 rounds at eta 0.15 match 400 at 0.05 on the Ames holdout (MAE $15,887 vs $15,877) with a quarter of
+  // the trees to walk for every predicted row.
   int rounds = 100;
   int max_depth = 5;
   double eta = 0.15;

@@ -55,8 +55,7 @@ class PropertyService {
     auto parsed = ParsePredictionInput(request.body, model->meta);
     if (auto* malformed = std::get_if<Malformed>(&parsed)) co_return http::Problem(400, malformed->detail);
     if (auto* invalid = std::get_if<InvalidFields>(&parsed))
-      co_return http::Problem(422, fmt::format("{} invalid field(s)", invalid->errors.size()),
-                              invalid->errors);
+      co_return http::InvalidFieldsProblem(invalid->errors);
     PredictionInput& input = std::get<PredictionInput>(parsed);
 
     std::vector<double> predictions(input.rows);
@@ -109,7 +108,7 @@ class PropertyService {
       co_return http::Problem(
           422, "invalid query parameter",
           {{"window", "must be a number of minutes, hours or days (15m, 1h, 7d), at most 30d"}});
-    std::string model = kModel;
+    std::string model = kModel;  // named: a converted temporary in a co_await is unsafe with g++ 12
     auto stats = co_await PredictionStats(app_.database(), model, *window, UnixMillis());
     if (!stats) co_return http::ProblemFrom(stats.error());
     (*stats)["window"] = window_text;
@@ -118,8 +117,6 @@ class PropertyService {
 
   Task<Response> Reload(Request& request) {
     std::string name(*request.params.Get("name"));
-    if (!models_.Serves(name))
-      co_return http::Problem(404, fmt::format("this server does not serve a model named {}", name));
     auto outcome = co_await RunBlocking(app_.pool(), [this, &name] { return models_.Reload(name); });
     if (!outcome) {
       if (outcome.error().code == ErrorCode::kInvalidArgument)

@@ -18,10 +18,6 @@ using http::Response;
 
 constexpr std::string_view kCollection = "/api/v1/tasks";
 
-Response Invalid422(const Invalid& invalid) {
-  return http::Problem(422, fmt::format("{} invalid field(s)", invalid.errors.size()), invalid.errors);
-}
-
 Response WithTask(int status, const TaskRecord& task) {
   Response response = Response::Json(status, TaskJson(task));
   response.headers.Add("ETag", ETagOf(task));
@@ -71,7 +67,7 @@ class TaskRoutes {
 
   Task<Response> Create(Request& request) {
     auto parsed = ParseNewTask(request.body);
-    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return Invalid422(*invalid);
+    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return http::InvalidFieldsProblem(invalid->errors);
     auto task = co_await store_.Create(request.principal->subject, std::get<TaskRecord>(std::move(parsed)));
     if (!task) co_return http::ProblemFrom(task.error());
     Response response = WithTask(201, *task);
@@ -81,7 +77,7 @@ class TaskRoutes {
 
   Task<Response> List(Request& request) {
     auto parsed = ParseListQuery(request);
-    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return Invalid422(*invalid);
+    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return http::InvalidFieldsProblem(invalid->errors);
     ListQuery query = std::get<ListQuery>(std::move(parsed));
     std::string owner = request.principal->subject;
     if (query.user_id && *query.user_id != owner) {
@@ -116,7 +112,7 @@ class TaskRoutes {
 
   Task<Response> Patch(Request& request) {
     auto parsed = ParsePatch(request.body);
-    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return Invalid422(*invalid);
+    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return http::InvalidFieldsProblem(invalid->errors);
     auto task = co_await store_.Update(request.principal->subject, std::string(*request.params.Get("id")),
                                        std::get<TaskPatch>(std::move(parsed)), ExpectedVersion(request));
     if (!task) co_return http::ProblemFrom(task.error());
