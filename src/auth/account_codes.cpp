@@ -6,6 +6,7 @@
 #include "auth/mail/mail_jobs.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/rfc3339.hpp"
 
 namespace keel::auth {
 namespace {
@@ -79,9 +80,8 @@ Task<Result<User>> AccountCodes::Verify(std::string email, std::string code) {
   const std::string id = (*account)->id;
   auto consumed = co_await otp_.Consume(id, "verify", std::move(code), UnixMillis());
   if (!consumed) co_return std::move(consumed).error();
-  auto marked = co_await db_.Execute(
-      "UPDATE users SET email_verified = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-      sql::Args(id));
+  auto marked = co_await db_.Execute("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?",
+                                     sql::Args(FormatRfc3339(UnixMillis()), id));
   if (!marked) co_return std::move(marked).error();
   co_await identity_.UserChanged(id);
   co_return co_await identity_.FindUser(id);
@@ -113,9 +113,8 @@ Task<Result<void>> AccountCodes::ResetPassword(std::string email, std::string co
   if (!consumed) co_return std::move(consumed).error();
   auto done = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
     auto updated = co_await session.Execute(
-        "UPDATE users SET password_hash = ?, email_verified = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', "
-        "'now') WHERE id = ?",
-        sql::Args(*hash, id));
+        "UPDATE users SET password_hash = ?, email_verified = 1, updated_at = ? WHERE id = ?",
+        sql::Args(*hash, FormatRfc3339(UnixMillis()), id));
     if (!updated) co_return std::move(updated).error();
     auto revoked = co_await session.Execute(
         "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",

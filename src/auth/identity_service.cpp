@@ -11,6 +11,7 @@
 #include "auth/secrets.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/rfc3339.hpp"
 #include "core/sha256.hpp"
 
 namespace keel::auth {
@@ -18,7 +19,6 @@ namespace {
 
 constexpr auto kUserStateTtl = std::chrono::seconds(60);
 constexpr std::int64_t kMaxBackoffSeconds = 15 * 60;
-constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 constexpr const char* kUserColumns = "id, email, name, role, active, created_at, updated_at, email_verified";
 
 Error BadLogin() { return Error{ErrorCode::kUnauthenticated, "invalid e-mail or password"}; }
@@ -92,14 +92,13 @@ Task<Result<User>> IdentityService::Register(std::string email, std::string pass
   auto hash = co_await RunBlocking(hash_pool_, [&] { return hasher_.Hash(password); });
   if (!hash) co_return std::move(hash).error();
   std::string id = NewId();
+  std::string now = FormatRfc3339(UnixMillis());
   bool verify = options_.require_email_verification && !active && verification_starter_;
   auto inserted = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
     auto row = co_await session.Execute(
-        fmt::format(
-            "INSERT INTO users (id, email, name, password_hash, role, active, email_verified, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, {0}, {0})",
-            kNow),
-        sql::Args(id, email, name, *hash, role, active.value_or(true) ? 1 : 0, verify ? 0 : 1));
+        "INSERT INTO users (id, email, name, password_hash, role, active, email_verified, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        sql::Args(id, email, name, *hash, role, active.value_or(true) ? 1 : 0, verify ? 0 : 1, now, now));
     if (!row) co_return std::move(row).error();
     if (verify) co_return co_await verification_starter_(session, id, email);
     co_return Ok();
@@ -154,9 +153,10 @@ Task<Result<User>> IdentityService::UpdateUser(std::string id, std::optional<std
     sets += "active = ?, ";
     params.push_back(std::int64_t{*active ? 1 : 0});
   }
+  params.push_back(FormatRfc3339(UnixMillis()));
   params.push_back(id);
-  auto changed = co_await db_.Execute(
-      fmt::format("UPDATE users SET {}updated_at = {} WHERE id = ?", sets, kNow), std::move(params));
+  auto changed = co_await db_.Execute(fmt::format("UPDATE users SET {}updated_at = ? WHERE id = ?", sets),
+                                      std::move(params));
   if (!changed) co_return std::move(changed).error();
   if (*changed == 0) co_return Error{ErrorCode::kNotFound, "no such user"};
   co_await ForgetUser(id);
@@ -255,6 +255,18 @@ Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
     role = std::string(*rows->Text(0, 5));
     bool spent = rows->Int(0, 3).has_value();
     bool revoked = rows->Int(0, 4).has_value();
+    if (!spent && !revoked) {
+      if (*rows->Int(0, 2) <= now || rows->Int(0, 6).value_or(0) != 1) {
+        outcome = Outcome::kExpired;
+        co_return Ok();
+      }
+      auto spend = co_await session.Execute(
+          "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+          sql::Args(now, token_hash));
+      if (!spend) co_return std::move(spend).error();
+      // Zero rows: a concurrent refresh spent it first (PostgreSQL runs them side by side): a reuse.
+      spent = *spend == 0;
+    }
     if (spent && !revoked) {
       // A spent token came back: whoever holds the family's live token may be a thief. End the family.
       outcome = Outcome::kReused;
@@ -265,14 +277,6 @@ Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
       co_return Ok();
     }
     if (spent || revoked) co_return Ok();
-    if (*rows->Int(0, 2) <= now || rows->Int(0, 6).value_or(0) != 1) {
-      outcome = Outcome::kExpired;
-      co_return Ok();
-    }
-    auto spend = co_await session.Execute(
-        "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
-        sql::Args(now, token_hash));
-    if (!spend) co_return std::move(spend).error();
     pair = NewPair(user_id, role, now);
     auto next = co_await session.Execute(kInsertRefreshToken, RefreshTokenRow(pair, family_id, user_id, now));
     if (!next) co_return std::move(next).error();
@@ -337,8 +341,8 @@ Task<Result<http::Principal>> IdentityService::AuthenticateApiKey(std::string_vi
     if (!rows) co_return std::move(rows).error();
     if (rows->empty()) co_return Error{ErrorCode::kUnauthenticated, "unknown or revoked API key"};
     user_id = std::string(*rows->Text(0, 1));
-    (void)co_await db_.Execute(fmt::format("UPDATE api_keys SET last_used_at = {} WHERE id = ?", kNow),
-                               sql::Args(std::string(*rows->Text(0, 0))));
+    (void)co_await db_.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?",
+                               sql::Args(FormatRfc3339(UnixMillis()), std::string(*rows->Text(0, 0))));
     (void)co_await kv_.Set(cache_key, user_id, kUserStateTtl);
   }
   auto principal = co_await PrincipalFor(user_id);
@@ -355,10 +359,10 @@ Task<Result<ApiKey>> IdentityService::CreateApiKey(std::string user_id, std::str
   key.secret = std::string(kApiKeyPrefix) + RandomToken(32);
   key.prefix = key.secret.substr(0, 12);
   auto inserted = co_await db_.Execute(
-      fmt::format("INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, {})",
-                  kNow),
-      sql::Args(key.id, user_id, key.name, key.prefix, Sha256Hex(key.secret), key.scopes_json));
+      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      sql::Args(key.id, user_id, key.name, key.prefix, Sha256Hex(key.secret), key.scopes_json,
+                FormatRfc3339(UnixMillis())));
   if (!inserted) co_return std::move(inserted).error();
   auto rows = co_await db_.Query("SELECT created_at FROM api_keys WHERE id = ?", sql::Args(key.id));
   if (rows && !rows->empty()) key.created_at = std::string(*rows->Text(0, 0));
@@ -391,8 +395,8 @@ Task<Result<void>> IdentityService::RevokeApiKey(std::string user_id, std::strin
                          sql::Args(key_id, user_id));
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return Error{ErrorCode::kNotFound, "no such API key"};
-  auto revoked = co_await db_.Execute(fmt::format("UPDATE api_keys SET revoked_at = {} WHERE id = ?", kNow),
-                                      sql::Args(key_id));
+  auto revoked = co_await db_.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?",
+                                      sql::Args(FormatRfc3339(UnixMillis()), key_id));
   if (!revoked) co_return std::move(revoked).error();
   (void)co_await kv_.Delete(ApiKeyCacheKey(std::string(*rows->Text(0, 0))));
   co_return Ok();

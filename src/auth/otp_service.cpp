@@ -54,8 +54,12 @@ Task<Result<void>> OtpService::Consume(std::string user_id, std::string purpose,
   bool accepted = false;
   std::string presented = Hash(user_id, purpose, code);
   auto done = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
+    // PostgreSQL runs concurrent attempts side by side: lock the row so attempts count one at a time and a
+    // code is accepted once. (SQLite's write transactions are serial already.)
     auto rows = co_await session.Query(
-        "SELECT code_hash, attempts, expires_at FROM otp_codes WHERE user_id = ? AND purpose = ?",
+        fmt::format(
+            "SELECT code_hash, attempts, expires_at FROM otp_codes WHERE user_id = ? AND purpose = ?{}",
+            db_.Backend() == "postgres" ? " FOR UPDATE" : ""),
         sql::Args(user_id, purpose));
     if (!rows) co_return std::move(rows).error();
     if (rows->empty()) co_return Ok();

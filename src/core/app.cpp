@@ -127,7 +127,10 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   return app;
 }
 
-Result<sql::MigrationReport> App::Migrate() { return database_->Migrate(sql::SqliteMigrations()); }
+Result<sql::MigrationReport> App::Migrate() {
+  return database_->Migrate(database_->Backend() == "postgres" ? sql::PostgresMigrations()
+                                                               : sql::SqliteMigrations());
+}
 
 int App::Serve() {
   const Config& c = config_;

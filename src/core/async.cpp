@@ -5,7 +5,9 @@
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace keel::detail {
@@ -29,7 +31,10 @@ Task<bool> RunOnPool(BlockingPool& pool, std::function<void()> work) {
 
 Task<void> AwaitSignal(const std::function<void(std::function<void()> done)>& start) {
   auto initiate = [&start](auto handler) {
-    auto executor = asio::get_associated_executor(handler);
+    // Tracked: the caller's io_context counts the wait as work, so its run() does not return while the
+    // signal is still to come from another thread.
+    auto executor =
+        asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
     start([shared, executor] { asio::post(executor, [shared]() mutable { (*shared)(); }); });
   };

@@ -73,6 +73,17 @@ ConfigKey Url(std::string name, std::string def, std::string doc, std::vector<st
           std::move(doc),  ConfigKey::Sensitivity::kUrl, UrlWithScheme(std::move(schemes))};
 }
 
+// A URL that may be left empty (the feature it names is then off or falls back, as its doc says).
+ConfigKey OptionalUrl(std::string name, std::string doc, std::vector<std::string> schemes) {
+  Check url = UrlWithScheme(std::move(schemes));
+  Check check = [url](const ConfigValue& v) -> std::optional<std::string> {
+    if (std::get<std::string>(v).empty()) return std::nullopt;
+    return url(v);
+  };
+  return {std::move(name), ConfigType::kString,          std::string(),
+          std::move(doc),  ConfigKey::Sensitivity::kUrl, std::move(check)};
+}
+
 std::vector<ConfigKey> BuildSchema() {
   constexpr std::int64_t kDay = 24LL * 3600 * 1000;
   return {
@@ -116,14 +127,29 @@ std::vector<ConfigKey> BuildSchema() {
              OneOf({"trace", "debug", "info", "warn", "error"})),
       Bool("log.access", true, "Log one JSON line per HTTP request."),
       Url("database.url", "sqlite://./var/keel.db",
-          "SQL store. sqlite://PATH (embedded mode); the password of a URL is redacted in output.",
-          {"sqlite"}),
+          "SQL store. sqlite://PATH (embedded mode) or postgres://USER:PASSWORD@HOST:PORT/DB (scaled out, "
+          "usually pgBouncer in transaction mode); the password of a URL is redacted in output.",
+          {"sqlite", "postgres", "postgresql"}),
+      OptionalUrl("database.direct_url",
+                  "PostgreSQL: a URL straight to the server, bypassing pgBouncer, for what needs a session "
+                  "(migrations' locks, LISTEN/NOTIFY). Empty: database.url.",
+                  {"postgres", "postgresql"}),
       Int("database.pool_size", 4, 1, 256,
-          "SQL connections, each used by one blocking-pool thread at a time."),
+          "SQLite: connections, each used by one blocking-pool thread at a time. PostgreSQL: the most "
+          "connections the pool opens."),
+      Int("database.pool_min_size", 2, 0, 256, "PostgreSQL: connections kept open even when idle."),
       Int("database.busy_timeout_ms", 5000, 0, 600000,
           "SQLite busy_timeout: how long a writer waits for the lock."),
       Int("database.acquire_timeout_ms", 2000, 1, 600000,
           "Longest wait for a free SQL connection before the request gets 503."),
+      Int("database.connect_timeout_ms", 5000, 1, 600000, "PostgreSQL: longest time to open a connection."),
+      Int("database.statement_timeout_ms", 30000, 1, 3600000,
+          "PostgreSQL: longest wait for a statement's answer; the connection is then dropped and the request "
+          "fails."),
+      Int("database.validate_idle_ms", 30000, 0, kDay,
+          "PostgreSQL: a connection idle for longer answers SELECT 1 before it is used again."),
+      Int("database.max_lifetime_s", 1800, 1, 7 * 86400,
+          "PostgreSQL: connections older than this are closed and replaced."),
       Url("kv.url", "memory://",
           "Key-value store for caches, counters and sessions. memory:// is in-process.", {"memory"}),
       Int("kv.max_bytes", 64LL << 20, 1024, 1LL << 40,

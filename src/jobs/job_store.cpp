@@ -14,6 +14,20 @@ namespace {
 
 using RunSql = std::function<Task<Result<sql::Rows>>(std::string, sql::Params)>;
 
+// The `errors` JSON array with one more entry {attempt, at (the next `?`), error, worker}. JSON functions are
+// where the two SQL dialects part: SQLite's json1 against PostgreSQL's jsonb (the column is text in both).
+std::string ErrorsWithAttempt(std::string_view backend, std::string_view error) {
+  if (backend == "postgres")
+    return fmt::format(
+        "CAST(CAST(errors AS jsonb) || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', ?, "
+        "'error', {}, 'worker', lease_owner)) AS TEXT)",
+        error);
+  return fmt::format(
+      "json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?, 'error', {}, "
+      "'worker', lease_owner))",
+      error);
+}
+
 constexpr const char* kLiveStates = "('available', 'scheduled', 'running', 'retryable')";
 constexpr const char* kJobColumns =
     "id, kind, queue, args, priority, state, run_at, attempt, max_attempts, lease_owner, lease_expires_at, "
@@ -117,11 +131,16 @@ Task<Result<Enqueued>> JobStore::Enqueue(sql::Session& session, JobRequest reque
 Task<Result<std::vector<ClaimedJob>>> JobStore::Claim(std::string queue, std::string worker, int limit,
                                                       std::int64_t now_ms, std::int64_t lease_ms) {
   auto rows = co_await db_.Write(
-      "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
-      "lease_token = lease_token + 1, started_at = ?, updated_at = ? "
-      "WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND state IN ('available', 'scheduled', 'retryable') "
-      "AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?) "
-      "RETURNING id, kind, queue, args, attempt, max_attempts, lease_token, created_at, run_at, priority",
+      fmt::format(
+          "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
+          "lease_token = lease_token + 1, started_at = ?, updated_at = ? "
+          "WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND state IN ('available', 'scheduled', "
+          "'retryable') "
+          "AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?{}) "
+          "RETURNING id, kind, queue, args, attempt, max_attempts, lease_token, created_at, run_at, priority",
+          // PostgreSQL runs claims concurrently: each skips the rows another claim has locked. (SQLite has
+          // one writer at a time and no such clause.)
+          db_.Backend() == "postgres" ? " FOR UPDATE SKIP LOCKED" : ""),
       sql::Args(worker, now_ms + lease_ms, now_ms, now_ms, queue, now_ms, limit));
   if (!rows) co_return std::move(rows).error();
   std::vector<ClaimedJob> claimed;
@@ -182,11 +201,14 @@ Task<Result<std::optional<std::string>>> JobStore::Fail(std::int64_t id, std::in
                                                         std::string error, std::int64_t retry_at_ms,
                                                         std::int64_t now_ms) {
   auto rows = co_await db_.Write(
-      "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END, "
-      "run_at = ?, errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?, 'error', ?, "
-      "'worker', lease_owner)), finished_at = CASE WHEN attempt >= max_attempts THEN ? END, updated_at = ?, "
-      "lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_token = ? AND state = 'running' "
-      "RETURNING state",
+      fmt::format(
+          "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END, "
+          "run_at = ?, errors = {}, finished_at = CASE WHEN attempt >= max_attempts THEN ? END, updated_at = "
+          "?, "
+          "lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_token = ? AND state = "
+          "'running' "
+          "RETURNING state",
+          ErrorsWithAttempt(db_.Backend(), "CAST(? AS TEXT)")),
       sql::Args(retry_at_ms, now_ms, std::move(error), now_ms, now_ms, id, token));
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return std::optional<std::string>();
@@ -204,12 +226,15 @@ Task<Result<bool>> JobStore::Release(std::int64_t id, std::int64_t token, std::i
 
 Task<Result<std::vector<RescuedJob>>> JobStore::RescueExpired(std::int64_t now_ms) {
   auto rows = co_await db_.Write(
-      "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END, "
-      "run_at = ?, errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?, 'error', "
-      "'lease expired: worker ' || COALESCE(lease_owner, '?') || ' stopped sending heartbeats', 'worker', "
-      "lease_owner)), finished_at = CASE WHEN attempt >= max_attempts THEN ? END, updated_at = ?, "
-      "lease_owner = NULL, lease_expires_at = NULL WHERE state = 'running' AND lease_expires_at < ? "
-      "RETURNING id, kind, queue, state",
+      fmt::format(
+          "UPDATE jobs SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END, "
+          "run_at = ?, errors = {}, finished_at = CASE WHEN attempt >= max_attempts THEN ? END, updated_at = "
+          "?, "
+          "lease_owner = NULL, lease_expires_at = NULL WHERE state = 'running' AND lease_expires_at < ? "
+          "RETURNING id, kind, queue, state",
+          ErrorsWithAttempt(db_.Backend(),
+                            "'lease expired: worker ' || COALESCE(lease_owner, '?') || "
+                            "' stopped sending heartbeats'")),
       sql::Args(now_ms, now_ms, now_ms, now_ms, now_ms));
   if (!rows) co_return std::move(rows).error();
   std::vector<RescuedJob> rescued;
@@ -255,8 +280,8 @@ Task<Result<JobPage>> JobStore::List(JobFilter filter, std::int64_t page, std::i
 Task<Result<JobRecord>> JobStore::Retry(std::int64_t id, std::int64_t now_ms) {
   auto rows = co_await db_.Write(
       fmt::format("UPDATE jobs SET state = 'available', run_at = ?, updated_at = ?, finished_at = NULL, "
-                  "max_attempts = MAX(max_attempts, attempt + 1) WHERE id = ? AND state != 'running' "
-                  "RETURNING {}",
+                  "max_attempts = CASE WHEN attempt + 1 > max_attempts THEN attempt + 1 ELSE max_attempts "
+                  "END WHERE id = ? AND state != 'running' RETURNING {}",
                   kJobColumns),
       sql::Args(now_ms, now_ms, id));
   if (!rows) co_return std::move(rows).error();

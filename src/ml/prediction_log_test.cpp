@@ -95,7 +95,7 @@ TEST_F(PredictionLogTest, StopWritesEverythingQueuedInBatches) {
   log.Record(Records(20));
   log.Stop();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM prediction_logs"), 20);
-  EXPECT_EQ(Count("SELECT SUM(cached) FROM prediction_logs"), 10);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM prediction_logs WHERE cached = 1"), 10);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM prediction_logs WHERE features = '{\"area\":1500,\"year\":1999}' "
                   "AND version = 'v1' AND latency_us = 250"),
             1);

@@ -54,7 +54,7 @@ Task<Result<nlohmann::ordered_json>> PredictionStats(sql::Database& db, std::str
                                                      std::chrono::seconds window, std::int64_t now_ms) {
   std::int64_t since = now_ms - window.count() * 1000;
   auto totals = co_await db.Query(
-      "SELECT COUNT(*), AVG(prediction), COALESCE(SUM(cached), 0) FROM prediction_logs "
+      "SELECT COUNT(*), AVG(prediction), COUNT(CASE WHEN cached = 1 THEN 1 END) FROM prediction_logs "
       "WHERE created_at >= ? AND model = ?",
       sql::Args(since, model));
   if (!totals) co_return std::move(totals).error();

@@ -13,7 +13,6 @@ namespace {
 
 constexpr const char* kColumns =
     "id, user_id, title, description, status, priority, due_at, version, created_at, updated_at";
-constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 TaskRecord FromRow(const sql::Rows& rows, std::size_t r) {
   TaskRecord task;
@@ -53,10 +52,13 @@ std::string ListSql(const ListQuery& query) {
                        : query.sort == SortKey::kDueAt   ? "due_at"
                                                          : "priority_rank";
   const char* direction = query.descending ? "DESC" : "ASC";
+  // SQLite sorts NULL lowest, PostgreSQL highest unless told; due_at is the one nullable key (its PostgreSQL
+  // index is NULLS FIRST to match).
+  const char* nulls = query.sort != SortKey::kDueAt ? "" : query.descending ? " NULLS LAST" : " NULLS FIRST";
   // The id tie-breaker keeps pages stable and matches the (user_id, key, id) indexes, so no sort step is
   // needed.
-  return fmt::format("SELECT {} FROM tasks WHERE {} ORDER BY {} {}, id {} LIMIT ? OFFSET ?", kColumns,
-                     Filters(query), column, direction, direction);
+  return fmt::format("SELECT {} FROM tasks WHERE {} ORDER BY {} {}{}, id {} LIMIT ? OFFSET ?", kColumns,
+                     Filters(query), column, direction, nulls, direction);
 }
 
 std::string CountSql(const ListQuery& query) {
@@ -73,10 +75,11 @@ Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task)
                                  PriorityRank(task.priority));
   params.push_back(task.due_at ? sql::Value(*task.due_at) : sql::Value(nullptr));
   params.push_back(task.created_at);
+  params.push_back(task.updated_at);
   const std::string insert =
       "INSERT INTO tasks (id, user_id, title, description, status, priority, priority_rank, due_at, "
       "created_at, "
-      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?9)";
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   Result<void> inserted = Ok();
   if (task.due_at && reminders_ != nullptr) {
     inserted = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
@@ -167,6 +170,7 @@ Task<Result<TaskRecord>> TaskStore::Update(std::string user_id, std::string id, 
     set("priority_rank", static_cast<std::int64_t>(PriorityRank(*patch.priority)));
   }
   if (patch.due_at) set("due_at", *patch.due_at ? sql::Value(**patch.due_at) : sql::Value(nullptr));
+  params.push_back(FormatRfc3339(UnixMillis()));
   params.push_back(id);
   params.push_back(user_id);
   std::string where = "id = ? AND user_id = ?";
@@ -175,8 +179,8 @@ Task<Result<TaskRecord>> TaskStore::Update(std::string user_id, std::string id, 
     params.push_back(*expected_version);
   }
   std::string update = fmt::format(
-      "UPDATE tasks SET {}version = version + 1, updated_at = {} WHERE {} RETURNING due_at, status", sets,
-      kNow, where);
+      "UPDATE tasks SET {}version = version + 1, updated_at = ? WHERE {} RETURNING due_at, status", sets,
+      where);
   Result<std::int64_t> changed = std::int64_t{0};
   if ((patch.due_at || patch.status) && reminders_ != nullptr) {
     // The reminder follows the due date and the status in the same transaction.

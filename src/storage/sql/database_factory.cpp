@@ -1,16 +1,34 @@
 // Chooses the Database backend from database.url.
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/config.hpp"
 #include "storage/sql/database.hpp"
+#include "storage/sql/postgres/postgres_database.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::sql {
 
 Result<std::unique_ptr<Database>> OpenDatabase(const Config& config, Metrics& metrics) {
   const std::string& url = config.String("database.url");
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    PostgresOptions options;
+    options.url = url;
+    options.direct_url = config.String("database.direct_url");
+    options.max_connections = static_cast<int>(config.Int("database.pool_size"));
+    options.min_connections =
+        std::min(options.max_connections, static_cast<int>(config.Int("database.pool_min_size")));
+    options.acquire_timeout = std::chrono::milliseconds(config.Int("database.acquire_timeout_ms"));
+    options.connect_timeout = std::chrono::milliseconds(config.Int("database.connect_timeout_ms"));
+    options.statement_timeout = std::chrono::milliseconds(config.Int("database.statement_timeout_ms"));
+    options.validate_after_idle = std::chrono::milliseconds(config.Int("database.validate_idle_ms"));
+    options.max_lifetime = std::chrono::seconds(config.Int("database.max_lifetime_s"));
+    auto db = PostgresDatabase::Open(options, metrics);
+    if (!db) return std::move(db).error();
+    return std::unique_ptr<Database>(std::move(db).value());
+  }
   constexpr std::string_view kSqlite = "sqlite://";
   if (url.rfind(kSqlite, 0) != 0)
     return Error{ErrorCode::kInvalidArgument, fmt::format("database.url: unsupported scheme in {}", url)};

@@ -1,0 +1,307 @@
+// PgConnection: asynchronous connect, unnamed parameterized statements, results as Rows.
+#include "storage/sql/postgres/pg_connection.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+#include "storage/sql/postgres/pg_statement.hpp"
+
+namespace keel::sql {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// How often a send that found the socket buffer full looks again. Only statements larger than the buffer
+// (hundreds of KB) ever wait here.
+constexpr auto kWriteRetry = std::chrono::milliseconds(1);
+
+void LogNotice(void*, const char* message) {
+  log::Debug("postgres notice", log::Fields().Add("message", std::string_view(message)));
+}
+
+std::string_view Trimmed(const char* message) {
+  std::string_view text = message == nullptr ? "" : message;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return text;
+}
+
+ErrorCode ClassifySqlState(std::string_view state) {
+  if (state.starts_with("23")) return ErrorCode::kConflict;                  // integrity constraint violation
+  if (state == "40001" || state == "40P01") return ErrorCode::kUnavailable;  // serialization, deadlock
+  if (state.starts_with("08") || state.starts_with("53") || state.starts_with("57P"))
+    return ErrorCode::kUnavailable;                  // connection, resources, server shutting down
+  if (state == "57014") return ErrorCode::kTimeout;  // statement_timeout or cancel
+  if (state.starts_with("54")) return ErrorCode::kTooLarge;
+  return ErrorCode::kInternal;
+}
+
+}  // namespace
+
+// The connection's socket as Asio sees it: registered with the database's reactor, owned by libpq (released,
+// never closed, here).
+class PgConnection::Socket {
+ public:
+  explicit Socket(asio::io_context& reactor) : reactor_(reactor) {}
+  ~Socket() { Detach(); }
+
+  Result<void> Attach(int fd) {
+    Detach();
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+      return Error{ErrorCode::kUnavailable, "libpq's socket is not a socket"};
+    int family = address.ss_family;
+    asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
+    boost::system::error_code ec;
+    socket_.emplace(reactor_);
+    socket_->assign(protocol, fd, ec);
+    if (ec) {
+      socket_.reset();
+      return Error{ErrorCode::kUnavailable,
+                   fmt::format("cannot watch the database socket: {}", ec.message())};
+    }
+    fd_ = fd;
+    return Ok();
+  }
+
+  void Detach() {
+    if (!socket_) return;
+    boost::system::error_code ec;
+    socket_->release(ec);
+    socket_.reset();
+    fd_ = -1;
+  }
+
+  // Until the server sent something (or closed): false when the deadline passed first. A one-byte peek, not a
+  // readiness wait: Asio's reactor is edge-triggered, and an answer that arrived before a wait was queued
+  // would never wake it; the peek looks at the socket first.
+  Task<bool> AwaitReadable(Clock::time_point deadline) {
+    auto executor = co_await asio::this_coro::executor;
+    auto watch = std::make_shared<DeadlineWatch>();
+    watch->socket = &*socket_;
+    asio::steady_timer timer(executor, deadline);
+    timer.async_wait([watch](const boost::system::error_code& ec) { watch->Expire(ec); });
+    char byte = 0;
+    boost::system::error_code ec;
+    co_await socket_->async_receive(asio::buffer(&byte, 1), asio::socket_base::message_peek,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    bool expired = watch->Disarm();
+    timer.cancel();
+    co_return !expired;  // errors such as EOF count as readable: libpq reports them
+  }
+
+  // Until the socket takes more bytes: false when the deadline passed first.
+  Task<bool> AwaitWritable(Clock::time_point deadline) {
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor);
+    while (true) {
+      pollfd probe{fd_, POLLOUT, 0};
+      if (::poll(&probe, 1, 0) != 0) co_return true;  // writable, or an error libpq will report
+      if (Clock::now() >= deadline) co_return false;
+      timer.expires_after(kWriteRetry);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+ private:
+  // Cancels the pending read when the deadline passes first. Shared with the timer's handler, which may run
+  // after the wait finished: Disarm makes it a no-op then.
+  struct DeadlineWatch {
+    std::mutex mutex;
+    asio::generic::stream_protocol::socket* socket = nullptr;  // GUARDED_BY(mutex); null once disarmed
+    bool expired = false;                                      // GUARDED_BY(mutex)
+
+    void Expire(const boost::system::error_code& ec) {
+      std::lock_guard lock(mutex);
+      if (ec || socket == nullptr) return;
+      expired = true;
+      boost::system::error_code ignored;
+      socket->cancel(ignored);
+    }
+    bool Disarm() {
+      std::lock_guard lock(mutex);
+      socket = nullptr;
+      return expired;
+    }
+  };
+
+  asio::io_context& reactor_;
+  std::optional<asio::generic::stream_protocol::socket> socket_;
+  int fd_ = -1;
+};
+
+PgConnection::PgConnection(pg_conn* conn, std::unique_ptr<Socket> socket)
+    : conn_(conn), socket_(std::move(socket)), opened_at_(Clock::now()), last_used_(opened_at_) {}
+
+PgConnection::~PgConnection() {
+  socket_.reset();  // before PQfinish closes the descriptor
+  PQfinish(conn_);
+}
+
+Task<Result<std::unique_ptr<PgConnection>>> PgConnection::Connect(asio::io_context& reactor,
+                                                                  std::string conninfo,
+                                                                  std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {conninfo.c_str(), "keel", nullptr};
+  pg_conn* conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr) co_return Error{ErrorCode::kInternal, "libpq could not allocate a connection"};
+  std::unique_ptr<pg_conn, void (*)(pg_conn*)> owned(conn, PQfinish);
+  auto socket = std::make_unique<Socket>(reactor);
+  auto status = PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+  while (status != PGRES_POLLING_OK) {
+    if (status == PGRES_POLLING_FAILED) {
+      socket->Detach();
+      co_return Error{ErrorCode::kUnavailable,
+                      fmt::format("cannot connect to PostgreSQL: {}", Trimmed(PQerrorMessage(conn)))};
+    }
+    // libpq may close and open sockets while it tries addresses: watch the current one.
+    if (auto attached = socket->Attach(PQsocket(conn)); !attached) co_return attached.error();
+    bool ready = status == PGRES_POLLING_READING ? co_await socket->AwaitReadable(deadline)
+                                                 : co_await socket->AwaitWritable(deadline);
+    if (!ready) {
+      socket->Detach();
+      co_return Error{ErrorCode::kTimeout,
+                      fmt::format("connecting to PostgreSQL took longer than {} ms", timeout.count())};
+    }
+    status = PQconnectPoll(conn);
+  }
+  if (PQsetnonblocking(conn, 1) != 0)
+    co_return Error{ErrorCode::kInternal, "cannot put the PostgreSQL connection in non-blocking mode"};
+  PQsetNoticeProcessor(conn, LogNotice, nullptr);
+  if (auto attached = socket->Attach(PQsocket(conn)); !attached) co_return attached.error();
+  co_return std::unique_ptr<PgConnection>(new PgConnection(owned.release(), std::move(socket)));
+}
+
+Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
+                                     std::chrono::milliseconds timeout) {
+  last_used_ = Clock::now();
+  const auto deadline = last_used_ + timeout;
+  auto statement = pg::NumberPlaceholders(sql);
+  if (statement.placeholders != static_cast<int>(params.size()))
+    co_return Error{ErrorCode::kInternal, fmt::format("statement takes {} parameters, got {}",
+                                                      statement.placeholders, params.size())};
+  auto encoded = pg::EncodeParams(params);
+  if (PQsendQueryParams(conn_, statement.text.c_str(), static_cast<int>(params.size()), encoded.types.data(),
+                        encoded.values.data(), encoded.lengths.data(), nullptr, /*resultFormat=*/0) == 0) {
+    broken_ = true;
+    co_return Error{ErrorCode::kUnavailable,
+                    fmt::format("cannot send to PostgreSQL: {}", Trimmed(PQerrorMessage(conn_)))};
+  }
+  while (true) {
+    int pending = PQflush(conn_);
+    if (pending == 0) break;
+    if (pending < 0 || !co_await socket_->AwaitWritable(deadline)) {
+      broken_ = true;
+      co_return Error{pending < 0 ? ErrorCode::kUnavailable : ErrorCode::kTimeout,
+                      fmt::format("cannot send to PostgreSQL: {}",
+                                  pending < 0 ? Trimmed(PQerrorMessage(conn_)) : "timed out")};
+    }
+  }
+  co_return co_await AwaitResults(deadline);
+}
+
+namespace {
+
+// Appends one result of the statement to rows, or returns its error.
+std::optional<Error> Collect(PGresult* result, Rows& rows) {
+  switch (PQresultStatus(result)) {
+    case PGRES_TUPLES_OK:
+    case PGRES_SINGLE_TUPLE:
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:
+      break;
+    default: {
+      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      std::string_view sqlstate = state == nullptr ? "" : state;
+      return Error{ClassifySqlState(sqlstate),
+                   fmt::format("{} ({})", Trimmed(PQresultErrorMessage(result)), sqlstate)};
+    }
+  }
+  int columns = PQnfields(result);
+  int count = PQntuples(result);
+  if (rows.columns.empty())
+    for (int c = 0; c < columns; ++c) rows.columns.emplace_back(PQfname(result, c));
+  rows.rows.reserve(rows.rows.size() + static_cast<std::size_t>(count));
+  for (int r = 0; r < count; ++r) {
+    std::vector<Value> row;
+    row.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (PQgetisnull(result, r, c)) {
+        row.emplace_back(nullptr);
+      } else {
+        row.push_back(pg::DecodeCell(
+            PQftype(result, c),
+            std::string_view(PQgetvalue(result, r, c), static_cast<std::size_t>(PQgetlength(result, r, c)))));
+      }
+    }
+    rows.rows.push_back(std::move(row));
+  }
+  std::string_view affected = PQcmdTuples(result);
+  if (!affected.empty()) rows.affected = std::stoll(std::string(affected));
+  return std::nullopt;
+}
+
+}  // namespace
+
+Task<Result<Rows>> PgConnection::AwaitResults(Clock::time_point deadline) {
+  Rows rows;
+  std::optional<Error> failure;
+  while (true) {
+    while (PQisBusy(conn_) != 0) {
+      if (!co_await socket_->AwaitReadable(deadline)) {
+        broken_ = true;  // the statement may still run; this connection's state is unknown now
+        co_return Error{ErrorCode::kTimeout, "the database did not answer in time"};
+      }
+      if (PQconsumeInput(conn_) == 0) {
+        broken_ = true;
+        co_return Error{ErrorCode::kUnavailable,
+                        fmt::format("lost the PostgreSQL connection: {}", Trimmed(PQerrorMessage(conn_)))};
+      }
+    }
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) break;
+    if (auto error = Collect(result, rows); error && !failure) failure = std::move(error);
+    PQclear(result);
+  }
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    broken_ = true;
+    co_return Error{ErrorCode::kUnavailable,
+                    fmt::format("lost the PostgreSQL connection: {}", Trimmed(PQerrorMessage(conn_)))};
+  }
+  if (failure) co_return std::move(*failure);
+  co_return rows;
+}
+
+bool PgConnection::Usable() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
+
+bool PgConnection::StillOpen() {
+  if (!Usable()) return false;
+  if (PQconsumeInput(conn_) == 0) {
+    broken_ = true;
+    return false;
+  }
+  (void)PQisBusy(conn_);  // parses what arrived; a server-side close turns the status bad
+  return Usable();
+}
+
+bool PgConnection::InTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+
+}  // namespace keel::sql

@@ -1,0 +1,406 @@
+// PostgresDatabase: the connection pool, statements and transactions on leased connections.
+#include "storage/sql/postgres/postgres_database.hpp"
+
+#include <future>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+#include "storage/sql/postgres/pg_migrator.hpp"
+
+namespace keel::sql {
+
+namespace asio = boost::asio;
+
+constexpr auto kMaintenancePeriod = std::chrono::seconds(1);
+
+struct PostgresDatabase::Reactor {
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  asio::steady_timer maintenance_timer{io};
+  std::promise<void> maintenance_done;
+  std::thread thread;
+};
+
+struct PostgresDatabase::Grant {
+  std::unique_ptr<PgConnection> connection;
+  bool may_open = false;  // no connection, but a free place in the pool: open one
+};
+
+// A coroutine waiting for a connection. `done` (under mutex_) makes sure exactly one of a hand-over and the
+// timeout completes it; the timer lives on the reactor.
+struct PostgresDatabase::Waiter {
+  std::function<void()> resume;  // resumes the waiting coroutine on its own executor
+  std::unique_ptr<asio::steady_timer> timer;
+  bool done = false;  // GUARDED_BY(mutex_)
+  Grant grant;        // written before resume is called; empty on timeout
+};
+
+// Gives the connection back when the coroutine is done with it.
+class PostgresDatabase::Lease {
+ public:
+  Lease(PostgresDatabase& db, std::unique_ptr<PgConnection> connection)
+      : db_(db), connection_(std::move(connection)) {}
+  ~Lease() { db_.Release(std::move(connection_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  PgConnection& operator*() { return *connection_; }
+  PgConnection* operator->() { return connection_.get(); }
+
+ private:
+  PostgresDatabase& db_;
+  std::unique_ptr<PgConnection> connection_;
+};
+
+class PostgresDatabase::TransactionSession final : public Session {
+ public:
+  TransactionSession(PgConnection& connection, std::chrono::milliseconds timeout)
+      : connection_(connection), timeout_(timeout) {}
+  Task<Result<Rows>> Query(std::string sql, Params params) override {
+    co_return co_await connection_.Run(sql, params, timeout_);
+  }
+  Task<Result<std::int64_t>> Execute(std::string sql, Params params) override {
+    auto rows = co_await connection_.Run(sql, params, timeout_);
+    if (!rows) co_return std::move(rows).error();
+    co_return rows->affected;
+  }
+
+ private:
+  PgConnection& connection_;
+  std::chrono::milliseconds timeout_;
+};
+
+namespace {
+
+prometheus::Gauge& PoolGauge(Metrics& metrics, const char* state) {
+  return prometheus::BuildGauge()
+      .Name("keel_db_pool_connections")
+      .Help("SQL connections by state.")
+      .Register(metrics.registry())
+      .Add({{"state", state}});
+}
+
+}  // namespace
+
+PostgresDatabase::PostgresDatabase(const PostgresOptions& options, Metrics& metrics)
+    : options_(options),
+      reactor_(std::make_unique<Reactor>()),
+      idle_gauge_(PoolGauge(metrics, "idle")),
+      in_use_gauge_(PoolGauge(metrics, "in_use")),
+      waiters_gauge_(prometheus::BuildGauge()
+                         .Name("keel_db_pool_waiters")
+                         .Help("Requests waiting for a free SQL connection.")
+                         .Register(metrics.registry())
+                         .Add({})),
+      acquire_timeouts_(prometheus::BuildCounter()
+                            .Name("keel_db_pool_acquire_timeouts_total")
+                            .Help("Requests that gave up waiting for a SQL connection.")
+                            .Register(metrics.registry())
+                            .Add({})),
+      connect_failures_(prometheus::BuildCounter()
+                            .Name("keel_db_connect_failures_total")
+                            .Help("Attempts to open a PostgreSQL connection that failed.")
+                            .Register(metrics.registry())
+                            .Add({})),
+      closed_(prometheus::BuildCounter()
+                  .Name("keel_db_connections_closed_total")
+                  .Help("PostgreSQL connections the pool closed, by reason.")
+                  .Register(metrics.registry())) {
+  prometheus::BuildGauge()
+      .Name("keel_db_pool_max_connections")
+      .Help("Most SQL connections the pool opens.")
+      .Register(metrics.registry())
+      .Add({})
+      .Set(options.max_connections);
+}
+
+Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::Open(const PostgresOptions& options,
+                                                                 Metrics& metrics) {
+  std::unique_ptr<PostgresDatabase> db(new PostgresDatabase(options, metrics));
+  Reactor& reactor = *db->reactor_;
+  reactor.thread = std::thread([&reactor] { reactor.io.run(); });
+
+  // The first connection proves the URL and the credentials before anything else starts.
+  std::promise<Result<std::unique_ptr<PgConnection>>> first;
+  auto opened = first.get_future();
+  {
+    std::lock_guard lock(db->mutex_);
+    ++db->open_;
+  }
+  auto open_first = [](PostgresDatabase* pool,
+                       std::promise<Result<std::unique_ptr<PgConnection>>>* out) -> Task<void> {
+    out->set_value(co_await pool->OpenConnection());
+  };
+  asio::co_spawn(reactor.io, open_first(db.get(), &first), [&first](std::exception_ptr failure) {
+    if (failure) first.set_value(Error{ErrorCode::kInternal, "opening a PostgreSQL connection threw"});
+  });
+  auto connection = opened.get();
+  if (!connection) {
+    {
+      std::lock_guard lock(db->mutex_);
+      --db->open_;
+    }
+    reactor.maintenance_done.set_value();  // never started; the destructor waits for it
+    return std::move(connection).error();
+  }
+  db->HandOver(Grant{std::move(connection).value(), false});
+
+  asio::co_spawn(reactor.io, db->Maintain(),
+                 [&reactor](std::exception_ptr) { reactor.maintenance_done.set_value(); });
+  return db;
+}
+
+PostgresDatabase::~PostgresDatabase() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  Reactor& reactor = *reactor_;
+  if (reactor.thread.joinable()) {
+    auto maintenance_stopped = reactor.maintenance_done.get_future();
+    asio::post(reactor.io, [&reactor] { reactor.maintenance_timer.cancel(); });
+    maintenance_stopped.wait();
+    {
+      std::lock_guard lock(mutex_);
+      idle_.clear();  // closes them while the reactor still runs (their sockets are registered there)
+    }
+    reactor.work.reset();
+    reactor.io.stop();
+    reactor.thread.join();
+  }
+}
+
+void PostgresDatabase::UpdateGauges() {
+  idle_gauge_.Set(static_cast<double>(idle_.size()));
+  in_use_gauge_.Set(static_cast<double>(open_ - static_cast<int>(idle_.size())));
+  waiters_gauge_.Set(static_cast<double>(waiters_.size()));
+}
+
+Task<Result<std::unique_ptr<PgConnection>>> PostgresDatabase::OpenConnection() {
+  auto connection = co_await PgConnection::Connect(reactor_->io, options_.url, options_.connect_timeout);
+  if (!connection) {
+    connect_failures_.Increment();
+    log::Warn("postgres connect failed", log::Fields().Add("error", connection.error().message));
+  }
+  co_return connection;
+}
+
+Task<bool> PostgresDatabase::Validate(PgConnection& connection, std::string& reason) {
+  auto now = PgConnection::Clock::now();
+  if (now - connection.opened_at() > options_.max_lifetime) {
+    reason = "max_lifetime";
+    co_return false;
+  }
+  if (!connection.StillOpen()) {
+    reason = "closed_by_server";
+    co_return false;
+  }
+  if (now - connection.last_used() > options_.validate_after_idle) {
+    const Params none;
+    auto answered = co_await connection.Run("SELECT 1", none, options_.connect_timeout);
+    if (!answered) {
+      reason = "failed_validation";
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+Task<PostgresDatabase::Grant> PostgresDatabase::AwaitGrant() {
+  auto waiter = std::make_shared<Waiter>();
+  const std::function<void(std::function<void()>)> start = [this, waiter](std::function<void()> done) {
+    waiter->resume = std::move(done);
+    waiter->timer = std::make_unique<asio::steady_timer>(reactor_->io, options_.acquire_timeout);
+    {
+      std::lock_guard lock(mutex_);
+      waiters_.push_back(waiter);
+      UpdateGauges();
+    }
+    waiter->timer->async_wait([this, waiter](const boost::system::error_code&) {
+      {
+        std::lock_guard lock(mutex_);
+        if (waiter->done) return;
+        waiter->done = true;
+        std::erase(waiters_, waiter);
+        UpdateGauges();
+      }
+      waiter->resume();
+    });
+  };
+  co_await detail::AwaitSignal(start);
+  co_return std::move(waiter->grant);
+}
+
+void PostgresDatabase::HandOver(Grant grant) {
+  std::unique_lock lock(mutex_);
+  while (!waiters_.empty()) {
+    auto waiter = std::move(waiters_.front());
+    waiters_.pop_front();
+    if (waiter->done) continue;
+    waiter->done = true;
+    waiter->grant = std::move(grant);
+    UpdateGauges();
+    lock.unlock();
+    asio::post(reactor_->io, [waiter] { waiter->timer->cancel(); });
+    waiter->resume();
+    return;
+  }
+  if (grant.connection)
+    idle_.push_back(std::move(grant.connection));
+  else
+    --open_;
+  UpdateGauges();
+}
+
+Task<Result<std::unique_ptr<PgConnection>>> PostgresDatabase::Acquire() {
+  while (true) {
+    Grant grant;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) co_return Error{ErrorCode::kUnavailable, "the database pool is shutting down"};
+      if (!idle_.empty()) {
+        grant.connection = std::move(idle_.back());
+        idle_.pop_back();
+      } else if (open_ < options_.max_connections) {
+        ++open_;
+        grant.may_open = true;
+      }
+      UpdateGauges();
+    }
+    if (!grant.connection && !grant.may_open) {
+      grant = co_await AwaitGrant();
+      if (!grant.connection && !grant.may_open) {
+        acquire_timeouts_.Increment();
+        co_return Error{ErrorCode::kOverloaded, fmt::format("no database connection became free within {} ms",
+                                                            options_.acquire_timeout.count())};
+      }
+    }
+    if (grant.may_open) {
+      auto opened = co_await OpenConnection();
+      if (!opened) HandOver(Grant{});  // the place is free again: a waiter may try, or it closes
+      co_return opened;
+    }
+    std::string reason;
+    if (co_await Validate(*grant.connection, reason)) co_return std::move(grant.connection);
+    Drop(std::move(grant.connection), reason);
+  }
+}
+
+void PostgresDatabase::Drop(std::unique_ptr<PgConnection> connection, const std::string& reason) {
+  closed_.Add({{"reason", reason}}).Increment();
+  connection.reset();
+  HandOver(Grant{});
+}
+
+void PostgresDatabase::Release(std::unique_ptr<PgConnection> connection) {
+  if (!connection->Usable()) return Drop(std::move(connection), "broken");
+  // Only a failed ROLLBACK leaves a transaction open; the next user must never inherit it.
+  if (connection->InTransaction()) return Drop(std::move(connection), "left_in_transaction");
+  HandOver(Grant{std::move(connection), false});
+}
+
+Task<Result<Rows>> PostgresDatabase::RunLeased(std::string sql, Params params) {
+  auto acquired = co_await Acquire();
+  if (!acquired) co_return std::move(acquired).error();
+  Lease lease(*this, std::move(acquired).value());
+  co_return co_await lease->Run(sql, params, options_.statement_timeout);
+}
+
+Task<Result<Rows>> PostgresDatabase::Query(std::string sql, Params params) {
+  co_return co_await RunLeased(std::move(sql), std::move(params));
+}
+
+Task<Result<std::int64_t>> PostgresDatabase::Execute(std::string sql, Params params) {
+  auto rows = co_await RunLeased(std::move(sql), std::move(params));
+  if (!rows) co_return std::move(rows).error();
+  co_return rows->affected;
+}
+
+// Autocommit: PostgreSQL has made the statement durable (synchronous_commit) when it answers.
+Task<Result<Rows>> PostgresDatabase::Write(std::string sql, Params params) {
+  co_return co_await RunLeased(std::move(sql), std::move(params));
+}
+
+Task<Result<void>> PostgresDatabase::Transaction(std::function<Task<Result<void>>(Session&)> body) {
+  auto acquired = co_await Acquire();
+  if (!acquired) co_return std::move(acquired).error();
+  Lease lease(*this, std::move(acquired).value());
+  const auto timeout = options_.statement_timeout;
+  const Params none;
+  if (auto begun = co_await lease->Run("BEGIN", none, timeout); !begun) co_return std::move(begun).error();
+  TransactionSession session(*lease, timeout);
+  Result<void> outcome = Ok();
+  try {
+    outcome = co_await body(session);
+  } catch (const std::exception& e) {
+    outcome = Error{ErrorCode::kInternal, fmt::format("transaction body threw: {}", e.what())};
+  }
+  if (outcome) {
+    auto committed = co_await lease->Run("COMMIT", none, timeout);
+    if (committed) co_return Ok();
+    outcome = std::move(committed).error();
+  }
+  (void)co_await lease->Run("ROLLBACK", none, timeout);  // when refused, Release drops the connection
+  co_return outcome;
+}
+
+Task<Result<void>> PostgresDatabase::Ping() {
+  std::string probe = "SELECT 1";
+  Params none;
+  auto rows = co_await RunLeased(std::move(probe), std::move(none));
+  if (!rows) co_return std::move(rows).error();
+  co_return Ok();
+}
+
+Task<void> PostgresDatabase::Maintain() {
+  auto& timer = reactor_->maintenance_timer;
+  while (true) {
+    std::vector<std::unique_ptr<PgConnection>> closing;
+    std::vector<std::string> reasons;
+    int to_open = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) co_return;
+      auto now = PgConnection::Clock::now();
+      std::erase_if(idle_, [&](std::unique_ptr<PgConnection>& connection) {
+        bool aged = now - connection->opened_at() > options_.max_lifetime;
+        if (!aged && connection->StillOpen()) return false;
+        reasons.push_back(aged ? "max_lifetime" : "closed_by_server");
+        closing.push_back(std::move(connection));
+        return true;
+      });
+      open_ -= static_cast<int>(closing.size());
+      to_open = std::max(0, options_.min_connections - open_);
+      open_ += to_open;
+      UpdateGauges();
+    }
+    for (const auto& reason : reasons) closed_.Add({{"reason", reason}}).Increment();
+    closing.clear();
+    for (int i = 0; i < to_open; ++i) {
+      auto opened = co_await OpenConnection();
+      if (!opened) {  // give back this place and the rest; next round tries again
+        for (; i < to_open; ++i) HandOver(Grant{});
+        break;
+      }
+      HandOver(Grant{std::move(opened).value(), false});
+    }
+    timer.expires_after(kMaintenancePeriod);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+Result<MigrationReport> PostgresDatabase::Migrate(const std::vector<Migration>& migrations) {
+  return MigratePostgres(options_.direct_url.empty() ? options_.url : options_.direct_url, migrations);
+}
+
+}  // namespace keel::sql

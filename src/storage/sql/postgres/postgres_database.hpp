@@ -1,0 +1,88 @@
+// The PostgreSQL backend of Database: a pool of non-blocking libpq connections, awaited on the callers' IO
+// threads, usually through pgBouncer in transaction mode (so: unnamed statements only, no session state).
+//
+// The pool (seed 001's knobs): at least min_connections kept open, at most max_connections; a caller waits at
+// most acquire_timeout for one (then kOverloaded: 503 with Retry-After); a connection idle for longer than
+// validate_after_idle answers a `SELECT 1` before it is handed out; one older than max_lifetime is closed and
+// replaced; one that broke (server restart, timeout) is dropped and a new one opened on demand, so the pool
+// recovers from a database restart without a Keel restart.
+//
+// Thread safety: as Database. A connection is leased to one coroutine at a time.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "storage/sql/database.hpp"
+#include "storage/sql/postgres/pg_connection.hpp"
+
+namespace keel::sql {
+
+struct PostgresOptions {
+  std::string url{};         // postgres://user:password@host:port/db (pgBouncer when scaled out)
+  std::string direct_url{};  // straight to PostgreSQL, for migrations; empty means url
+  int min_connections = 2;
+  int max_connections = 16;
+  std::chrono::milliseconds acquire_timeout{2000};
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds statement_timeout{30000};  // client-side: the connection is dropped after it
+  std::chrono::milliseconds validate_after_idle{30000};
+  std::chrono::milliseconds max_lifetime{30 * 60 * 1000};
+};
+
+class PostgresDatabase final : public Database {
+ public:
+  // Starts the pool's reactor and opens min_connections (failing when the first cannot be opened).
+  static Result<std::unique_ptr<PostgresDatabase>> Open(const PostgresOptions& options, Metrics& metrics);
+  // REQUIRES: no statement in flight.
+  ~PostgresDatabase() override;
+
+  std::string_view Backend() const override { return "postgres"; }
+  Task<Result<Rows>> Query(std::string sql, Params params) override;
+  Task<Result<std::int64_t>> Execute(std::string sql, Params params) override;
+  Task<Result<Rows>> Write(std::string sql, Params params) override;
+  Task<Result<void>> Transaction(std::function<Task<Result<void>>(Session&)> body) override;
+  Task<Result<void>> Ping() override;
+  Result<MigrationReport> Migrate(const std::vector<Migration>& migrations) override;
+
+ private:
+  class Lease;
+  class TransactionSession;
+  struct Waiter;
+  struct Grant;    // a connection, or the right to open one
+  struct Reactor;  // the io_context watching the sockets, and its thread
+
+  PostgresDatabase(const PostgresOptions& options, Metrics& metrics);
+  Task<Result<std::unique_ptr<PgConnection>>> Acquire();
+  Task<Grant> AwaitGrant();
+  Task<Result<std::unique_ptr<PgConnection>>> OpenConnection();
+  // Whether an idle connection may be handed out; names why not in `reason`.
+  Task<bool> Validate(PgConnection& connection, std::string& reason);
+  void Release(std::unique_ptr<PgConnection> connection);
+  void Drop(std::unique_ptr<PgConnection> connection, const std::string& reason);
+  void HandOver(Grant grant);  // to the first waiter, else back to the pool
+  Task<Result<Rows>> RunLeased(std::string sql, Params params);
+  Task<void> Maintain();  // keeps min_connections open and closes aged or dead idle ones
+  void UpdateGauges();    // REQUIRES: mutex_ held
+
+  const PostgresOptions options_;
+  std::unique_ptr<Reactor> reactor_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;  // GUARDED_BY(mutex_); most recently used last
+  int open_ = 0;                                     // GUARDED_BY(mutex_); idle, leased or being opened
+  std::deque<std::shared_ptr<Waiter>> waiters_;      // GUARDED_BY(mutex_)
+  bool stopping_ = false;                            // GUARDED_BY(mutex_)
+  prometheus::Gauge& idle_gauge_;
+  prometheus::Gauge& in_use_gauge_;
+  prometheus::Gauge& waiters_gauge_;
+  prometheus::Counter& acquire_timeouts_;
+  prometheus::Counter& connect_failures_;
+  prometheus::Family<prometheus::Counter>& closed_;
+};
+
+}  // namespace keel::sql
