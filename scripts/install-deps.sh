@@ -12,7 +12,8 @@ packages=(
   # the scaled-out topology (keel cluster, scaled-mode tests)
   postgresql-15 pgbouncer redis-server
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd
+  libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd python3-psycopg2
+  python3-yaml
   clang-format-14 libclang-rt-14-dev
 )
 

@@ -12,6 +12,7 @@
 
 #include "cli/train_command.hpp"
 #include "cli/users_command.hpp"
+#include "cluster/cluster.hpp"
 #include "core/app.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -219,6 +220,35 @@ int Main(int argc, char** argv) {
                   "Do nothing when the registry already has a version of the model (for first starts)");
   train->add_option("--config", flags.config_file, "TOML config file");
 
+  auto* cluster = app.add_subcommand(
+      "cluster",
+      "The scaled-out topology on this machine: PostgreSQL, pgBouncer, Redis, keel instances and "
+      "workers, nginx in front, on loopback ports.");
+  cluster->require_subcommand(1);
+  cluster::ClusterOptions cluster_options;
+  std::string cluster_dir = cluster_options.dir.string();
+  auto* cluster_up = cluster->add_subcommand("up", "Start every process (servers first, nginx last).");
+  auto* cluster_status = cluster->add_subcommand(
+      "status", "List every process with its port, PID and health (exit 1 if unhealthy).");
+  auto* cluster_down =
+      cluster->add_subcommand("down", "Stop every process by PID (nginx first, PostgreSQL last).");
+  for (auto* sub : {cluster_up, cluster_status, cluster_down})
+    sub->add_option("--dir", cluster_dir, "Directory holding the cluster's data, configs, logs and PIDs");
+  cluster_up->add_option("--instances", cluster_options.instances, "keel serve instances behind nginx")
+      ->check(CLI::Range(0, 64));
+  cluster_up->add_option("--workers", cluster_options.workers, "keel worker processes")
+      ->check(CLI::Range(0, 64));
+  cluster_up->add_option("--port", cluster_options.port, "nginx's port on 127.0.0.1 (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  cluster_up->add_option("--rate", cluster_options.rate, "nginx limit_req: requests/s per client address")
+      ->check(CLI::Range(1, 10000000));
+  cluster_up->add_option("--burst", cluster_options.burst, "nginx limit_req burst")
+      ->check(CLI::Range(0, 10000000));
+  bool no_access_log = false;
+  cluster_up->add_flag("--no-access-log", no_access_log, "Turn nginx's access log off (benchmarks)");
+  cluster_up->add_option("--config", cluster_options.config_file,
+                         "TOML config file for every keel process (the cluster's own settings override it)");
+
   auto* version = app.add_subcommand("version", "Print the version and exit.");
 
   try {
@@ -241,6 +271,13 @@ int Main(int argc, char** argv) {
   if (*docs) {
     std::cout << Config::DocsTable();
     return 0;
+  }
+  if (*cluster) {
+    cluster_options.dir = cluster_dir;
+    cluster_options.access_log = !no_access_log;
+    if (*cluster_up) return cluster::Up(cluster_options);
+    if (*cluster_status) return cluster::Status(cluster_dir);
+    return cluster::Down(cluster_dir);
   }
   if (*version) {
     std::cout << fmt::format("keel {} ({})\n", kVersion, kGitCommit);

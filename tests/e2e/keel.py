@@ -1,4 +1,5 @@
 """Starts the real keel binary on a free loopback port with a temporary config and data dir, for e2e tests."""
+import atexit
 import http.client
 import json
 import os
@@ -9,6 +10,64 @@ import tempfile
 import time
 
 BINARY = os.environ.get("KEEL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/release/keel"))
+
+# Scaled mode: the directory of a running `keel cluster` (PostgreSQL behind pgBouncer). Each Keel gets a fresh
+# database there, reached through pgBouncer in transaction mode; unset means embedded mode (SQLite).
+CLUSTER_DIR = os.environ.get("KEEL_E2E_CLUSTER")
+
+
+def cluster_settings():
+    """The KEEL_* settings the cluster wrote for keel commands (database URLs, JWT secret)."""
+    settings = {}
+    with open(os.path.join(CLUSTER_DIR, "cluster.env")) as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            if key:
+                settings[key] = value
+    return settings
+
+
+def with_database(url, name):
+    """The same postgres:// URL naming another database."""
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+class PostgresDatabases:
+    """Fresh databases for the tests of one process, all dropped when the process exits (a test may reopen a
+    database after its first server stopped)."""
+
+    def __init__(self):
+        self.created = []
+
+    def admin(self):
+        import psycopg2
+        connection = psycopg2.connect(cluster_settings()["KEEL_DATABASE_DIRECT_URL"])
+        connection.autocommit = True  # CREATE and DROP DATABASE cannot run in a transaction
+        return connection
+
+    def create(self):
+        name = "e2e_" + os.urandom(6).hex()
+        admin = self.admin()
+        try:
+            admin.cursor().execute(f"CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
+        finally:
+            admin.close()
+        if not self.created:
+            atexit.register(self.drop_all)
+        self.created.append(name)
+        return name
+
+    def drop_all(self):
+        admin = self.admin()
+        try:
+            for name in self.created:
+                # FORCE: pgBouncer still holds idle server connections to it.
+                admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            admin.close()
+
+
+DATABASES = PostgresDatabases()
 
 
 def free_port():
@@ -35,18 +94,29 @@ class Keel:
         self.dir = tempfile.mkdtemp(prefix="keel-e2e-")
         self.port = free_port()
         self.command = list(command)
-        self.db_path = db_path or os.path.join(self.dir, "keel.db")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_") or k == "KEEL_BINARY"}
         settings = {
             "server.host": "127.0.0.1",
             "server.port": self.port,
             "server.io_threads": 2,
-            "database.url": "sqlite://" + self.db_path,
             "debug.routes": True,
             # Most suites register and log in at once; the OTP suite turns verification on.
             "auth.require_email_verification": False,
             # Suites that predict serve a model they trained; the others serve none, so /ready needs none.
             "ml.models": [],
         }
+        if CLUSTER_DIR:
+            # db_path names the database; a second process shares it.
+            new_database = db_path is None
+            self.db_path = db_path or DATABASES.create()
+            cluster = cluster_settings()
+            settings["database.url"] = with_database(cluster["KEEL_DATABASE_URL"], self.db_path)
+            settings["database.direct_url"] = with_database(cluster["KEEL_DATABASE_DIRECT_URL"], self.db_path)
+            # In the file, so every keel command run with --config (users create, migrate) signs alike.
+            settings["auth.jwt_secret"] = cluster["KEEL_AUTH_JWT_SECRET"]
+        else:
+            self.db_path = db_path or os.path.join(self.dir, "keel.db")
+            settings["database.url"] = "sqlite://" + self.db_path
         settings.update(config or {})
         sections = {}
         for key, value in settings.items():
@@ -56,10 +126,11 @@ class Keel:
         with open(self.config_path, "w") as f:
             for section, lines in sections.items():
                 f.write(f"[{section}]\n" + "\n".join(lines) + "\n")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_") or k == "KEEL_BINARY"}
         self.env.update(env or {})
         self.log_path = os.path.join(self.dir, "keel.log")
         self.process = None
+        if CLUSTER_DIR and new_database:
+            self.migrate()
 
     def __enter__(self):
         self.start()
@@ -70,6 +141,13 @@ class Keel:
         # A clean exit is part of every test: sanitizer reports and crashes at shutdown make it non-zero.
         if code != 0 and exc[0] is None:
             raise AssertionError(f"keel exited with {code}:\n{self.log()[-5000:]}")
+
+    def migrate(self):
+        """Scaled mode: `keel migrate` on the new database (serve migrates by itself only in embedded mode)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+        migrated = subprocess.run([BINARY, "migrate", "--config", self.config_path], capture_output=True, text=True,
+                                  env=env, cwd=self.dir, timeout=120)
+        assert migrated.returncode == 0, migrated.stderr + migrated.stdout
 
     def start(self, timeout=20):
         self.log_file = open(self.log_path, "wb")
@@ -116,7 +194,16 @@ class Keel:
             self.log_file.close()
 
     def sql(self, query, params=()):
-        """Rows of a query on this process's SQLite database (read-only, from the test)."""
+        """Rows of a query on this process's database (read-only, from the test); `?` placeholders."""
+        if CLUSTER_DIR:
+            import psycopg2
+            db = psycopg2.connect(with_database(cluster_settings()["KEEL_DATABASE_DIRECT_URL"], self.db_path))
+            try:
+                cursor = db.cursor()
+                cursor.execute(query.replace("?", "%s"), params)
+                return cursor.fetchall()
+            finally:
+                db.close()
         import sqlite3
         db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
         try:

@@ -1,0 +1,350 @@
+// Up, Status and Down: the order servers start and stop in, the keel processes' settings, the summary.
+#include "cluster/cluster.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "auth/secrets.hpp"
+#include "cluster/cluster_state.hpp"
+#include "cluster/probe.hpp"
+#include "cluster/process.hpp"
+#include "cluster/servers.hpp"
+
+namespace keel::cluster {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kKeelStartTimeout = std::chrono::seconds(30);
+constexpr auto kProbeTimeout = std::chrono::milliseconds(1000);
+
+// How each kind stops: the graceful signal, the hard one, and how long the graceful one gets. Keel drains
+// requests (server.drain_timeout_ms) and jobs (jobs.drain_timeout_ms) before it exits.
+struct StopRule {
+  int graceful;
+  int hard;
+  std::chrono::milliseconds wait;
+  const char* command;  // /proc/PID/comm of a process of this kind
+};
+const std::map<std::string, StopRule>& StopRules() {
+  static const std::map<std::string, StopRule> rules = {
+      {"nginx", {SIGQUIT, SIGTERM, std::chrono::seconds(15), "nginx"}},
+      {"api", {SIGTERM, SIGKILL, std::chrono::seconds(45), "keel"}},
+      {"worker", {SIGTERM, SIGKILL, std::chrono::seconds(45), "keel"}},
+      {"pgbouncer", {SIGINT, SIGTERM, std::chrono::seconds(10), "pgbouncer"}},
+      {"redis", {SIGTERM, SIGKILL, std::chrono::seconds(10), "redis-server"}},
+      // Never SIGKILL the postmaster (it would leave its children); SIGQUIT is PostgreSQL's immediate stop.
+      {"postgres", {SIGINT, SIGQUIT, std::chrono::seconds(30), "postgres"}},
+  };
+  return rules;
+}
+
+// Stopping order: the front first, the database last (pgBouncer holds connections to it).
+int StopRank(const std::string& kind) {
+  static const std::map<std::string, int> rank = {{"nginx", 0},     {"api", 1},   {"worker", 1},
+                                                  {"pgbouncer", 2}, {"redis", 3}, {"postgres", 4}};
+  auto it = rank.find(kind);
+  return it == rank.end() ? 5 : it->second;
+}
+
+std::string ReadSecret(const fs::path& path, std::size_t bytes) {
+  {
+    std::ifstream in(path);
+    std::string value;
+    if (in >> value && !value.empty()) return value;
+  }
+  std::string value = auth::RandomToken(bytes);  // hex: safe in URLs and config files
+  std::ofstream out(path, std::ios::trunc);
+  out << value << "\n";
+  out.close();
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  return value;
+}
+
+Result<int> ChoosePort(ClusterState& state, const std::string& name, int wanted) {
+  if (wanted > 0) {
+    if (!PortFree(wanted))
+      return Error{ErrorCode::kUnavailable, fmt::format("port {} for {} is in use", wanted, name)};
+    return state.ports[name] = wanted;
+  }
+  auto kept = state.ports.find(name);
+  if (kept != state.ports.end() && PortFree(kept->second)) return kept->second;
+  auto port = FreePort();
+  if (!port) return port;
+  return state.ports[name] = *port;
+}
+
+std::string SelfBinary() {
+  std::error_code ec;
+  auto path = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "keel" : path.string();
+}
+
+std::uintmax_t FileSize(const fs::path& path) {
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+bool LogShowsSince(const fs::path& path, std::uintmax_t offset, std::string_view text) {
+  std::ifstream in(path);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::stringstream rest;
+  rest << in.rdbuf();
+  return rest.str().find(text) != std::string::npos;
+}
+
+class Launcher {
+ public:
+  Launcher(const ClusterOptions& options, ClusterLayout layout, ClusterState& state, std::string jwt_secret)
+      : options_(options), layout_(std::move(layout)), state_(state), jwt_secret_(std::move(jwt_secret)) {}
+
+  Result<void> Run() {
+    if (auto started = Record("postgres", "postgres", layout_.postgres_port, StartPostgres(layout_));
+        !started)
+      return started;
+    if (auto started = Record("pgbouncer", "pgbouncer", layout_.pgbouncer_port, StartPgbouncer(layout_));
+        !started)
+      return started;
+    if (auto started = Record("redis", "redis", layout_.redis_port, StartRedis(layout_)); !started)
+      return started;
+    if (auto migrated = Migrate(); !migrated) return migrated;
+    NginxOptions nginx{{}, options_.rate, options_.burst, options_.access_log};
+    for (int i = 1; i <= options_.instances; ++i) {
+      auto port = ChoosePort(state_, fmt::format("api-{}", i), 0);
+      if (!port) return port.error();
+      if (auto started = StartKeel(fmt::format("api-{}", i), "api", *port); !started) return started;
+      nginx.api_ports.push_back(*port);
+    }
+    for (int i = 1; i <= options_.workers; ++i)
+      if (auto started = StartKeel(fmt::format("worker-{}", i), "worker", 0); !started) return started;
+    if (options_.instances > 0)
+      if (auto started = Record("nginx", "nginx", layout_.nginx_port, StartNginx(layout_, nginx)); !started)
+        return started;
+    return Ok();
+  }
+
+  // What every keel process of the cluster gets on top of the user's config file.
+  std::map<std::string, std::string> KeelEnv() const {
+    return {{"KEEL_DATABASE_URL", layout_.PooledUrl()},
+            {"KEEL_DATABASE_DIRECT_URL", layout_.DirectUrl()},
+            {"KEEL_AUTH_JWT_SECRET", jwt_secret_}};
+  }
+
+ private:
+  Result<void> Record(const std::string& name, const std::string& kind, int port, Result<pid_t> pid) {
+    if (!pid) return std::move(pid).error();
+    state_.processes.push_back(ClusterProcess{name, kind, *pid, port});
+    std::cout << fmt::format("started {:<10} pid {:<8} {}\n", name, *pid,
+                             port > 0 ? fmt::format("127.0.0.1:{}", port) : std::string());
+    return SaveState(layout_.dir, state_);
+  }
+
+  std::vector<std::string> KeelArgv(const char* command) const {
+    std::vector<std::string> argv = {SelfBinary(), command};
+    if (!options_.config_file.empty()) {
+      argv.push_back("--config");
+      argv.push_back(fs::absolute(options_.config_file).string());
+    }
+    return argv;
+  }
+
+  Result<void> Migrate() {
+    LaunchSpec migrate{KeelArgv("migrate"), KeelEnv(), fs::current_path().string(),
+                       layout_.LogPath("migrate").string(), ""};
+    migrate.env["KEEL_DATABASE_URL"] = layout_.DirectUrl();
+    return RunToCompletion(migrate, std::chrono::seconds(120));
+  }
+
+  Result<void> StartKeel(const std::string& name, const std::string& kind, int port) {
+    auto env = KeelEnv();
+    env["KEEL_SERVER_INSTANCE_ID"] = name;
+    if (kind == "api") {
+      env["KEEL_SERVER_HOST"] = "127.0.0.1";
+      env["KEEL_SERVER_PORT"] = std::to_string(port);
+      env["KEEL_SERVER_TRUSTED_PROXIES"] = "127.0.0.1";  // nginx: its X-Forwarded-For names the client
+      env["KEEL_JOBS_WORKERS"] = "false";                // the worker processes run the jobs
+      env["KEEL_JOBS_SCHEDULER"] = "false";
+    }
+    const fs::path log = layout_.LogPath(name);
+    auto offset = FileSize(log);
+    LaunchSpec spec{KeelArgv(kind == "api" ? "serve" : "worker"), env, fs::current_path().string(),
+                    log.string(), ""};
+    auto pid = Launch(spec);
+    if (!pid) return std::move(pid).error();
+    auto ready = AwaitReady(
+        name, *pid,
+        [&] {
+          if (kind == "api") return HttpStatus(port, "/health", kProbeTimeout) == 200;
+          return LogShowsSince(log, offset, "job workers started");
+        },
+        kKeelStartTimeout, log);
+    auto recorded = Record(name, kind, port, pid);
+    if (!ready) return ready;
+    return recorded;
+  }
+
+  const ClusterOptions& options_;
+  ClusterLayout layout_;
+  ClusterState& state_;
+  std::string jwt_secret_;
+};
+
+bool AnyRunning(const ClusterState& state) {
+  for (const auto& p : state.processes)
+    if (Running(p.pid)) return true;
+  return false;
+}
+
+void StopAll(const fs::path& dir, ClusterState& state) {
+  std::stable_sort(
+      state.processes.begin(), state.processes.end(),
+      [](const ClusterProcess& a, const ClusterProcess& b) { return StopRank(a.kind) < StopRank(b.kind); });
+  for (const auto& p : state.processes) {
+    auto rule = StopRules().find(p.kind);
+    if (rule == StopRules().end() || !Running(p.pid)) continue;
+    if (CommandName(p.pid) != rule->second.command) {
+      std::cout << fmt::format("skipped {:<10} pid {} is now another program\n", p.name, p.pid);
+      continue;
+    }
+    bool stopped = Stop(p.pid, rule->second.graceful, rule->second.hard, rule->second.wait);
+    std::cout << fmt::format("{} {:<10} pid {}\n", stopped ? "stopped" : "could not stop", p.name, p.pid);
+  }
+  state.processes.clear();
+  (void)SaveState(dir, state);
+}
+
+std::string Health(const ClusterProcess& p, const ClusterLayout& layout) {
+  if (!Running(p.pid)) return "-";
+  if (p.kind == "postgres" || p.kind == "pgbouncer")
+    return PostgresAnswers(
+               fmt::format("host=127.0.0.1 port={} user=keel dbname=keel connect_timeout=2", p.port))
+               ? "accepting"
+               : "not answering";
+  if (p.kind == "redis") return RedisAnswers(p.port, kProbeTimeout) ? "PONG" : "not answering";
+  if (p.kind == "api") return fmt::format("/ready {}", HttpStatus(p.port, "/ready", kProbeTimeout));
+  if (p.kind == "nginx") return fmt::format("/health {}", HttpStatus(p.port, "/health", kProbeTimeout));
+  (void)layout;
+  return "";
+}
+
+}  // namespace
+
+int Up(const ClusterOptions& options) {
+  const fs::path dir = fs::absolute(options.dir).lexically_normal();
+  std::error_code ec;
+  for (const char* sub : {"", "log", "secrets"}) fs::create_directories(dir / sub, ec);
+  if (ec) {
+    std::cerr << fmt::format("keel cluster: cannot create {}: {}\n", dir.string(), ec.message());
+    return 1;
+  }
+  // The servers run as other users (postgres, nobody): they must be able to reach their directories.
+  fs::permissions(dir,
+                  fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                      fs::perms::others_read | fs::perms::others_exec,
+                  ec);
+  fs::permissions(dir / "secrets", fs::perms::owner_all, ec);
+  auto loaded = LoadState(dir);
+  if (!loaded) {
+    std::cerr << "keel cluster: " << loaded.error().message << "\n";
+    return 1;
+  }
+  ClusterState state = std::move(loaded).value();
+  if (AnyRunning(state)) {
+    std::cerr << fmt::format(
+        "keel cluster: {} is already up (keel cluster status --dir {}; down to stop it)\n", dir.string(),
+        dir.string());
+    return 1;
+  }
+  state.processes.clear();
+
+  ClusterLayout layout;
+  layout.dir = dir;
+  layout.db_password = ReadSecret(dir / "secrets" / "db_password", 16);
+  std::string jwt_secret = ReadSecret(dir / "secrets" / "jwt_secret", 32);
+  for (auto [name, port] :
+       {std::pair{"postgres", &layout.postgres_port}, std::pair{"pgbouncer", &layout.pgbouncer_port},
+        std::pair{"redis", &layout.redis_port}, std::pair{"nginx", &layout.nginx_port}}) {
+    auto chosen = ChoosePort(state, name, std::string(name) == "nginx" ? options.port : 0);
+    if (!chosen) {
+      std::cerr << "keel cluster: " << chosen.error().message << "\n";
+      return 1;
+    }
+    *port = *chosen;
+  }
+
+  Launcher launcher(options, layout, state, jwt_secret);
+  {
+    // Settings for running other keel commands against the cluster: `set -a; . DIR/cluster.env; set +a`.
+    std::ofstream env(dir / "cluster.env", std::ios::trunc);
+    for (const auto& [key, value] : launcher.KeelEnv()) env << key << "=" << value << "\n";
+    env.close();
+    fs::permissions(dir / "cluster.env", fs::perms::owner_read | fs::perms::owner_write, ec);
+  }
+  auto started = launcher.Run();
+  if (!started) {
+    std::cerr << "keel cluster: " << started.error().message << "\nstopping what was started\n";
+    StopAll(dir, state);
+    return 1;
+  }
+  std::cout << "\n";
+  Status(dir);
+  if (options.instances > 0) std::cout << fmt::format("\nAPI: http://127.0.0.1:{}\n", layout.nginx_port);
+  std::cout << fmt::format("Settings for keel commands against this cluster: {}\n",
+                           (dir / "cluster.env").string());
+  return 0;
+}
+
+int Status(const fs::path& dir_option) {
+  const fs::path dir = fs::absolute(dir_option).lexically_normal();
+  auto state = LoadState(dir);
+  if (!state) {
+    std::cerr << "keel cluster: " << state.error().message << "\n";
+    return 1;
+  }
+  if (state->processes.empty()) {
+    std::cout << fmt::format("no cluster is up in {}\n", dir.string());
+    return 1;
+  }
+  ClusterLayout layout;
+  layout.dir = dir;
+  bool healthy = true;
+  std::cout << fmt::format("{:<10} {:<6} {:<8} {:<8} {}\n", "NAME", "PORT", "PID", "STATE", "HEALTH");
+  for (const auto& p : state->processes) {
+    bool running = Running(p.pid);
+    std::string health = Health(p, layout);
+    bool answering = health != "not answering" && (!health.starts_with("/") || health.ends_with(" 200"));
+    healthy = healthy && running && answering;
+    std::cout << fmt::format("{:<10} {:<6} {:<8} {:<8} {}\n", p.name,
+                             p.port > 0 ? std::to_string(p.port) : "-", p.pid,
+                             running ? "running" : "stopped", health);
+  }
+  return healthy ? 0 : 1;
+}
+
+int Down(const fs::path& dir_option) {
+  const fs::path dir = fs::absolute(dir_option).lexically_normal();
+  auto state = LoadState(dir);
+  if (!state) {
+    std::cerr << "keel cluster: " << state.error().message << "\n";
+    return 1;
+  }
+  if (!AnyRunning(*state)) {
+    std::cout << fmt::format("nothing is running in {}\n", dir.string());
+    state->processes.clear();
+    (void)SaveState(dir, *state);
+    return 0;
+  }
+  StopAll(dir, *state);
+  return 0;
+}
+
+}  // namespace keel::cluster

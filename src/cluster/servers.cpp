@@ -1,0 +1,295 @@
+// StartPostgres, StartPgbouncer, StartRedis, StartNginx: files, processes and readiness.
+#include "cluster/servers.hpp"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include "cluster/probe.hpp"
+#include "cluster/process.hpp"
+
+namespace keel::cluster::templates {
+std::string_view postgresql_conf();
+std::string_view pgbouncer_ini();
+std::string_view redis_conf();
+std::string_view nginx_conf();
+}  // namespace keel::cluster::templates
+
+namespace keel::cluster {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kPostgresBin = "/usr/lib/postgresql/15/bin";
+constexpr auto kStartTimeout = std::chrono::seconds(30);
+constexpr std::size_t kMaxSocketPath = 107;  // sun_path, less its terminator
+
+bool Root() { return ::geteuid() == 0; }
+
+// The user a server runs as: itself when keel is not root (nobody to switch to then).
+std::string ServerUser(const char* user) { return Root() ? user : ""; }
+
+std::string Render(std::string_view text, const std::map<std::string, std::string>& values) {
+  std::string out(text);
+  for (const auto& [token, value] : values) {
+    for (auto at = out.find(token); at != std::string::npos; at = out.find(token, at + value.size()))
+      out.replace(at, token.size(), value);
+  }
+  return out;
+}
+
+Result<void> GiveTo(const fs::path& path, const std::string& user) {
+  if (user.empty()) return Ok();
+  const passwd* entry = ::getpwnam(user.c_str());
+  if (entry == nullptr)
+    return Error{ErrorCode::kUnavailable,
+                 fmt::format("user {} does not exist (is the server's Debian package installed?)", user)};
+  if (::chown(path.c_str(), entry->pw_uid, entry->pw_gid) != 0)
+    return Error{ErrorCode::kUnavailable, fmt::format("cannot give {} to {}", path.string(), user)};
+  return Ok();
+}
+
+Result<void> MakeDir(const fs::path& path, fs::perms perms, const std::string& owner) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec)
+    return Error{ErrorCode::kUnavailable, fmt::format("cannot create {}: {}", path.string(), ec.message())};
+  fs::permissions(path, perms, ec);
+  return GiveTo(path, owner);
+}
+
+Result<void> WriteFile(const fs::path& path, const std::string& content, fs::perms perms,
+                       const std::string& owner) {
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << content;
+    if (!out) return Error{ErrorCode::kUnavailable, fmt::format("cannot write {}", path.string())};
+  }
+  std::error_code ec;
+  fs::permissions(path, perms, ec);
+  return GiveTo(path, owner);
+}
+
+const fs::perms kPrivateDir = fs::perms::owner_all;
+const fs::perms kPublicDir = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec;
+const fs::perms kPrivateFile = fs::perms::owner_read | fs::perms::owner_write;
+
+std::string SocketConninfo(const ClusterLayout& layout) {
+  return fmt::format("host={}/pg/run port={} user=postgres dbname=postgres connect_timeout=5",
+                     layout.dir.string(), layout.postgres_port);
+}
+
+// Role and database keel, created once; the role's password follows the cluster's secret.
+Result<void> EnsureDatabase(const ClusterLayout& layout) {
+  std::unique_ptr<PGconn, void (*)(PGconn*)> conn(PQconnectdb(SocketConninfo(layout).c_str()), PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK)
+    return Error{ErrorCode::kUnavailable,
+                 fmt::format("cannot reach PostgreSQL as its superuser: {}", PQerrorMessage(conn.get()))};
+  auto exec = [&](const std::string& sql) -> Result<int> {
+    std::unique_ptr<PGresult, void (*)(PGresult*)> result(PQexec(conn.get(), sql.c_str()), PQclear);
+    auto status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+      return Error{ErrorCode::kInternal,
+                   fmt::format("{}: {}", sql.substr(0, sql.find(" PASSWORD")), PQerrorMessage(conn.get()))};
+    return PQntuples(result.get());
+  };
+  std::unique_ptr<char, void (*)(void*)> password(
+      PQescapeLiteral(conn.get(), layout.db_password.c_str(), layout.db_password.size()), PQfreemem);
+  auto role = exec("SELECT 1 FROM pg_roles WHERE rolname = 'keel'");
+  if (!role) return std::move(role).error();
+  // CREATEDB: the test suites give each run a database of its own. A production cluster would not need it.
+  auto changed = exec(fmt::format("{} ROLE keel LOGIN CREATEDB PASSWORD {}", *role == 0 ? "CREATE" : "ALTER",
+                                  password.get()));
+  if (!changed) return std::move(changed).error();
+  auto database = exec("SELECT 1 FROM pg_database WHERE datname = 'keel'");
+  if (!database) return std::move(database).error();
+  if (*database == 0) {
+    // Collation C: text sorts byte by byte, as in SQLite, so lists come back in the same order.
+    auto created = exec(
+        "CREATE DATABASE keel OWNER keel TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'");
+    if (!created) return std::move(created).error();
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string ClusterLayout::PooledUrl(const std::string& database) const {
+  return fmt::format("postgres://keel:{}@127.0.0.1:{}/{}", db_password, pgbouncer_port, database);
+}
+
+std::string ClusterLayout::DirectUrl(const std::string& database) const {
+  return fmt::format("postgres://keel:{}@127.0.0.1:{}/{}", db_password, postgres_port, database);
+}
+
+Result<void> AwaitReady(const std::string& name, pid_t pid, const std::function<bool()>& probe,
+                        std::chrono::milliseconds timeout, const fs::path& log) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (probe()) return Ok();
+    if (!Running(pid))
+      return Error{ErrorCode::kUnavailable,
+                   fmt::format("{} exited while starting; see {}", name, log.string())};
+    if (std::chrono::steady_clock::now() > deadline)
+      return Error{
+          ErrorCode::kTimeout,
+          fmt::format("{} did not become ready in {} s; see {}", name,
+                      std::chrono::duration_cast<std::chrono::seconds>(timeout).count(), log.string())};
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+Result<pid_t> StartPostgres(const ClusterLayout& layout) {
+  const fs::path pg = layout.dir / "pg";
+  const std::string user = ServerUser("postgres");
+  auto socket = fmt::format("{}/run/.s.PGSQL.{}", pg.string(), layout.postgres_port);
+  if (socket.size() > kMaxSocketPath)
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("cluster directory too deep: PostgreSQL's socket path {} is over {} bytes",
+                             socket, kMaxSocketPath)};
+  if (auto made = MakeDir(pg, kPrivateDir, user); !made) return made.error();
+  if (auto made = MakeDir(pg / "run", kPrivateDir, user); !made) return made.error();
+  const fs::path data = pg / "data";
+  if (!fs::exists(data / "PG_VERSION")) {
+    LaunchSpec initdb{{fmt::format("{}/initdb", kPostgresBin), "-D", data.string(), "--username=postgres",
+                       "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C",
+                       "--no-instructions"},
+                      {},
+                      layout.dir.string(),
+                      layout.LogPath("initdb").string(),
+                      user};
+    if (auto ran = RunToCompletion(initdb, std::chrono::seconds(120)); !ran) return ran.error();
+  }
+  auto conf = Render(templates::postgresql_conf(),
+                     {{"@DIR@", layout.dir.string()}, {"@PG_PORT@", std::to_string(layout.postgres_port)}});
+  if (auto written = WriteFile(data / "postgresql.conf", conf, kPrivateFile, user); !written)
+    return written.error();
+  LaunchSpec server{{fmt::format("{}/postgres", kPostgresBin), "-D", data.string()},
+                    {},
+                    layout.dir.string(),
+                    layout.LogPath("postgres").string(),
+                    user};
+  auto pid = Launch(server);
+  if (!pid) return pid;
+  auto ready = AwaitReady(
+      "PostgreSQL", *pid, [&] { return PostgresAnswers(SocketConninfo(layout)); }, kStartTimeout,
+      layout.LogPath("postgres"));
+  if (!ready) return ready.error();
+  if (auto ensured = EnsureDatabase(layout); !ensured) return ensured.error();
+  return pid;
+}
+
+std::string RenderPgbouncerIni(const ClusterLayout& layout) {
+  return Render(templates::pgbouncer_ini(), {{"@DIR@", layout.dir.string()},
+                                             {"@PG_PORT@", std::to_string(layout.postgres_port)},
+                                             {"@PGBOUNCER_PORT@", std::to_string(layout.pgbouncer_port)}});
+}
+
+Result<pid_t> StartPgbouncer(const ClusterLayout& layout) {
+  const fs::path dir = layout.dir / "pgbouncer";
+  const std::string user = ServerUser("postgres");
+  if (auto made = MakeDir(dir, kPrivateDir, user); !made) return made.error();
+  if (auto written = WriteFile(dir / "pgbouncer.ini", RenderPgbouncerIni(layout), kPrivateFile, user);
+      !written)
+    return written.error();
+  // pgBouncer checks clients' SCRAM proofs against this password and logs in to PostgreSQL with it.
+  if (auto written = WriteFile(dir / "userlist.txt", fmt::format("\"keel\" \"{}\"\n", layout.db_password),
+                               kPrivateFile, user);
+      !written)
+    return written.error();
+  LaunchSpec server{{"/usr/sbin/pgbouncer", (dir / "pgbouncer.ini").string()},
+                    {},
+                    layout.dir.string(),
+                    layout.LogPath("pgbouncer").string(),
+                    user};
+  auto pid = Launch(server);
+  if (!pid) return pid;
+  std::string conninfo =
+      fmt::format("host=127.0.0.1 port={} user=keel dbname=keel connect_timeout=2", layout.pgbouncer_port);
+  auto ready = AwaitReady(
+      "pgBouncer", *pid, [&] { return PostgresAnswers(conninfo); }, kStartTimeout,
+      layout.LogPath("pgbouncer"));
+  if (!ready) return ready.error();
+  return pid;
+}
+
+Result<pid_t> StartRedis(const ClusterLayout& layout) {
+  const fs::path dir = layout.dir / "redis";
+  const std::string user = Root() ? "nobody" : "";
+  if (auto made = MakeDir(dir, kPrivateDir, user); !made) return made.error();
+  auto conf = Render(templates::redis_conf(),
+                     {{"@DIR@", layout.dir.string()}, {"@REDIS_PORT@", std::to_string(layout.redis_port)}});
+  if (auto written = WriteFile(dir / "redis.conf", conf, kPrivateFile, user); !written)
+    return written.error();
+  LaunchSpec server{{"/usr/bin/redis-server", (dir / "redis.conf").string()},
+                    {},
+                    layout.dir.string(),
+                    layout.LogPath("redis").string(),
+                    user};
+  auto pid = Launch(server);
+  if (!pid) return pid;
+  auto ready = AwaitReady(
+      "Redis", *pid, [&] { return RedisAnswers(layout.redis_port, std::chrono::milliseconds(500)); },
+      kStartTimeout, layout.LogPath("redis"));
+  if (!ready) return ready.error();
+  return pid;
+}
+
+std::string RenderNginxConf(const ClusterLayout& layout, const NginxOptions& options) {
+  std::string servers;
+  for (int port : options.api_ports)
+    servers += fmt::format("        server 127.0.0.1:{} max_fails=3 fail_timeout=10s;\n", port);
+  if (!servers.empty()) servers.pop_back();
+  return Render(
+      templates::nginx_conf(),
+      {{"@USER_LINE@", Root() ? "user nobody nogroup;" : "# (not root: workers run as this user)"},
+       {"@DIR@", layout.dir.string()},
+       {"@NGINX_PORT@", std::to_string(layout.nginx_port)},
+       {"@API_SERVERS@", servers},
+       {"@RATE@", std::to_string(options.rate)},
+       {"@BURST@", std::to_string(options.burst)},
+       {"@ACCESS_LOG@",
+        options.access_log ? (layout.dir / "log" / "nginx-access.log").string() + " keel" : "off"}});
+}
+
+Result<pid_t> StartNginx(const ClusterLayout& layout, const NginxOptions& options) {
+  const fs::path dir = layout.dir / "nginx";
+  if (auto made = MakeDir(dir / "tmp", kPublicDir, ""); !made) return made.error();
+  const fs::path conf = dir / "nginx.conf";
+  if (auto written = WriteFile(conf, RenderNginxConf(layout, options), kPrivateFile, ""); !written)
+    return written.error();
+  const std::string prefix = dir.string() + "/";
+  LaunchSpec check{{"/usr/sbin/nginx", "-t", "-q", "-c", conf.string(), "-p", prefix},
+                   {},
+                   layout.dir.string(),
+                   layout.LogPath("nginx").string(),
+                   ""};
+  if (auto checked = RunToCompletion(check, std::chrono::seconds(30)); !checked)
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("nginx -t refused {}; see {}", conf.string(), layout.LogPath("nginx").string())};
+  LaunchSpec server{{"/usr/sbin/nginx", "-c", conf.string(), "-p", prefix, "-g", "daemon off;"},
+                    {},
+                    layout.dir.string(),
+                    layout.LogPath("nginx").string(),
+                    ""};
+  auto pid = Launch(server);
+  if (!pid) return pid;
+  auto ready = AwaitReady(
+      "nginx", *pid,
+      [&] { return HttpStatus(layout.nginx_port, "/health", std::chrono::milliseconds(500)) != 0; },
+      kStartTimeout, layout.LogPath("nginx"));
+  if (!ready) return ready.error();
+  return pid;
+}
+
+}  // namespace keel::cluster
