@@ -136,7 +136,11 @@ class Launcher {
   std::map<std::string, std::string> KeelEnv() const {
     return {{"KEEL_DATABASE_URL", layout_.PooledUrl()},
             {"KEEL_DATABASE_DIRECT_URL", layout_.DirectUrl()},
-            {"KEEL_AUTH_JWT_SECRET", jwt_secret_}};
+            {"KEEL_KV_URL", fmt::format("redis://127.0.0.1:{}", layout_.redis_port)},
+            {"KEEL_AUTH_JWT_SECRET", jwt_secret_},
+            // Redis down: each instance counts its share of every limit, so together they stay within it.
+            {"KEEL_RATELIMIT_STORE_FAILURE", "local"},
+            {"KEEL_RATELIMIT_LOCAL_SHARE", std::to_string(std::max(1, options_.instances))}};
   }
 
  private:

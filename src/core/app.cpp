@@ -26,6 +26,7 @@
 #include "jobs/job_routes.hpp"
 #include "jobs/job_runtime.hpp"
 #include "jobs/queue_spec.hpp"
+#include "storage/kv/memory/memory_kv.hpp"
 
 namespace keel {
 namespace {
@@ -102,10 +103,20 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
         {"api", policy("api", "per_minute", std::chrono::seconds(60))},
         {"user", policy("user", "per_minute", std::chrono::seconds(60))},
     };
-    app->rate_limiter_ = std::make_unique<http::RateLimiter>(*app->kv_, std::move(policies), *app->metrics_);
+    const std::string& on_failure = c.String("ratelimit.store_failure");
+    http::RateFallback fallback{on_failure == "local"    ? http::RateFallback::Mode::kLocal
+                                : on_failure == "closed" ? http::RateFallback::Mode::kClosed
+                                                         : http::RateFallback::Mode::kOpen,
+                                c.Int("ratelimit.local_share")};
+    auto local = std::make_unique<kv::MemoryKv>(kv::MemoryKvOptions{}, app->clock_, nullptr);
+    app->rate_limiter_ = std::make_unique<http::RateLimiter>(*app->kv_, std::move(policies), *app->metrics_,
+                                                             fallback, std::move(local));
   }
 
   app->readiness_.Add("database", [db = app->database_.get()] { return db->Ping(); });
+  // The service answers without Redis (caches bypassed, rate limits on their fallback): a degradation.
+  if (c.String("kv.url").starts_with("redis://"))
+    app->readiness_.AddDegradable("kv", [kv = app->kv_.get()] { return kv->Ping(); });
   app->router_ = std::make_unique<http::Router>();
   if (auto queues = jobs::ParseQueueSpecs(c.List("jobs.queues")); !queues)
     return Error{ErrorCode::kInvalidArgument, "jobs.queues: " + queues.error().message};

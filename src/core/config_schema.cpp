@@ -151,7 +151,13 @@ std::vector<ConfigKey> BuildSchema() {
       Int("database.max_lifetime_s", 1800, 1, 7 * 86400,
           "PostgreSQL: connections older than this are closed and replaced."),
       Url("kv.url", "memory://",
-          "Key-value store for caches, counters and sessions. memory:// is in-process.", {"memory"}),
+          "Key-value store for caches, counters and sessions. memory:// is in-process; "
+          "redis://[:PASSWORD@]HOST:PORT[/DB] is shared by every instance.",
+          {"memory", "redis"}),
+      Int("kv.connections", 2, 1, 64, "Redis: pipelined connections per process."),
+      Int("kv.timeout_ms", 250, 1, 60000,
+          "Redis: longest wait for an answer; then the operation fails and its caller degrades (cache miss, "
+          "rate-limit fallback)."),
       Int("kv.max_bytes", 64LL << 20, 1024, 1LL << 40,
           "Byte budget of the in-process KV store (LRU eviction)."),
       Int("kv.shards", 16, 1, 1024, "Lock shards of the in-process KV store."),
@@ -188,6 +194,13 @@ std::vector<ConfigKey> BuildSchema() {
           "15 min)."),
       Bool("ratelimit.enabled", true,
            "Rate limiting (GCRA in the KV store). Switch off only for load tests from a single address."),
+      String("ratelimit.store_failure", "open",
+             "When the KV store (Redis) cannot be reached: open lets requests through, local counts them in "
+             "this process against 1/ratelimit.local_share of each limit, closed refuses them (429).",
+             OneOf({"open", "local", "closed"})),
+      Int("ratelimit.local_share", 1, 1, 1024,
+          "Instances sharing the limits: the local fallback allows each 1/N of a limit, so N instances "
+          "together never exceed it."),
       Int("ratelimit.auth_per_minute", 100, 1, 1000000,
           "Auth routes (register, login, refresh): requests per IP."),
       Int("ratelimit.auth_burst", 20, 1, 1000000, "Auth routes: requests per IP allowed back to back."),

@@ -6,10 +6,17 @@ namespace keel {
 Task<Readiness::Report> Readiness::Evaluate() const {
   Report report;
   report.draining = Draining();
-  for (const auto& [name, check] : checks_) {
-    Result<void> outcome = co_await check();
-    report.checks.emplace_back(name, outcome ? "ok" : "failed: " + outcome.error().message);
-    if (!outcome) report.ready = false;
+  for (const auto& entry : checks_) {
+    Result<void> outcome = co_await entry.check();
+    if (outcome) {
+      report.checks.emplace_back(entry.name, "ok");
+    } else if (entry.degradable) {
+      report.checks.emplace_back(entry.name, "degraded: " + outcome.error().message);
+      report.degraded = true;
+    } else {
+      report.checks.emplace_back(entry.name, "failed: " + outcome.error().message);
+      report.ready = false;
+    }
   }
   if (report.draining) report.ready = false;
   co_return report;

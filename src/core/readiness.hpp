@@ -20,11 +20,19 @@ class Readiness {
 
   struct Report {
     bool ready = true;
+    bool degraded = false;  // a dependency the service can answer without is failing
     bool draining = false;
-    std::vector<std::pair<std::string, std::string>> checks;  // name -> "ok" or the failure
+    std::vector<std::pair<std::string, std::string>>
+        checks;  // name -> "ok", "failed: ..." or "degraded: ..."
   };
 
-  void Add(std::string name, Check check) { checks_.emplace_back(std::move(name), std::move(check)); }
+  // A dependency the service cannot answer without: its failure makes /ready 503.
+  void Add(std::string name, Check check) { checks_.push_back({std::move(name), std::move(check), false}); }
+  // One it can (a shared cache): its failure is reported as a degradation and /ready stays 200, so load
+  // balancers keep sending traffic.
+  void AddDegradable(std::string name, Check check) {
+    checks_.push_back({std::move(name), std::move(check), true});
+  }
   void SetDraining() { draining_.store(true); }
   bool Draining() const { return draining_.load(); }
 
@@ -32,7 +40,12 @@ class Readiness {
   Task<Report> Evaluate() const;
 
  private:
-  std::vector<std::pair<std::string, Check>> checks_;
+  struct Entry {
+    std::string name;
+    Check check;
+    bool degradable;
+  };
+  std::vector<Entry> checks_;
   std::atomic<bool> draining_{false};
 };
 

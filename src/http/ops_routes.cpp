@@ -19,7 +19,7 @@ Task<Response> Ready(const Readiness& readiness) {
     if (state != "ok") failing += (failing.empty() ? "" : ", ") + name + " " + state;
   }
   if (report.ready) {
-    nlohmann::ordered_json body = {{"status", "ready"}, {"checks", checks}};
+    nlohmann::ordered_json body = {{"status", report.degraded ? "degraded" : "ready"}, {"checks", checks}};
     co_return Response::Json(200, body.dump());
   }
   std::string detail = report.draining ? "draining: the server is shutting down" : "not ready: " + failing;

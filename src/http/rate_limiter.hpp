@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,14 @@ struct RatePolicy {
   std::int64_t burst = 100;  // requests allowed back to back
 };
 
+// What a check does when the KV store cannot answer (Redis down).
+struct RateFallback {
+  enum class Mode { kOpen, kLocal, kClosed };
+  Mode mode = Mode::kOpen;
+  // kLocal: instances sharing the limits; each counts against 1/share of them, so together they stay within.
+  std::int64_t share = 1;
+};
+
 struct RateDecision {
   bool allowed = true;
   std::int64_t limit = 0;
@@ -33,18 +42,25 @@ struct RateDecision {
 
 class RateLimiter {
  public:
-  RateLimiter(kv::KvStore& kv, std::map<std::string, RatePolicy, std::less<>> policies, Metrics& metrics);
+  // `local` keeps the fallback counts (kLocal); an in-process store.
+  RateLimiter(kv::KvStore& kv, std::map<std::string, RatePolicy, std::less<>> policies, Metrics& metrics,
+              RateFallback fallback = {}, std::unique_ptr<kv::KvStore> local = nullptr);
 
-  // Counts one request against `policy` for `subject` (an IP, a user id, an e-mail). A KV failure lets the
-  // request through (fail-open) and is counted; nullopt when the policy is unknown.
+  // Counts one request against `policy` for `subject` (an IP, a user id, an e-mail). A KV failure is counted
+  // and handled by the fallback (open: let through; local: this process's share; closed: refused); nullopt
+  // when the policy is unknown or the request is let through uncounted.
   Task<std::optional<RateDecision>> Check(std::string_view policy, std::string_view subject);
 
   // RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset (and Retry-After when denied).
   static void AddHeaders(const RateDecision& decision, Response& response);
 
  private:
+  RateDecision Decide(const RatePolicy& policy, std::string_view policy_name, const kv::GcraDecision& state);
+
   kv::KvStore& kv_;
   const std::map<std::string, RatePolicy, std::less<>> policies_;
+  const RateFallback fallback_;
+  std::unique_ptr<kv::KvStore> local_;
   prometheus::Family<prometheus::Counter>& limited_;
   prometheus::Counter& kv_failures_;
 };

@@ -4,11 +4,21 @@
 #include "core/config.hpp"
 #include "storage/kv/kv_store.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
+#include "storage/kv/redis/redis_kv.hpp"
 
 namespace keel::kv {
 
 Result<std::unique_ptr<KvStore>> OpenKvStore(const Config& config, const Clock& clock, Metrics& metrics) {
   const std::string& url = config.String("kv.url");
+  if (url.starts_with("redis://")) {
+    auto endpoint = ParseRedisUrl(url);
+    if (!endpoint) return std::move(endpoint).error();
+    RedisKvOptions options;
+    options.endpoint = std::move(endpoint).value();
+    options.connections = static_cast<int>(config.Int("kv.connections"));
+    options.timeout = std::chrono::milliseconds(config.Int("kv.timeout_ms"));
+    return std::unique_ptr<KvStore>(std::make_unique<RedisKv>(options, metrics));
+  }
   if (url.rfind("memory://", 0) != 0)
     return Error{ErrorCode::kInvalidArgument, fmt::format("kv.url: unsupported scheme in {}", url)};
   MemoryKvOptions options;

@@ -1,0 +1,259 @@
+// RedisConnection: hiredis's event hooks on an Asio socket, reconnection, per-command timeouts.
+#include "storage/kv/redis/redis_connection.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <utility>
+
+#include <fmt/format.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/log.hpp"
+
+namespace keel::kv {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kMaxBackoff = std::chrono::milliseconds(2000);
+constexpr auto kWriteRetry = std::chrono::milliseconds(1);
+
+RedisReply Copy(const redisReply& reply) {
+  RedisReply out;
+  switch (reply.type) {
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = reply.integer;
+      break;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_ERROR:
+      out.type = reply.type == REDIS_REPLY_STRING   ? RedisReply::Type::kString
+                 : reply.type == REDIS_REPLY_STATUS ? RedisReply::Type::kStatus
+                                                    : RedisReply::Type::kError;
+      out.text.assign(reply.str, reply.len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = RedisReply::Type::kArray;
+      for (std::size_t i = 0; i < reply.elements; ++i) out.elements.push_back(Copy(*reply.element[i]));
+      break;
+    default:
+      out.type = RedisReply::Type::kNil;
+  }
+  return out;
+}
+
+}  // namespace
+
+// hiredis asks for read and write interest through these hooks; Asio tells when the socket is ready. Reads
+// use a one-byte peek rather than a readiness wait: Asio's reactor is edge-triggered and hiredis reads once
+// per call, so only a peek notices bytes that are already waiting.
+struct RedisConnection::Watch {
+  Watch(asio::io_context& io, redisAsyncContext* context) : context(context), socket(io), write_timer(io) {}
+
+  redisAsyncContext* context;
+  asio::generic::stream_protocol::socket socket;
+  asio::steady_timer write_timer;
+  bool reading = false;
+  bool writing = false;
+  bool read_armed = false;
+  bool write_scheduled = false;
+  char peek = 0;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // false once hiredis cleaned up
+
+  bool Attach() {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    int fd = context->c.fd;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+    int family = address.ss_family;
+    boost::system::error_code ec;
+    socket.assign(asio::generic::stream_protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP), fd, ec);
+    return !ec;
+  }
+
+  void ArmRead() {
+    if (read_armed || !reading || !*alive) return;
+    read_armed = true;
+    socket.async_receive(asio::buffer(&peek, 1), asio::socket_base::message_peek,
+                         [this, alive = alive](const boost::system::error_code& ec, std::size_t) {
+                           if (!*alive) return;
+                           read_armed = false;
+                           if (ec == asio::error::operation_aborted || !reading) return;
+                           redisAsyncHandleRead(context);  // EOF and errors: hiredis disconnects
+                           if (*alive) ArmRead();
+                         });
+  }
+
+  void ScheduleWrite(std::chrono::milliseconds delay) {
+    if (write_scheduled || !writing || !*alive) return;
+    write_scheduled = true;
+    write_timer.expires_after(delay);
+    write_timer.async_wait([this, alive = alive](const boost::system::error_code&) {
+      if (!*alive) return;
+      write_scheduled = false;
+      if (!writing) return;
+      pollfd probe{context->c.fd, POLLOUT, 0};
+      if (::poll(&probe, 1, 0) != 0) redisAsyncHandleWrite(context);  // connects, then flushes
+      if (*alive && writing) ScheduleWrite(kWriteRetry);              // a full socket buffer: look again soon
+    });
+  }
+
+  void Cleanup() {
+    *alive = false;
+    boost::system::error_code ec;
+    socket.release(ec);  // hiredis closes the descriptor itself
+    write_timer.cancel();
+  }
+};
+
+struct RedisConnection::Pending {
+  Done done;
+  bool delivered = false;
+  std::unique_ptr<asio::steady_timer> timer;
+
+  void Deliver(Result<RedisReply> result) {
+    if (delivered) return;
+    delivered = true;
+    if (timer) timer->cancel();
+    done(std::move(result));
+  }
+};
+
+RedisConnection::RedisConnection(asio::io_context& io, RedisEndpoint endpoint,
+                                 std::chrono::milliseconds timeout)
+    : io_(io), endpoint_(std::move(endpoint)), timeout_(timeout) {
+  Connect();
+}
+
+RedisConnection::~RedisConnection() {
+  *alive_ = false;
+  if (context_ != nullptr) {
+    context_->data = nullptr;  // no callbacks into this object from here on
+    redisAsyncFree(context_);  // answers pending commands with null replies (kUnavailable)
+  }
+  if (watch_) watch_->Cleanup();
+}
+
+void RedisConnection::Connect() {
+  redisAsyncContext* context = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+  if (context == nullptr || context->err != 0) {
+    log::Debug("redis connect failed",
+               log::Fields().Add("error", context == nullptr ? "out of memory" : context->errstr));
+    if (context != nullptr) redisAsyncFree(context);
+    ScheduleReconnect();
+    return;
+  }
+  context_ = context;
+  context_->data = this;
+  watch_ = std::make_unique<Watch>(io_, context_);
+  if (!watch_->Attach()) {
+    redisAsyncFree(context_);
+    context_ = nullptr;
+    ScheduleReconnect();
+    return;
+  }
+  context_->ev.data = watch_.get();
+  context_->ev.addRead = [](void* watch) {
+    static_cast<Watch*>(watch)->reading = true;
+    static_cast<Watch*>(watch)->ArmRead();
+  };
+  context_->ev.delRead = [](void* watch) { static_cast<Watch*>(watch)->reading = false; };
+  context_->ev.addWrite = [](void* watch) {
+    static_cast<Watch*>(watch)->writing = true;
+    static_cast<Watch*>(watch)->ScheduleWrite(std::chrono::milliseconds(0));
+  };
+  context_->ev.delWrite = [](void* watch) { static_cast<Watch*>(watch)->writing = false; };
+  context_->ev.cleanup = [](void* watch) { static_cast<Watch*>(watch)->Cleanup(); };
+  redisAsyncSetConnectCallback(context_, [](const redisAsyncContext* context, int status) {
+    auto* self = static_cast<RedisConnection*>(context->data);
+    if (self != nullptr && status != REDIS_OK) self->OnDisconnected();  // hiredis frees the context next
+  });
+  redisAsyncSetDisconnectCallback(context_, [](const redisAsyncContext* context, int) {
+    auto* self = static_cast<RedisConnection*>(context->data);
+    if (self != nullptr) self->OnDisconnected();
+  });
+  // The hand-shake is pipelined behind the connect; the PING's answer marks the connection ready.
+  if (!endpoint_.password.empty()) SendRaw({"AUTH", endpoint_.password}, [](Result<RedisReply>) {});
+  if (endpoint_.database != 0)
+    SendRaw({"SELECT", std::to_string(endpoint_.database)}, [](Result<RedisReply>) {});
+  SendRaw({"PING"}, [this, alive = alive_](Result<RedisReply> reply) {
+    if (!*alive || !reply) return;
+    if (!ready_) log::Info("redis connected", log::Fields().Add("port", endpoint_.port));
+    ready_ = true;
+    backoff_ = std::chrono::milliseconds(100);
+  });
+}
+
+void RedisConnection::OnDisconnected() {
+  if (ready_) log::Warn("redis connection lost", log::Fields().Add("port", endpoint_.port));
+  ready_ = false;
+  context_ = nullptr;
+  // The watch may be on the call stack (hiredis disconnects from inside a read): free it later.
+  asio::post(io_, [watch = std::shared_ptr<Watch>(std::move(watch_))] {});
+  ScheduleReconnect();
+}
+
+void RedisConnection::ScheduleReconnect() {
+  auto timer = std::make_shared<asio::steady_timer>(io_, backoff_);
+  backoff_ = std::min(backoff_ * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
+  timer->async_wait([this, timer, alive = alive_](const boost::system::error_code& ec) {
+    if (!ec && *alive && context_ == nullptr) Connect();
+  });
+}
+
+void RedisConnection::Send(const std::vector<std::string>& args, Done done) {
+  if (!ready_ || context_ == nullptr) {
+    done(Error{ErrorCode::kUnavailable, "redis is unreachable"});
+    return;
+  }
+  SendRaw(args, std::move(done));
+}
+
+void RedisConnection::SendRaw(const std::vector<std::string>& args, Done done) {
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  auto* privdata = new std::shared_ptr<Pending>(pending);
+  if (redisAsyncCommandArgv(context_, &RedisConnection::OnReply, privdata, static_cast<int>(args.size()),
+                            argv.data(), lengths.data()) != REDIS_OK) {
+    delete privdata;
+    pending->Deliver(Error{ErrorCode::kUnavailable, "redis is unreachable"});
+    return;
+  }
+  pending->timer = std::make_unique<asio::steady_timer>(io_, timeout_);
+  pending->timer->async_wait([pending, timeout = timeout_](const boost::system::error_code& ec) {
+    if (!ec)
+      pending->Deliver(
+          Error{ErrorCode::kTimeout, fmt::format("redis did not answer within {} ms", timeout.count())});
+  });
+}
+
+void RedisConnection::OnReply(redisAsyncContext*, void* reply, void* privdata) {
+  std::unique_ptr<std::shared_ptr<Pending>> pending(static_cast<std::shared_ptr<Pending>*>(privdata));
+  if (reply == nullptr) {
+    (*pending)->Deliver(Error{ErrorCode::kUnavailable, "redis connection closed"});
+    return;
+  }
+  RedisReply copied = Copy(*static_cast<redisReply*>(reply));
+  if (copied.type == RedisReply::Type::kError) {
+    (*pending)->Deliver(Error{ErrorCode::kInternal, "redis: " + copied.text});
+    return;
+  }
+  (*pending)->Deliver(std::move(copied));
+}
+
+}  // namespace keel::kv

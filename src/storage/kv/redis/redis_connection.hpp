@@ -1,0 +1,68 @@
+// One Redis connection through hiredis's asynchronous API, driven by an Asio io_context: commands are
+// pipelined on it, replies handed to callbacks. Reconnects by itself (with back-off) after Redis went away.
+//
+// Thread safety: none. Everything — construction, Send, destruction — runs on the io_context's one thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "storage/kv/redis/redis_reply.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+struct redisAsyncContext;
+
+namespace keel::kv {
+
+struct RedisEndpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string password{};  // AUTH when not empty
+  int database = 0;        // SELECT when not 0
+};
+
+class RedisConnection {
+ public:
+  using Done = std::function<void(Result<RedisReply>)>;
+
+  RedisConnection(boost::asio::io_context& io, RedisEndpoint endpoint, std::chrono::milliseconds timeout);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // True once connected and answering; false while (re)connecting.
+  bool Ready() const { return ready_; }
+
+  // Sends one command. `done` runs exactly once on the io_context's thread: with the reply (an error reply is
+  // a kInternal error), kUnavailable when not connected, or kTimeout when no reply came within the timeout.
+  void Send(const std::vector<std::string>& args, Done done);
+
+ private:
+  struct Watch;    // the socket as Asio sees it
+  struct Pending;  // one command waiting for its reply or its timeout
+
+  void Connect();
+  void ScheduleReconnect();
+  void OnConnected();
+  void OnDisconnected();
+  void SendRaw(const std::vector<std::string>& args, Done done);
+  static void OnReply(redisAsyncContext* context, void* reply, void* privdata);
+
+  boost::asio::io_context& io_;
+  const RedisEndpoint endpoint_;
+  const std::chrono::milliseconds timeout_;
+  redisAsyncContext* context_ = nullptr;  // null while disconnected; owned by hiredis, freed by it
+  std::unique_ptr<Watch> watch_;
+  bool ready_ = false;
+  std::chrono::milliseconds backoff_{100};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once destroyed: late handlers see it
+};
+
+}  // namespace keel::kv

@@ -1,0 +1,201 @@
+// RedisKv: the KvStore operations as Redis commands and Lua scripts.
+#include "storage/kv/redis/redis_kv.hpp"
+
+#include <charconv>
+#include <future>
+#include <utility>
+
+#include <fmt/format.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+namespace keel::kv {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// GCRA (as MemoryKv::GcraNow) on Redis's clock, in microseconds: Lua numbers are doubles, exact to 2^53, and
+// nanoseconds since 1970 are not. Returns {allowed, remaining, retry_after_us, reset_after_us}.
+constexpr const char* kGcraScript = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = interval * math.max(1, tonumber(ARGV[2]))
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+if new_tat - now > tolerance then
+  return {0, 0, math.ceil(new_tat - tolerance - now), math.ceil(tat - now)}
+end
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.max(1, math.ceil((new_tat - now) / 1000)))
+return {1, math.floor((tolerance - (new_tat - now)) / interval), 0, math.ceil(new_tat - now)}
+)lua";
+
+// A counter created at delta with its TTL (ms; 0 = none) when missing, incremented otherwise.
+constexpr const char* kIncrementScript = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if tonumber(ARGV[2]) > 0 then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  else
+    redis.call('SET', KEYS[1], ARGV[1])
+  end
+  return tonumber(ARGV[1])
+end
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+)lua";
+
+Error Unexpected(const RedisReply& reply, std::string_view command) {
+  return Error{ErrorCode::kInternal,
+               fmt::format("redis {}: unexpected reply type {}", command, static_cast<int>(reply.type))};
+}
+
+}  // namespace
+
+Result<RedisEndpoint> ParseRedisUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "redis://";
+  if (!url.starts_with(kScheme)) return Error{ErrorCode::kInvalidArgument, "kv.url: expected redis://"};
+  std::string rest = url.substr(kScheme.size());
+  RedisEndpoint endpoint;
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    std::string credentials = rest.substr(0, at);
+    auto colon = credentials.find(':');
+    endpoint.password = colon == std::string::npos ? credentials : credentials.substr(colon + 1);
+    rest = rest.substr(at + 1);
+  }
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    std::string db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+    if (!db.empty()) {
+      auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), endpoint.database);
+      if (ec != std::errc() || end != db.data() + db.size() || endpoint.database < 0)
+        return Error{ErrorCode::kInvalidArgument, fmt::format("kv.url: bad database number '{}'", db)};
+    }
+  }
+  if (auto colon = rest.rfind(':'); colon != std::string::npos) {
+    std::string port = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), endpoint.port);
+    if (ec != std::errc() || end != port.data() + port.size() || endpoint.port <= 0 || endpoint.port > 65535)
+      return Error{ErrorCode::kInvalidArgument, fmt::format("kv.url: bad port '{}'", port)};
+  }
+  if (!rest.empty()) endpoint.host = rest;
+  return endpoint;
+}
+
+RedisKv::RedisKv(const RedisKvOptions& options, Metrics& metrics)
+    : io_(std::make_unique<asio::io_context>()),
+      unavailable_(prometheus::BuildCounter()
+                       .Name("keel_kv_unavailable_total")
+                       .Help("KV operations refused because Redis was unreachable (callers degraded).")
+                       .Register(metrics.registry())
+                       .Add({})),
+      timeouts_(prometheus::BuildCounter()
+                    .Name("keel_kv_timeouts_total")
+                    .Help("KV operations Redis did not answer in time.")
+                    .Register(metrics.registry())
+                    .Add({})) {
+  for (int i = 0; i < std::max(1, options.connections); ++i)
+    connections_.push_back(std::make_unique<RedisConnection>(*io_, options.endpoint, options.timeout));
+  thread_ = std::thread([io = io_.get()] {
+    auto work = asio::make_work_guard(*io);
+    io->run();
+  });
+}
+
+RedisKv::~RedisKv() {
+  std::promise<void> closed;
+  asio::post(*io_, [this, &closed] {
+    connections_.clear();  // on the reactor thread, where they live
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  io_->stop();
+  thread_.join();
+}
+
+Task<Result<RedisReply>> RedisKv::Command(std::vector<std::string> args) {
+  const std::function<void(std::function<void(Result<RedisReply>)>)> start =
+      [this, &args](std::function<void(Result<RedisReply>)> deliver) {
+        std::size_t index = next_.fetch_add(1, std::memory_order_relaxed) % connections_.size();
+        asio::post(*io_, [this, index, args = std::move(args), deliver = std::move(deliver)]() mutable {
+          connections_[index]->Send(args, std::move(deliver));
+        });
+      };
+  auto reply = co_await AwaitCallback<Result<RedisReply>>(start);
+  if (!reply && reply.error().code == ErrorCode::kUnavailable) unavailable_.Increment();
+  if (!reply && reply.error().code == ErrorCode::kTimeout) timeouts_.Increment();
+  co_return reply;
+}
+
+Task<Result<RedisReply>> RedisKv::Script(const char* body, std::vector<std::string> keys,
+                                         std::vector<std::string> args) {
+  std::vector<std::string> command = {"EVAL", body, std::to_string(keys.size())};
+  command.insert(command.end(), keys.begin(), keys.end());
+  command.insert(command.end(), args.begin(), args.end());
+  co_return co_await Command(std::move(command));
+}
+
+Task<Result<std::optional<std::string>>> RedisKv::Get(std::string key) {
+  std::vector<std::string> command = {"GET", std::move(key)};
+  auto reply = co_await Command(std::move(command));
+  if (!reply) co_return std::move(reply).error();
+  if (reply->type == RedisReply::Type::kNil) co_return std::optional<std::string>();
+  if (reply->type != RedisReply::Type::kString) co_return Unexpected(*reply, "GET");
+  co_return std::optional<std::string>(std::move(reply->text));
+}
+
+Task<Result<void>> RedisKv::Set(std::string key, std::string value, Ttl ttl) {
+  std::vector<std::string> command = {"SET", std::move(key), std::move(value)};
+  if (ttl > kNoExpiry) {
+    command.push_back("PX");
+    command.push_back(std::to_string(ttl.count()));
+  }
+  auto reply = co_await Command(std::move(command));
+  if (!reply) co_return std::move(reply).error();
+  co_return Ok();
+}
+
+Task<Result<bool>> RedisKv::Delete(std::string key) {
+  std::vector<std::string> command = {"DEL", std::move(key)};
+  auto reply = co_await Command(std::move(command));
+  if (!reply) co_return std::move(reply).error();
+  if (reply->type != RedisReply::Type::kInteger) co_return Unexpected(*reply, "DEL");
+  co_return reply->integer > 0;
+}
+
+Task<Result<std::int64_t>> RedisKv::Increment(std::string key, std::int64_t delta, Ttl ttl) {
+  std::vector<std::string> keys = {std::move(key)};
+  std::vector<std::string> args = {std::to_string(delta), std::to_string(ttl.count())};
+  auto reply = co_await Script(kIncrementScript, std::move(keys), std::move(args));
+  if (!reply) co_return std::move(reply).error();
+  if (reply->type != RedisReply::Type::kInteger) co_return Unexpected(*reply, "increment");
+  co_return reply->integer;
+}
+
+Task<Result<GcraDecision>> RedisKv::Gcra(std::string key, GcraParams params) {
+  const double interval_us = static_cast<double>(params.emission_interval.count()) / 1000.0;
+  std::vector<std::string> keys = {std::move(key)};
+  std::vector<std::string> args = {fmt::format("{}", interval_us),
+                                   std::to_string(std::max<std::int64_t>(1, params.burst))};
+  auto reply = co_await Script(kGcraScript, std::move(keys), std::move(args));
+  if (!reply) co_return std::move(reply).error();
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 4)
+    co_return Unexpected(*reply, "gcra");
+  GcraDecision decision;
+  decision.allowed = reply->elements[0].integer == 1;
+  decision.remaining = reply->elements[1].integer;
+  decision.retry_after = std::chrono::microseconds(reply->elements[2].integer);
+  decision.reset_after = std::chrono::microseconds(reply->elements[3].integer);
+  co_return decision;
+}
+
+Task<Result<void>> RedisKv::Ping() {
+  std::vector<std::string> command = {"PING"};
+  auto reply = co_await Command(std::move(command));
+  if (!reply) co_return std::move(reply).error();
+  co_return Ok();
+}
+
+}  // namespace keel::kv
