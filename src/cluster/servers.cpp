@@ -248,7 +248,7 @@ Result<pid_t> StartRedis(const ClusterLayout& layout) {
 std::string RenderNginxConf(const ClusterLayout& layout, const NginxOptions& options) {
   std::string servers;
   for (int port : options.api_ports)
-    servers += fmt::format("        server 127.0.0.1:{} max_fails=3 fail_timeout=10s;\n", port);
+    servers += fmt::format("        server 127.0.0.1:{} max_fails=3 fail_timeout=5s;\n", port);
   if (!servers.empty()) servers.pop_back();
   return Render(
       templates::nginx_conf(),

@@ -19,6 +19,7 @@
 #include "ml/prediction_log.hpp"
 #include "ml/single_flight.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
+#include "storage/kv/tiered_kv.hpp"
 
 namespace keel::property {
 namespace {
@@ -269,9 +270,12 @@ Result<void> RegisterProperty(App& app) {
   if (c.Bool("ml.cache_enabled")) {
     kv::MemoryKvOptions options;
     options.max_bytes = static_cast<std::size_t>(c.Int("ml.cache_max_bytes"));
-    cache =
-        std::make_unique<ml::PredictionCache>(std::make_unique<kv::MemoryKv>(options, app.clock()),
-                                              std::chrono::seconds(c.Int("ml.cache_ttl_s")), app.metrics());
+    const auto ttl = std::chrono::seconds(c.Int("ml.cache_ttl_s"));
+    std::unique_ptr<kv::KvStore> store = std::make_unique<kv::MemoryKv>(options, app.clock());
+    // Scaled out: Redis behind the in-process level, so one instance's prediction is every instance's hit.
+    if (c.String("kv.url").starts_with("redis://"))
+      store = std::make_unique<kv::TieredKv>(std::move(store), app.kv(), ttl);
+    cache = std::make_unique<ml::PredictionCache>(std::move(store), ttl, app.metrics());
   }
   if (c.Bool("ml.log_enabled")) {
     ml::PredictionLogOptions options;
