@@ -155,6 +155,8 @@ std::vector<ConfigKey> BuildSchema() {
           "redis://[:PASSWORD@]HOST:PORT[/DB] is shared by every instance.",
           {"memory", "redis"}),
       Int("kv.connections", 2, 1, 64, "Redis: pipelined connections per process."),
+      String("kv.key_prefix", "",
+             "Redis: put before every key, so several deployments can share one server."),
       Int("kv.timeout_ms", 250, 1, 60000,
           "Redis: longest wait for an answer; then the operation fails and its caller degrades (cache miss, "
           "rate-limit fallback)."),

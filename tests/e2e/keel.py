@@ -11,8 +11,9 @@ import time
 
 BINARY = os.environ.get("KEEL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/release/keel"))
 
-# Scaled mode: the directory of a running `keel cluster` (PostgreSQL behind pgBouncer). Each Keel gets a fresh
-# database there, reached through pgBouncer in transaction mode; unset means embedded mode (SQLite).
+# Scaled mode: the directory of a running `keel cluster`. Each Keel gets a fresh database on its PostgreSQL,
+# reached through pgBouncer in transaction mode, and its Redis as the KV store (keys prefixed per database);
+# unset means embedded mode (SQLite, in-process KV).
 CLUSTER_DIR = os.environ.get("KEEL_E2E_CLUSTER")
 
 
@@ -112,6 +113,9 @@ class Keel:
             cluster = cluster_settings()
             settings["database.url"] = with_database(cluster["KEEL_DATABASE_URL"], self.db_path)
             settings["database.direct_url"] = with_database(cluster["KEEL_DATABASE_DIRECT_URL"], self.db_path)
+            # The cluster's Redis, with keys of their own per database: suites run side by side.
+            settings["kv.url"] = cluster["KEEL_KV_URL"]
+            settings["kv.key_prefix"] = self.db_path + ":"
             # In the file, so every keel command run with --config (users create, migrate) signs alike.
             settings["auth.jwt_secret"] = cluster["KEEL_AUTH_JWT_SECRET"]
         else:

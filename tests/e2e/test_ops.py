@@ -4,7 +4,7 @@ import re
 import threading
 import unittest
 
-from keel import Keel
+from keel import CLUSTER_DIR, Keel
 
 
 class OpsTest(unittest.TestCase):
@@ -27,7 +27,9 @@ class OpsTest(unittest.TestCase):
         for path in ("/ready", "/api/v1/health/ready"):
             status, _, body = self.keel.request("GET", path)
             self.assertEqual(status, 200)
-            self.assertEqual(json.loads(body), {"status": "ready", "checks": {"database": "ok"}})
+            # Scaled out, the shared KV store (Redis) is checked too.
+            checks = {"database": "ok", "kv": "ok"} if CLUSTER_DIR else {"database": "ok"}
+            self.assertEqual(json.loads(body), {"status": "ready", "checks": checks})
 
     def test_metrics_expose_http_pool_and_process_metrics(self):
         self.keel.request("GET", "/health")

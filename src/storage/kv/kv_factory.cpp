@@ -17,6 +17,7 @@ Result<std::unique_ptr<KvStore>> OpenKvStore(const Config& config, const Clock& 
     options.endpoint = std::move(endpoint).value();
     options.connections = static_cast<int>(config.Int("kv.connections"));
     options.timeout = std::chrono::milliseconds(config.Int("kv.timeout_ms"));
+    options.key_prefix = config.String("kv.key_prefix");
     return std::unique_ptr<KvStore>(std::make_unique<RedisKv>(options, metrics));
   }
   if (url.rfind("memory://", 0) != 0)

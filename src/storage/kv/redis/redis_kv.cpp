@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <future>
+#include <initializer_list>
 #include <utility>
 
 #include <fmt/format.h>
@@ -46,6 +47,11 @@ end
 return redis.call('INCRBY', KEYS[1], ARGV[1])
 )lua";
 
+// Command words, built outside the coroutines: g++ 12 mishandles braced lists of strings inside them.
+std::vector<std::string> Words(std::initializer_list<std::string_view> words) {
+  return std::vector<std::string>(words.begin(), words.end());
+}
+
 Error Unexpected(const RedisReply& reply, std::string_view command) {
   return Error{ErrorCode::kInternal,
                fmt::format("redis {}: unexpected reply type {}", command, static_cast<int>(reply.type))};
@@ -85,7 +91,8 @@ Result<RedisEndpoint> ParseRedisUrl(const std::string& url) {
 }
 
 RedisKv::RedisKv(const RedisKvOptions& options, Metrics& metrics)
-    : io_(std::make_unique<asio::io_context>()),
+    : prefix_(options.key_prefix),
+      io_(std::make_unique<asio::io_context>()),
       unavailable_(prometheus::BuildCounter()
                        .Name("keel_kv_unavailable_total")
                        .Help("KV operations refused because Redis was unreachable (callers degraded).")
@@ -131,14 +138,15 @@ Task<Result<RedisReply>> RedisKv::Command(std::vector<std::string> args) {
 
 Task<Result<RedisReply>> RedisKv::Script(const char* body, std::vector<std::string> keys,
                                          std::vector<std::string> args) {
-  std::vector<std::string> command = {"EVAL", body, std::to_string(keys.size())};
+  std::string count = std::to_string(keys.size());
+  auto command = Words({"EVAL", body, count});
   command.insert(command.end(), keys.begin(), keys.end());
   command.insert(command.end(), args.begin(), args.end());
   co_return co_await Command(std::move(command));
 }
 
 Task<Result<std::optional<std::string>>> RedisKv::Get(std::string key) {
-  std::vector<std::string> command = {"GET", std::move(key)};
+  auto command = Words({"GET", prefix_ + key});
   auto reply = co_await Command(std::move(command));
   if (!reply) co_return std::move(reply).error();
   if (reply->type == RedisReply::Type::kNil) co_return std::optional<std::string>();
@@ -147,7 +155,7 @@ Task<Result<std::optional<std::string>>> RedisKv::Get(std::string key) {
 }
 
 Task<Result<void>> RedisKv::Set(std::string key, std::string value, Ttl ttl) {
-  std::vector<std::string> command = {"SET", std::move(key), std::move(value)};
+  auto command = Words({"SET", prefix_ + key, value});
   if (ttl > kNoExpiry) {
     command.push_back("PX");
     command.push_back(std::to_string(ttl.count()));
@@ -158,7 +166,7 @@ Task<Result<void>> RedisKv::Set(std::string key, std::string value, Ttl ttl) {
 }
 
 Task<Result<bool>> RedisKv::Delete(std::string key) {
-  std::vector<std::string> command = {"DEL", std::move(key)};
+  auto command = Words({"DEL", prefix_ + key});
   auto reply = co_await Command(std::move(command));
   if (!reply) co_return std::move(reply).error();
   if (reply->type != RedisReply::Type::kInteger) co_return Unexpected(*reply, "DEL");
@@ -166,8 +174,10 @@ Task<Result<bool>> RedisKv::Delete(std::string key) {
 }
 
 Task<Result<std::int64_t>> RedisKv::Increment(std::string key, std::int64_t delta, Ttl ttl) {
-  std::vector<std::string> keys = {std::move(key)};
-  std::vector<std::string> args = {std::to_string(delta), std::to_string(ttl.count())};
+  std::string amount = std::to_string(delta);
+  std::string ttl_ms = std::to_string(ttl.count());
+  auto keys = Words({prefix_ + key});
+  auto args = Words({amount, ttl_ms});
   auto reply = co_await Script(kIncrementScript, std::move(keys), std::move(args));
   if (!reply) co_return std::move(reply).error();
   if (reply->type != RedisReply::Type::kInteger) co_return Unexpected(*reply, "increment");
@@ -176,9 +186,10 @@ Task<Result<std::int64_t>> RedisKv::Increment(std::string key, std::int64_t delt
 
 Task<Result<GcraDecision>> RedisKv::Gcra(std::string key, GcraParams params) {
   const double interval_us = static_cast<double>(params.emission_interval.count()) / 1000.0;
-  std::vector<std::string> keys = {std::move(key)};
-  std::vector<std::string> args = {fmt::format("{}", interval_us),
-                                   std::to_string(std::max<std::int64_t>(1, params.burst))};
+  std::string interval = fmt::format("{}", interval_us);
+  std::string burst = std::to_string(std::max<std::int64_t>(1, params.burst));
+  auto keys = Words({prefix_ + key});
+  auto args = Words({interval, burst});
   auto reply = co_await Script(kGcraScript, std::move(keys), std::move(args));
   if (!reply) co_return std::move(reply).error();
   if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 4)
@@ -192,7 +203,7 @@ Task<Result<GcraDecision>> RedisKv::Gcra(std::string key, GcraParams params) {
 }
 
 Task<Result<void>> RedisKv::Ping() {
-  std::vector<std::string> command = {"PING"};
+  auto command = Words({"PING"});
   auto reply = co_await Command(std::move(command));
   if (!reply) co_return std::move(reply).error();
   co_return Ok();

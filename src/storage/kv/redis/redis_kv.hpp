@@ -30,6 +30,7 @@ struct RedisKvOptions {
   RedisEndpoint endpoint;
   int connections = 2;
   std::chrono::milliseconds timeout{250};  // per command
+  std::string key_prefix{};                // before every key: several deployments can share one Redis
 };
 
 // Parses redis://[:password@]host[:port][/db].
@@ -54,6 +55,7 @@ class RedisKv final : public KvStore {
   Task<Result<RedisReply>> Script(const char* body, std::vector<std::string> keys,
                                   std::vector<std::string> args);
 
+  const std::string prefix_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
   std::vector<std::unique_ptr<RedisConnection>> connections_;  // used on thread_ only
