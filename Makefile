@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`. Everything else is a convenience.
-.PHONY: all deps build run test test-asan test-tsan bench format format-check clean config-docs
+.PHONY: all deps build run cluster cluster-status cluster-down test test-asan test-tsan bench format format-check clean \
+        config-docs
 
 JOBS ?= $(shell nproc)
 KEEL := build/release/keel
@@ -24,6 +25,18 @@ run: build
 	@echo "  curl -s http://127.0.0.1:8080/api/v1/property/predict -H 'Content-Type: application/json' -d @data/example-house.json"
 	@exec $(KEEL) serve
 
+# The scaled-out topology on this machine (PostgreSQL, pgBouncer, Redis, 3 instances, 2 workers, nginx on
+# 127.0.0.1:8080), under ./var/cluster; `make cluster-down` stops it.
+cluster: build
+	@$(KEEL) train property --data data/ames_housing.csv --if-missing
+	@$(KEEL) cluster up
+
+cluster-status:
+	@$(KEEL) cluster status
+
+cluster-down:
+	@$(KEEL) cluster down
+
 test: build
 	@ctest --preset release -j $(JOBS)
 
@@ -43,6 +56,7 @@ bench: build
 	@bash bench/run-tasks.sh
 	@bash bench/run-jobs.sh
 	@bash bench/run-predict.sh
+	@bash bench/run-cluster.sh
 
 format:
 	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
