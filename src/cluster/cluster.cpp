@@ -1,6 +1,8 @@
 // Up, Status and Down: the order servers start and stop in, the keel processes' settings, the summary.
 #include "cluster/cluster.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -32,13 +34,13 @@ struct StopRule {
   int graceful;
   int hard;
   std::chrono::milliseconds wait;
-  const char* command;  // /proc/PID/comm of a process of this kind
+  const char* command;  // /proc/PID/comm of a process of this kind; "" for keel itself
 };
 const std::map<std::string, StopRule>& StopRules() {
   static const std::map<std::string, StopRule> rules = {
       {"nginx", {SIGQUIT, SIGTERM, std::chrono::seconds(15), "nginx"}},
-      {"api", {SIGTERM, SIGKILL, std::chrono::seconds(45), "keel"}},
-      {"worker", {SIGTERM, SIGKILL, std::chrono::seconds(45), "keel"}},
+      {"api", {SIGTERM, SIGKILL, std::chrono::seconds(45), ""}},  // "": this binary's own name
+      {"worker", {SIGTERM, SIGKILL, std::chrono::seconds(45), ""}},
       {"pgbouncer", {SIGINT, SIGTERM, std::chrono::seconds(10), "pgbouncer"}},
       {"redis", {SIGTERM, SIGKILL, std::chrono::seconds(10), "redis-server"}},
       // Never SIGKILL the postmaster (it would leave its children); SIGQUIT is PostgreSQL's immediate stop.
@@ -55,6 +57,17 @@ int StopRank(const std::string& kind) {
   return it == rank.end() ? 5 : it->second;
 }
 
+// Writes a file that only its owner may read, from its creation on.
+Result<void> WritePrivate(const fs::path& path, const std::string& content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Error{ErrorCode::kUnavailable, fmt::format("cannot write {}", path.string())};
+  ::fchmod(fd, 0600);  // an older file keeps its mode through O_CREAT
+  bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ::close(fd);
+  if (!written) return Error{ErrorCode::kUnavailable, fmt::format("cannot write {}", path.string())};
+  return Ok();
+}
+
 std::string ReadSecret(const fs::path& path, std::size_t bytes) {
   {
     std::ifstream in(path);
@@ -62,10 +75,7 @@ std::string ReadSecret(const fs::path& path, std::size_t bytes) {
     if (in >> value && !value.empty()) return value;
   }
   std::string value = auth::RandomToken(bytes);  // hex: safe in URLs and config files
-  std::ofstream out(path, std::ios::trunc);
-  out << value << "\n";
-  out.close();
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  (void)WritePrivate(path, value + "\n");
   return value;
 }
 
@@ -87,6 +97,9 @@ std::string SelfBinary() {
   auto path = fs::read_symlink("/proc/self/exe", ec);
   return ec ? "keel" : path.string();
 }
+
+// What /proc/PID/comm says for a process running this binary: its file name, cut to 15 characters.
+std::string SelfCommandName() { return fs::path(SelfBinary()).filename().string().substr(0, 15); }
 
 std::uintmax_t FileSize(const fs::path& path) {
   std::error_code ec;
@@ -215,7 +228,8 @@ void StopAll(const fs::path& dir, ClusterState& state) {
   for (const auto& p : state.processes) {
     auto rule = StopRules().find(p.kind);
     if (rule == StopRules().end() || !Running(p.pid)) continue;
-    if (CommandName(p.pid) != rule->second.command) {
+    std::string expected = *rule->second.command != '\0' ? rule->second.command : SelfCommandName();
+    if (CommandName(p.pid) != expected) {
       std::cout << fmt::format("skipped {:<10} pid {} is now another program\n", p.name, p.pid);
       continue;
     }
@@ -286,12 +300,13 @@ int Up(const ClusterOptions& options) {
   }
 
   Launcher launcher(options, layout, state, jwt_secret);
-  {
-    // Settings for running other keel commands against the cluster: `set -a; . DIR/cluster.env; set +a`.
-    std::ofstream env(dir / "cluster.env", std::ios::trunc);
-    for (const auto& [key, value] : launcher.KeelEnv()) env << key << "=" << value << "\n";
-    env.close();
-    fs::permissions(dir / "cluster.env", fs::perms::owner_read | fs::perms::owner_write, ec);
+  // Settings for running other keel commands against the cluster: `set -a; . DIR/cluster.env; set +a`. It
+  // holds the database password and the JWT secret: private from its first byte.
+  std::string settings;
+  for (const auto& [key, value] : launcher.KeelEnv()) settings += key + "=" + value + "\n";
+  if (auto written = WritePrivate(dir / "cluster.env", settings); !written) {
+    std::cerr << "keel cluster: " << written.error().message << "\n";
+    return 1;
   }
   auto started = launcher.Run();
   if (!started) {

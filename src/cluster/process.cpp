@@ -63,6 +63,9 @@ std::vector<std::string> FinalEnv(const LaunchSpec& spec) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);  // keel blocks shutdown signals in its threads
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  ::sigaction(SIGPIPE, &default_action, nullptr);  // keel ignores SIGPIPE; the servers expect the default
   ::execve(argv[0], argv, envp);
   ::_exit(127);
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -122,6 +123,14 @@ Result<void> EnsureDatabase(const ClusterLayout& layout) {
   return Ok();
 }
 
+// A server that started but never became ready (or whose set-up failed) is stopped again, so a failed `up`
+// leaves nothing behind that `down` would not know about.
+Result<pid_t> StartedOrStopped(pid_t pid, Result<void> outcome, int graceful, int hard) {
+  if (outcome) return pid;
+  Stop(pid, graceful, hard, std::chrono::seconds(30));
+  return std::move(outcome).error();
+}
+
 }  // namespace
 
 std::string ClusterLayout::PooledUrl(const std::string& database) const {
@@ -184,9 +193,9 @@ Result<pid_t> StartPostgres(const ClusterLayout& layout) {
   auto ready = AwaitReady(
       "PostgreSQL", *pid, [&] { return PostgresAnswers(SocketConninfo(layout)); }, kStartTimeout,
       layout.LogPath("postgres"));
-  if (!ready) return ready.error();
-  if (auto ensured = EnsureDatabase(layout); !ensured) return ensured.error();
-  return pid;
+  if (ready) ready = EnsureDatabase(layout);
+  // SIGQUIT, not SIGKILL, as the hard stop: a killed postmaster leaves its children behind.
+  return StartedOrStopped(*pid, std::move(ready), SIGINT, SIGQUIT);
 }
 
 std::string RenderPgbouncerIni(const ClusterLayout& layout) {
@@ -219,8 +228,7 @@ Result<pid_t> StartPgbouncer(const ClusterLayout& layout) {
   auto ready = AwaitReady(
       "pgBouncer", *pid, [&] { return PostgresAnswers(conninfo); }, kStartTimeout,
       layout.LogPath("pgbouncer"));
-  if (!ready) return ready.error();
-  return pid;
+  return StartedOrStopped(*pid, std::move(ready), SIGINT, SIGTERM);
 }
 
 Result<pid_t> StartRedis(const ClusterLayout& layout) {
@@ -241,8 +249,7 @@ Result<pid_t> StartRedis(const ClusterLayout& layout) {
   auto ready = AwaitReady(
       "Redis", *pid, [&] { return RedisAnswers(layout.redis_port, std::chrono::milliseconds(500)); },
       kStartTimeout, layout.LogPath("redis"));
-  if (!ready) return ready.error();
-  return pid;
+  return StartedOrStopped(*pid, std::move(ready), SIGTERM, SIGKILL);
 }
 
 std::string RenderNginxConf(const ClusterLayout& layout, const NginxOptions& options) {
@@ -288,8 +295,7 @@ Result<pid_t> StartNginx(const ClusterLayout& layout, const NginxOptions& option
       "nginx", *pid,
       [&] { return HttpStatus(layout.nginx_port, "/health", std::chrono::milliseconds(500)) != 0; },
       kStartTimeout, layout.LogPath("nginx"));
-  if (!ready) return ready.error();
-  return pid;
+  return StartedOrStopped(*pid, std::move(ready), SIGQUIT, SIGTERM);
 }
 
 }  // namespace keel::cluster

@@ -202,6 +202,13 @@ Task<void> JobRuntime::Finish(std::shared_ptr<RunningJob> running, Result<nlohma
       log::Error("cannot record job completion; it will run again after its lease expires",
                  log::Fields().Add("job", job.id).Add("error", completed.error().message));
     }
+  } else if (running->cancelled()) {
+    // Whoever cancelled it settles the lease (shutdown releases it, a time-out records its own failure, a lost
+    // lease belongs to someone else): a failure written here would race that write, and on PostgreSQL, where
+    // both run at once, could win it.
+    metrics_.Fenced(job.queue);
+    log::Warn("late failure refused: the job was cancelled",
+              log::Fields().Add("job", job.id).Add("kind", job.kind).Add("reason", running->reason()));
   } else {
     auto state =
         co_await store_.Fail(job.id, job.lease_token, outcome.error().message, RetryAt(job, now), now);

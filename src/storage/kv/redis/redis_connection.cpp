@@ -124,7 +124,10 @@ struct RedisConnection::Pending {
     if (delivered) return;
     delivered = true;
     if (timer) timer->cancel();
-    done(std::move(result));
+    // Called once and let go: it may hold the caller's io_context as outstanding work, and this record can
+    // outlive the request (hiredis keeps it until a late reply or the connection's end).
+    auto deliver = std::move(done);
+    deliver(std::move(result));
   }
 };
 
@@ -181,12 +184,22 @@ void RedisConnection::Connect() {
     auto* self = static_cast<RedisConnection*>(context->data);
     if (self != nullptr) self->OnDisconnected();
   });
-  // The hand-shake is pipelined behind the connect; the PING's answer marks the connection ready.
-  if (!endpoint_.password.empty()) SendRaw({"AUTH", endpoint_.password}, [](Result<RedisReply>) {});
-  if (endpoint_.database != 0)
-    SendRaw({"SELECT", std::to_string(endpoint_.database)}, [](Result<RedisReply>) {});
-  SendRaw({"PING"}, [this, alive = alive_](Result<RedisReply> reply) {
-    if (!*alive || !reply) return;
+  // The hand-shake is pipelined behind the connect; the PING's answer marks the connection ready unless AUTH
+  // or SELECT was refused, which drops the connection (a wrong password or database must not pass silently).
+  auto refused = std::make_shared<bool>(false);
+  auto check = [this, alive = alive_, refused](const char* step) {
+    return [this, alive, refused, step](Result<RedisReply> reply) {
+      if (!*alive || reply || reply.error().code != ErrorCode::kInternal || *refused) return;
+      *refused = true;
+      log::Warn("redis refused the connection",
+                log::Fields().Add("step", step).Add("error", reply.error().message));
+      if (context_ != nullptr) redisAsyncDisconnect(context_);  // then reconnects with back-off
+    };
+  };
+  if (!endpoint_.password.empty()) SendRaw({"AUTH", endpoint_.password}, check("AUTH"));
+  if (endpoint_.database != 0) SendRaw({"SELECT", std::to_string(endpoint_.database)}, check("SELECT"));
+  SendRaw({"PING"}, [this, alive = alive_, refused](Result<RedisReply> reply) {
+    if (!*alive || !reply || *refused) return;
     if (!ready_) log::Info("redis connected", log::Fields().Add("port", endpoint_.port));
     ready_ = true;
     backoff_ = std::chrono::milliseconds(100);

@@ -47,7 +47,8 @@ end
 return redis.call('INCRBY', KEYS[1], ARGV[1])
 )lua";
 
-// Command words, built outside the coroutines: g++ 12 mishandles braced lists of strings inside them.
+// Command words as owned strings. The braced lists passed in hold string_views only (trivial types): g++ 12
+// mishandles braced lists of non-trivial types inside coroutines.
 std::vector<std::string> Words(std::initializer_list<std::string_view> words) {
   return std::vector<std::string>(words.begin(), words.end());
 }
@@ -92,6 +93,7 @@ Result<RedisEndpoint> ParseRedisUrl(const std::string& url) {
 
 RedisKv::RedisKv(const RedisKvOptions& options, Metrics& metrics)
     : prefix_(options.key_prefix),
+      connection_count_(static_cast<std::size_t>(std::max(1, options.connections))),
       io_(std::make_unique<asio::io_context>()),
       unavailable_(prometheus::BuildCounter()
                        .Name("keel_kv_unavailable_total")
@@ -103,7 +105,7 @@ RedisKv::RedisKv(const RedisKvOptions& options, Metrics& metrics)
                     .Help("KV operations Redis did not answer in time.")
                     .Register(metrics.registry())
                     .Add({})) {
-  for (int i = 0; i < std::max(1, options.connections); ++i)
+  for (std::size_t i = 0; i < connection_count_; ++i)
     connections_.push_back(std::make_unique<RedisConnection>(*io_, options.endpoint, options.timeout));
   thread_ = std::thread([io = io_.get()] {
     auto work = asio::make_work_guard(*io);
@@ -125,8 +127,10 @@ RedisKv::~RedisKv() {
 Task<Result<RedisReply>> RedisKv::Command(std::vector<std::string> args) {
   const std::function<void(std::function<void(Result<RedisReply>)>)> start =
       [this, &args](std::function<void(Result<RedisReply>)> deliver) {
-        std::size_t index = next_.fetch_add(1, std::memory_order_relaxed) % connections_.size();
+        std::size_t index = next_.fetch_add(1, std::memory_order_relaxed) % connection_count_;
         asio::post(*io_, [this, index, args = std::move(args), deliver = std::move(deliver)]() mutable {
+          if (index >= connections_.size())  // shutting down
+            return deliver(Error{ErrorCode::kUnavailable, "the KV store is shutting down"});
           connections_[index]->Send(args, std::move(deliver));
         });
       };
@@ -146,7 +150,8 @@ Task<Result<RedisReply>> RedisKv::Script(const char* body, std::vector<std::stri
 }
 
 Task<Result<std::optional<std::string>>> RedisKv::Get(std::string key) {
-  auto command = Words({"GET", prefix_ + key});
+  std::string prefixed = prefix_ + key;
+  auto command = Words({"GET", prefixed});
   auto reply = co_await Command(std::move(command));
   if (!reply) co_return std::move(reply).error();
   if (reply->type == RedisReply::Type::kNil) co_return std::optional<std::string>();
@@ -155,7 +160,8 @@ Task<Result<std::optional<std::string>>> RedisKv::Get(std::string key) {
 }
 
 Task<Result<void>> RedisKv::Set(std::string key, std::string value, Ttl ttl) {
-  auto command = Words({"SET", prefix_ + key, value});
+  std::string prefixed = prefix_ + key;
+  auto command = Words({"SET", prefixed, value});
   if (ttl > kNoExpiry) {
     command.push_back("PX");
     command.push_back(std::to_string(ttl.count()));
@@ -166,7 +172,8 @@ Task<Result<void>> RedisKv::Set(std::string key, std::string value, Ttl ttl) {
 }
 
 Task<Result<bool>> RedisKv::Delete(std::string key) {
-  auto command = Words({"DEL", prefix_ + key});
+  std::string prefixed = prefix_ + key;
+  auto command = Words({"DEL", prefixed});
   auto reply = co_await Command(std::move(command));
   if (!reply) co_return std::move(reply).error();
   if (reply->type != RedisReply::Type::kInteger) co_return Unexpected(*reply, "DEL");
@@ -176,7 +183,8 @@ Task<Result<bool>> RedisKv::Delete(std::string key) {
 Task<Result<std::int64_t>> RedisKv::Increment(std::string key, std::int64_t delta, Ttl ttl) {
   std::string amount = std::to_string(delta);
   std::string ttl_ms = std::to_string(ttl.count());
-  auto keys = Words({prefix_ + key});
+  std::string prefixed = prefix_ + key;
+  auto keys = Words({prefixed});
   auto args = Words({amount, ttl_ms});
   auto reply = co_await Script(kIncrementScript, std::move(keys), std::move(args));
   if (!reply) co_return std::move(reply).error();
@@ -188,7 +196,8 @@ Task<Result<GcraDecision>> RedisKv::Gcra(std::string key, GcraParams params) {
   const double interval_us = static_cast<double>(params.emission_interval.count()) / 1000.0;
   std::string interval = fmt::format("{}", interval_us);
   std::string burst = std::to_string(std::max<std::int64_t>(1, params.burst));
-  auto keys = Words({prefix_ + key});
+  std::string prefixed = prefix_ + key;
+  auto keys = Words({prefixed});
   auto args = Words({interval, burst});
   auto reply = co_await Script(kGcraScript, std::move(keys), std::move(args));
   if (!reply) co_return std::move(reply).error();

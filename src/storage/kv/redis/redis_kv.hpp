@@ -56,6 +56,7 @@ class RedisKv final : public KvStore {
                                   std::vector<std::string> args);
 
   const std::string prefix_;
+  const std::size_t connection_count_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
   std::vector<std::unique_ptr<RedisConnection>> connections_;  // used on thread_ only

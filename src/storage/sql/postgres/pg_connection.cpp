@@ -170,12 +170,16 @@ Task<Result<std::unique_ptr<PgConnection>>> PgConnection::Connect(asio::io_conte
     if (status == PGRES_POLLING_FAILED) {
       socket->Detach();
       co_return Error{ErrorCode::kUnavailable,
-                      fmt::format("cannot connect to PostgreSQL: {}", Trimmed(PQerrorMessage(conn)))};
+                      fmt::format("cannot connect to PostgreSQL: {}",
+                                  pg::WithoutPassword(Trimmed(PQerrorMessage(conn)), conninfo))};
     }
     // libpq may close and open sockets while it tries addresses: watch the current one.
     if (auto attached = socket->Attach(PQsocket(conn)); !attached) co_return attached.error();
-    bool ready = status == PGRES_POLLING_READING ? co_await socket->AwaitReadable(deadline)
-                                                 : co_await socket->AwaitWritable(deadline);
+    bool ready = false;
+    if (status == PGRES_POLLING_READING)
+      ready = co_await socket->AwaitReadable(deadline);
+    else
+      ready = co_await socket->AwaitWritable(deadline);
     if (!ready) {
       socket->Detach();
       co_return Error{ErrorCode::kTimeout,
@@ -208,11 +212,21 @@ Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
   while (true) {
     int pending = PQflush(conn_);
     if (pending == 0) break;
-    if (pending < 0 || !co_await socket_->AwaitWritable(deadline)) {
+    if (pending < 0) {
       broken_ = true;
-      co_return Error{pending < 0 ? ErrorCode::kUnavailable : ErrorCode::kTimeout,
-                      fmt::format("cannot send to PostgreSQL: {}",
-                                  pending < 0 ? Trimmed(PQerrorMessage(conn_)) : "timed out")};
+      co_return Error{ErrorCode::kUnavailable,
+                      fmt::format("cannot send to PostgreSQL: {}", Trimmed(PQerrorMessage(conn_)))};
+    }
+    bool writable = co_await socket_->AwaitWritable(deadline);
+    if (!writable) {
+      broken_ = true;
+      co_return Error{ErrorCode::kTimeout, "cannot send to PostgreSQL: timed out"};
+    }
+    // libpq wants what the server sent read while it still has bytes to send (the server may be waiting too).
+    if (PQconsumeInput(conn_) == 0) {
+      broken_ = true;
+      co_return Error{ErrorCode::kUnavailable,
+                      fmt::format("lost the PostgreSQL connection: {}", Trimmed(PQerrorMessage(conn_)))};
     }
   }
   co_return co_await AwaitResults(deadline);
@@ -278,6 +292,13 @@ Task<Result<Rows>> PgConnection::AwaitResults(Clock::time_point deadline) {
     }
     PGresult* result = PQgetResult(conn_);
     if (result == nullptr) break;
+    auto status = PQresultStatus(result);
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+      // Keel never issues COPY; the protocol state it leaves cannot be unwound here: drop the connection.
+      PQclear(result);
+      broken_ = true;
+      co_return Error{ErrorCode::kInternal, "COPY is not supported on this connection"};
+    }
     if (auto error = Collect(result, rows); error && !failure) failure = std::move(error);
     PQclear(result);
   }

@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "core/log.hpp"
+#include "storage/sql/postgres/pg_statement.hpp"
 
 namespace keel::sql {
 
@@ -53,13 +54,15 @@ void LogNotice(void*, const char* message) {
 }  // namespace
 
 Result<MigrationReport> MigratePostgres(const std::string& url, const std::vector<Migration>& migrations) {
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* values[] = {url.c_str(), "keel-migrate", nullptr};
+  // A bounded wait: a host that drops packets must not hang start-up.
+  const char* keys[] = {"dbname", "fallback_application_name", "connect_timeout", nullptr};
+  const char* values[] = {url.c_str(), "keel-migrate", "10", nullptr};
   std::unique_ptr<PGconn, void (*)(PGconn*)> owned(PQconnectdbParams(keys, values, 1), PQfinish);
   PGconn* conn = owned.get();
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK)
     return Error{ErrorCode::kUnavailable,
-                 fmt::format("cannot connect to PostgreSQL: {}", Trimmed(PQerrorMessage(conn)))};
+                 fmt::format("cannot connect to PostgreSQL: {}",
+                             pg::WithoutPassword(Trimmed(PQerrorMessage(conn)), url))};
   PQsetNoticeProcessor(conn, LogNotice, nullptr);
   const std::string lock = fmt::format("SELECT pg_advisory_xact_lock({})", kLockKey);
 

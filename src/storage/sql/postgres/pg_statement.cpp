@@ -87,6 +87,20 @@ EncodedParams EncodeParams(const Params& params) {
   return out;
 }
 
+std::string WithoutPassword(std::string_view message, std::string_view url) {
+  std::string out(message);
+  auto scheme = url.find("://");
+  auto at = url.find('@', scheme == std::string_view::npos ? 0 : scheme + 3);
+  if (scheme == std::string_view::npos || at == std::string_view::npos) return out;
+  std::string_view userinfo = url.substr(scheme + 3, at - scheme - 3);
+  auto colon = userinfo.find(':');
+  if (colon == std::string_view::npos || colon + 1 == userinfo.size()) return out;
+  std::string_view password = userinfo.substr(colon + 1);
+  for (auto found = out.find(password); found != std::string::npos; found = out.find(password, found + 3))
+    out.replace(found, password.size(), "***");
+  return out;
+}
+
 namespace {
 
 Value ParseInteger(std::string_view text) {

@@ -41,6 +41,10 @@ inline constexpr unsigned int kFloat4Oid = 700;
 inline constexpr unsigned int kFloat8Oid = 701;
 inline constexpr unsigned int kNumericOid = 1700;
 
+// message with the password of url (postgres://user:password@...) replaced by "***": libpq quotes parts of a
+// malformed URL, its password among them, in its error messages.
+std::string WithoutPassword(std::string_view message, std::string_view url);
+
 // One text-format cell of a column of type `oid`: integers (and booleans, as 0/1) as int64, floating and
 // fractional numerics as double, whole numerics (SUM of integers) as int64, everything else as text.
 Value DecodeCell(unsigned int oid, std::string_view text);

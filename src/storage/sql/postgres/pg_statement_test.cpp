@@ -61,5 +61,12 @@ TEST(DecodeCell, ReadsCellsByColumnType) {
   EXPECT_TRUE(std::isnan(std::get<double>(DecodeCell(kFloat8Oid, "NaN"))));
 }
 
+TEST(WithoutPassword, HidesTheUrlsPasswordWhereverItIsQuoted) {
+  EXPECT_EQ(WithoutPassword(R"(invalid percent-encoded token: "50%off")", "postgres://keel:50%off@db/keel"),
+            R"(invalid percent-encoded token: "***")");
+  EXPECT_EQ(WithoutPassword("connection refused", "postgres://keel:secret@db/keel"), "connection refused");
+  EXPECT_EQ(WithoutPassword("no password here", "postgres://keel@db/keel"), "no password here");
+}
+
 }  // namespace
 }  // namespace keel::sql::pg

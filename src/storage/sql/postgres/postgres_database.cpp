@@ -36,6 +36,27 @@ struct PostgresDatabase::Grant {
   bool may_open = false;  // no connection, but a free place in the pool: open one
 };
 
+namespace {
+
+// A place in the pool given up by a dropped connection or a failed open: the next waiter opens one in it.
+PostgresDatabase::Grant FreePlace() { return {nullptr, true}; }
+
+// Built outside coroutines: g++ 12 mishandles aggregates of non-trivial members inside them.
+PostgresDatabase::Grant Handing(std::unique_ptr<PgConnection> connection) {
+  return {std::move(connection), false};
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Readiness trusts a statement that succeeded this recently instead of taking a connection: under full load a
+// probe waiting for the pool would report the instance unready exactly when it is busiest.
+constexpr std::int64_t kRecentSuccessMs = 2000;
+}  // namespace
+
 // A coroutine waiting for a connection. `done` (under mutex_) makes sure exactly one of a hand-over and the
 // timeout completes it; the timer lives on the reactor.
 struct PostgresDatabase::Waiter {
@@ -43,6 +64,12 @@ struct PostgresDatabase::Waiter {
   std::unique_ptr<asio::steady_timer> timer;
   bool done = false;  // GUARDED_BY(mutex_)
   Grant grant;        // written before resume is called; empty on timeout
+
+  // Calls resume once and lets it go: it holds the caller's io_context as outstanding work.
+  static void Resume(Waiter& waiter) {
+    auto resume = std::move(waiter.resume);
+    resume();
+  }
 };
 
 // Gives the connection back when the coroutine is done with it.
@@ -138,7 +165,8 @@ Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::Open(const PostgresO
   }
   auto open_first = [](PostgresDatabase* pool,
                        std::promise<Result<std::unique_ptr<PgConnection>>>* out) -> Task<void> {
-    out->set_value(co_await pool->OpenConnection());
+    auto opened = co_await pool->OpenConnection();
+    out->set_value(std::move(opened));
   };
   asio::co_spawn(reactor.io, open_first(db.get(), &first), [&first](std::exception_ptr failure) {
     if (failure) first.set_value(Error{ErrorCode::kInternal, "opening a PostgreSQL connection threw"});
@@ -152,7 +180,7 @@ Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::Open(const PostgresO
     reactor.maintenance_done.set_value();  // never started; the destructor waits for it
     return std::move(connection).error();
   }
-  db->HandOver(Grant{std::move(connection).value(), false});
+  db->HandOver(Handing(std::move(connection).value()));
 
   asio::co_spawn(reactor.io, db->Maintain(),
                  [&reactor](std::exception_ptr) { reactor.maintenance_done.set_value(); });
@@ -220,11 +248,9 @@ Task<PostgresDatabase::Grant> PostgresDatabase::AwaitGrant() {
   const std::function<void(std::function<void()>)> start = [this, waiter](std::function<void()> done) {
     waiter->resume = std::move(done);
     waiter->timer = std::make_unique<asio::steady_timer>(reactor_->io, options_.acquire_timeout);
-    {
-      std::lock_guard lock(mutex_);
-      waiters_.push_back(waiter);
-      UpdateGauges();
-    }
+    // Armed before the waiter is published, under the mutex: a hand-over cancels the timer on the reactor,
+    // and that must come after this async_wait.
+    std::lock_guard lock(mutex_);
     waiter->timer->async_wait([this, waiter](const boost::system::error_code&) {
       {
         std::lock_guard lock(mutex_);
@@ -233,8 +259,10 @@ Task<PostgresDatabase::Grant> PostgresDatabase::AwaitGrant() {
         std::erase(waiters_, waiter);
         UpdateGauges();
       }
-      waiter->resume();
+      Waiter::Resume(*waiter);
     });
+    waiters_.push_back(waiter);
+    UpdateGauges();
   };
   co_await detail::AwaitSignal(start);
   co_return std::move(waiter->grant);
@@ -251,13 +279,13 @@ void PostgresDatabase::HandOver(Grant grant) {
     UpdateGauges();
     lock.unlock();
     asio::post(reactor_->io, [waiter] { waiter->timer->cancel(); });
-    waiter->resume();
+    Waiter::Resume(*waiter);
     return;
   }
   if (grant.connection)
     idle_.push_back(std::move(grant.connection));
   else
-    --open_;
+    --open_;  // a free place nobody waits for
   UpdateGauges();
 }
 
@@ -286,7 +314,7 @@ Task<Result<std::unique_ptr<PgConnection>>> PostgresDatabase::Acquire() {
     }
     if (grant.may_open) {
       auto opened = co_await OpenConnection();
-      if (!opened) HandOver(Grant{});  // the place is free again: a waiter may try, or it closes
+      if (!opened) HandOver(FreePlace());  // a waiter may try in its place; else the place closes
       co_return opened;
     }
     std::string reason;
@@ -296,23 +324,30 @@ Task<Result<std::unique_ptr<PgConnection>>> PostgresDatabase::Acquire() {
 }
 
 void PostgresDatabase::Drop(std::unique_ptr<PgConnection> connection, const std::string& reason) {
-  closed_.Add({{"reason", reason}}).Increment();
+  CountClosed(reason);
   connection.reset();
-  HandOver(Grant{});
+  HandOver(FreePlace());
+}
+
+void PostgresDatabase::CountClosed(const std::string& reason) {
+  closed_.Add({{"reason", reason}}).Increment();
 }
 
 void PostgresDatabase::Release(std::unique_ptr<PgConnection> connection) {
   if (!connection->Usable()) return Drop(std::move(connection), "broken");
   // Only a failed ROLLBACK leaves a transaction open; the next user must never inherit it.
   if (connection->InTransaction()) return Drop(std::move(connection), "left_in_transaction");
-  HandOver(Grant{std::move(connection), false});
+  HandOver(Handing(std::move(connection)));
 }
 
 Task<Result<Rows>> PostgresDatabase::RunLeased(std::string sql, Params params) {
   auto acquired = co_await Acquire();
   if (!acquired) co_return std::move(acquired).error();
   Lease lease(*this, std::move(acquired).value());
-  co_return co_await lease->Run(sql, params, options_.statement_timeout);
+  auto rows = co_await lease->Run(sql, params, options_.statement_timeout);
+  if (rows || lease->Usable())
+    last_success_ms_.store(NowMs(), std::memory_order_relaxed);  // the server answered
+  co_return rows;
 }
 
 Task<Result<Rows>> PostgresDatabase::Query(std::string sql, Params params) {
@@ -354,6 +389,7 @@ Task<Result<void>> PostgresDatabase::Transaction(std::function<Task<Result<void>
 }
 
 Task<Result<void>> PostgresDatabase::Ping() {
+  if (NowMs() - last_success_ms_.load(std::memory_order_relaxed) < kRecentSuccessMs) co_return Ok();
   std::string probe = "SELECT 1";
   Params none;
   auto rows = co_await RunLeased(std::move(probe), std::move(none));
@@ -383,15 +419,15 @@ Task<void> PostgresDatabase::Maintain() {
       open_ += to_open;
       UpdateGauges();
     }
-    for (const auto& reason : reasons) closed_.Add({{"reason", reason}}).Increment();
+    for (const auto& reason : reasons) CountClosed(reason);
     closing.clear();
     for (int i = 0; i < to_open; ++i) {
       auto opened = co_await OpenConnection();
       if (!opened) {  // give back this place and the rest; next round tries again
-        for (; i < to_open; ++i) HandOver(Grant{});
+        for (; i < to_open; ++i) HandOver(FreePlace());
         break;
       }
-      HandOver(Grant{std::move(opened).value(), false});
+      HandOver(Handing(std::move(opened).value()));
     }
     timer.expires_after(kMaintenancePeriod);
     boost::system::error_code ec;

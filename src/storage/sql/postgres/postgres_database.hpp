@@ -10,6 +10,7 @@
 // Thread safety: as Database. A connection is leased to one coroutine at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -37,6 +38,7 @@ struct PostgresOptions {
 
 class PostgresDatabase final : public Database {
  public:
+  struct Grant;  // a connection, or the right to open one
   // Starts the pool's reactor and opens min_connections (failing when the first cannot be opened).
   static Result<std::unique_ptr<PostgresDatabase>> Open(const PostgresOptions& options, Metrics& metrics);
   // REQUIRES: no statement in flight.
@@ -54,7 +56,6 @@ class PostgresDatabase final : public Database {
   class Lease;
   class TransactionSession;
   struct Waiter;
-  struct Grant;    // a connection, or the right to open one
   struct Reactor;  // the io_context watching the sockets, and its thread
 
   PostgresDatabase(const PostgresOptions& options, Metrics& metrics);
@@ -65,6 +66,7 @@ class PostgresDatabase final : public Database {
   Task<bool> Validate(PgConnection& connection, std::string& reason);
   void Release(std::unique_ptr<PgConnection> connection);
   void Drop(std::unique_ptr<PgConnection> connection, const std::string& reason);
+  void CountClosed(const std::string& reason);
   void HandOver(Grant grant);  // to the first waiter, else back to the pool
   Task<Result<Rows>> RunLeased(std::string sql, Params params);
   Task<void> Maintain();  // keeps min_connections open and closes aged or dead idle ones
@@ -77,6 +79,7 @@ class PostgresDatabase final : public Database {
   int open_ = 0;                                     // GUARDED_BY(mutex_); idle, leased or being opened
   std::deque<std::shared_ptr<Waiter>> waiters_;      // GUARDED_BY(mutex_)
   bool stopping_ = false;                            // GUARDED_BY(mutex_)
+  std::atomic<std::int64_t> last_success_ms_{0};  // steady clock: when the server last answered a statement
   prometheus::Gauge& idle_gauge_;
   prometheus::Gauge& in_use_gauge_;
   prometheus::Gauge& waiters_gauge_;
