@@ -203,9 +203,9 @@ Task<void> JobRuntime::Finish(std::shared_ptr<RunningJob> running, Result<nlohma
                  log::Fields().Add("job", job.id).Add("error", completed.error().message));
     }
   } else if (running->cancelled()) {
-    // Whoever cancelled it settles the lease (shutdown releases it, a time-out records its own failure, a lost
-    // lease belongs to someone else): a failure written here would race that write, and on PostgreSQL, where
-    // both run at once, could win it.
+    // Whoever cancelled it settles the lease (shutdown releases it, a time-out records its own failure, a
+    // lost lease belongs to someone else): a failure written here would race that write, and on PostgreSQL,
+    // where both run at once, could win it.
     metrics_.Fenced(job.queue);
     log::Warn("late failure refused: the job was cancelled",
               log::Fields().Add("job", job.id).Add("kind", job.kind).Add("reason", running->reason()));
