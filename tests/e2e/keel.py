@@ -243,14 +243,14 @@ class Keel:
     def socket(self, timeout=10):
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
 
-    def call(self, method, path, who=None, payload=None):
+    def call(self, method, path, who=None, payload=None, timeout=10):
         """A JSON request; returns (status, parsed body or None). `who` is a dict of headers (a login)."""
         headers = dict(who or {})
         body = None
         if payload is not None:
             body = json.dumps(payload)
             headers["Content-Type"] = "application/json"
-        status, _, data = self.request(method, path, body=body, headers=headers)
+        status, _, data = self.request(method, path, body=body, headers=headers, timeout=timeout)
         return status, json.loads(data) if data else None
 
     def create_user(self, email, password, admin=False):

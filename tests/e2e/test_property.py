@@ -237,7 +237,7 @@ class PropertyTest(unittest.TestCase):
                 wait_for(lambda: metric(keel, "keel_model_reload_failures_total") >= 1, what="the refusal")
                 status, _, body = predict(keel, {"features": HOUSE})
                 self.assertEqual((status, body["version"]), (200, second))
-                status, problem = keel.call("POST", "/api/v1/admin/models/property/reload", admin)
+                status, problem = keel.call("POST", "/api/v1/admin/models/property/reload", admin, timeout=120)
                 self.assertEqual(status, 409, problem)
                 self.assertIn("validation row", problem["detail"])
                 status, _ = keel.call("POST", "/api/v1/admin/models/property/reload")
@@ -245,7 +245,7 @@ class PropertyTest(unittest.TestCase):
                 status, _ = keel.call("POST", "/api/v1/admin/models/nope/reload", admin)
                 self.assertEqual(status, 404)
                 shutil.rmtree(os.path.join(models, "property", broken))
-                status, reloaded = keel.call("POST", "/api/v1/admin/models/property/reload", admin)
+                status, reloaded = keel.call("POST", "/api/v1/admin/models/property/reload", admin, timeout=120)
                 self.assertEqual((status, reloaded["version"], reloaded["swapped"]), (200, second, False))
         finally:
             shutil.rmtree(models, ignore_errors=True)
