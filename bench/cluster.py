@@ -100,6 +100,8 @@ def main():
             writer = call(conn, "POST", "/api/v1/auth/login",
                           {"email": "writer@example.com", "password": PASSWORD})["access_token"]
             conn.close()
+            # Let PostgreSQL's background work after the bulk insert (autovacuum, checkpoint) settle first.
+            time.sleep(5)
             list_script = lua(f"{workdir}/list.lua", "GET", token=reader)
             create_script = lua(f"{workdir}/create.lua", "POST", token=writer,
                                 body={"title": "benchmark task", "priority": "high"})
@@ -111,6 +113,9 @@ def main():
                 targets.append(("direct", cluster.api[0]))
             for via, port in targets:
                 for name, path, script in runs:
+                    # Steady state: the first seconds after set-up (new upstream connections, cold caches) had
+                    # a p99 of several hundred ms through nginx that later runs did not.
+                    run_wrk(port, args.connections, 3, 2, path=path, script=script)
                     result = measure(port, args.connections, args.duration, path, script)
                     rows.append((instances, via, name, result))
                     print(instances, via, name, {k: v for k, v in result.items() if k != "cpu_ms_per_1k"},
@@ -136,7 +141,8 @@ otherwise (its access log on) but rate limits off, as wrk sends everything from 
 "direct" is the same single instance without nginx (still PostgreSQL through pgBouncer and Redis). The list is
 page 3 of 20 from {args.tasks:,} tasks of one user: after the first request it is served from the Redis cache
 (a generation key plus the page); the create is an INSERT committed by PostgreSQL plus the cache generation bump.
-CPU columns: CPU milliseconds per 1,000 requests, per component, from /proc (all processes of each).
+Each run follows a 3 s warm-up of the same requests. CPU columns: CPU milliseconds per 1,000 requests, per
+component, from /proc (all processes of each).
 
 | instances | via | endpoint | requests/s | p50 ms | p99 ms | keel | nginx | pgbouncer | postgres | redis |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
