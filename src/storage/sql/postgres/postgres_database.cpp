@@ -106,33 +106,10 @@ class PostgresDatabase::TransactionSession final : public Session {
   std::chrono::milliseconds timeout_;
 };
 
-namespace {
-
-prometheus::Gauge& PoolGauge(Metrics& metrics, const char* state) {
-  return prometheus::BuildGauge()
-      .Name("keel_db_pool_connections")
-      .Help("SQL connections by state.")
-      .Register(metrics.registry())
-      .Add({{"state", state}});
-}
-
-}  // namespace
-
 PostgresDatabase::PostgresDatabase(const PostgresOptions& options, Metrics& metrics)
     : options_(options),
       reactor_(std::make_unique<Reactor>()),
-      idle_gauge_(PoolGauge(metrics, "idle")),
-      in_use_gauge_(PoolGauge(metrics, "in_use")),
-      waiters_gauge_(prometheus::BuildGauge()
-                         .Name("keel_db_pool_waiters")
-                         .Help("Requests waiting for a free SQL connection.")
-                         .Register(metrics.registry())
-                         .Add({})),
-      acquire_timeouts_(prometheus::BuildCounter()
-                            .Name("keel_db_pool_acquire_timeouts_total")
-                            .Help("Requests that gave up waiting for a SQL connection.")
-                            .Register(metrics.registry())
-                            .Add({})),
+      pool_metrics_(metrics),
       connect_failures_(prometheus::BuildCounter()
                             .Name("keel_db_connect_failures_total")
                             .Help("Attempts to open a PostgreSQL connection that failed.")
@@ -208,9 +185,7 @@ PostgresDatabase::~PostgresDatabase() {
 }
 
 void PostgresDatabase::UpdateGauges() {
-  idle_gauge_.Set(static_cast<double>(idle_.size()));
-  in_use_gauge_.Set(static_cast<double>(open_ - static_cast<int>(idle_.size())));
-  waiters_gauge_.Set(static_cast<double>(waiters_.size()));
+  pool_metrics_.Set(idle_.size(), static_cast<std::size_t>(open_) - idle_.size(), waiters_.size());
 }
 
 Task<Result<std::unique_ptr<PgConnection>>> PostgresDatabase::OpenConnection() {
@@ -307,7 +282,7 @@ Task<Result<std::unique_ptr<PgConnection>>> PostgresDatabase::Acquire() {
     if (!grant.connection && !grant.may_open) {
       grant = co_await AwaitGrant();
       if (!grant.connection && !grant.may_open) {
-        acquire_timeouts_.Increment();
+        pool_metrics_.AcquireTimedOut();
         co_return Error{ErrorCode::kOverloaded, fmt::format("no database connection became free within {} ms",
                                                             options_.acquire_timeout.count())};
       }

@@ -20,6 +20,7 @@
 
 #include "core/metrics.hpp"
 #include "storage/sql/database.hpp"
+#include "storage/sql/pool_metrics.hpp"
 #include "storage/sql/postgres/pg_connection.hpp"
 
 namespace keel::sql {
@@ -80,10 +81,7 @@ class PostgresDatabase final : public Database {
   std::deque<std::shared_ptr<Waiter>> waiters_;      // GUARDED_BY(mutex_)
   bool stopping_ = false;                            // GUARDED_BY(mutex_)
   std::atomic<std::int64_t> last_success_ms_{0};  // steady clock: when the server last answered a statement
-  prometheus::Gauge& idle_gauge_;
-  prometheus::Gauge& in_use_gauge_;
-  prometheus::Gauge& waiters_gauge_;
-  prometheus::Counter& acquire_timeouts_;
+  PoolMetrics pool_metrics_;
   prometheus::Counter& connect_failures_;
   prometheus::Family<prometheus::Counter>& closed_;
 };

@@ -76,26 +76,7 @@ class SqliteDatabase::TransactionSession final : public Session {
 SqliteDatabase::SqliteDatabase(const SqliteOptions& options, Metrics& metrics)
     : options_(options),
       pool_("sqlite", static_cast<std::size_t>(options.pool_size), options.queue_limit, metrics),
-      idle_gauge_(prometheus::BuildGauge()
-                      .Name("keel_db_pool_connections")
-                      .Help("SQL connections by state.")
-                      .Register(metrics.registry())
-                      .Add({{"state", "idle"}})),
-      in_use_gauge_(prometheus::BuildGauge()
-                        .Name("keel_db_pool_connections")
-                        .Help("SQL connections by state.")
-                        .Register(metrics.registry())
-                        .Add({{"state", "in_use"}})),
-      waiters_gauge_(prometheus::BuildGauge()
-                         .Name("keel_db_pool_waiters")
-                         .Help("Requests waiting for a free SQL connection.")
-                         .Register(metrics.registry())
-                         .Add({})),
-      acquire_timeouts_(prometheus::BuildCounter()
-                            .Name("keel_db_pool_acquire_timeouts_total")
-                            .Help("Requests that gave up waiting for a SQL connection.")
-                            .Register(metrics.registry())
-                            .Add({})) {}
+      pool_metrics_(metrics) {}
 
 SqliteDatabase::~SqliteDatabase() {
   if (writer_) writer_->Stop();
@@ -141,9 +122,7 @@ void SqliteDatabase::RunCheckpoints() {
 }
 
 void SqliteDatabase::UpdateGauges() {
-  idle_gauge_.Set(static_cast<double>(idle_.size()));
-  in_use_gauge_.Set(static_cast<double>(connections_.size() - idle_.size()));
-  waiters_gauge_.Set(static_cast<double>(waiters_.size()));
+  pool_metrics_.Set(idle_.size(), connections_.size() - idle_.size(), waiters_.size());
 }
 
 Task<Result<SqliteConnection*>> SqliteDatabase::Acquire() {
@@ -184,7 +163,7 @@ Task<Result<SqliteConnection*>> SqliteDatabase::Acquire() {
       std::erase(waiters_, waiter);
       UpdateGauges();
       lock.unlock();
-      acquire_timeouts_.Increment();
+      pool_metrics_.AcquireTimedOut();
       Waiter::Wake(waiter, nullptr);
     });
   };

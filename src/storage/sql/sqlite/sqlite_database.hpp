@@ -17,6 +17,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/metrics.hpp"
 #include "storage/sql/database.hpp"
+#include "storage/sql/pool_metrics.hpp"
 #include "storage/sql/sqlite/group_committer.hpp"
 #include "storage/sql/sqlite/sqlite_connection.hpp"
 
@@ -69,10 +70,7 @@ class SqliteDatabase final : public Database {
   std::mutex mutex_;
   std::vector<SqliteConnection*> idle_;          // GUARDED_BY(mutex_)
   std::deque<std::shared_ptr<Waiter>> waiters_;  // GUARDED_BY(mutex_)
-  prometheus::Gauge& idle_gauge_;
-  prometheus::Gauge& in_use_gauge_;
-  prometheus::Gauge& waiters_gauge_;
-  prometheus::Counter& acquire_timeouts_;
+  PoolMetrics pool_metrics_;
 };
 
 }  // namespace keel::sql
