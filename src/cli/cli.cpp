@@ -232,7 +232,9 @@ int Main(int argc, char** argv) {
       "status", "List every process with its port, PID and health (exit 1 if unhealthy).");
   auto* cluster_down =
       cluster->add_subcommand("down", "Stop every process by PID (nginx first, PostgreSQL last).");
-  for (auto* sub : {cluster_up, cluster_status, cluster_down})
+  auto* cluster_front = cluster->add_subcommand(
+      "front", "Start only nginx, from the same template as up, in front of keel instances already running.");
+  for (auto* sub : {cluster_up, cluster_status, cluster_down, cluster_front})
     sub->add_option("--dir", cluster_dir, "Directory holding the cluster's data, configs, logs and PIDs");
   cluster_up->add_option("--instances", cluster_options.instances, "keel serve instances behind nginx")
       ->check(CLI::Range(0, 64));
@@ -248,6 +250,18 @@ int Main(int argc, char** argv) {
   cluster_up->add_flag("--no-access-log", no_access_log, "Turn nginx's access log off (benchmarks)");
   cluster_up->add_option("--config", cluster_options.config_file,
                          "TOML config file for every keel process (the cluster's own settings override it)");
+  cluster::FrontOptions front_options;
+  cluster_front
+      ->add_option("--api-port", front_options.api_ports, "Port of a keel serve instance on 127.0.0.1")
+      ->required()
+      ->check(CLI::Range(1, 65535));
+  cluster_front->add_option("--port", front_options.port, "nginx's port on 127.0.0.1 (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  cluster_front->add_option("--rate", front_options.rate, "nginx limit_req: requests/s per client address")
+      ->check(CLI::Range(1, 10000000));
+  cluster_front->add_option("--burst", front_options.burst, "nginx limit_req burst")
+      ->check(CLI::Range(0, 10000000));
+  cluster_front->add_flag("--no-access-log", no_access_log, "Turn nginx's access log off");
 
   auto* version = app.add_subcommand("version", "Print the version and exit.");
 
@@ -276,6 +290,11 @@ int Main(int argc, char** argv) {
     cluster_options.dir = cluster_dir;
     cluster_options.access_log = !no_access_log;
     if (*cluster_up) return cluster::Up(cluster_options);
+    if (*cluster_front) {
+      front_options.dir = cluster_dir;
+      front_options.access_log = !no_access_log;
+      return cluster::Front(front_options);
+    }
     if (*cluster_status) return cluster::Status(cluster_dir);
     return cluster::Down(cluster_dir);
   }

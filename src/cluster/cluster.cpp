@@ -254,16 +254,13 @@ std::string Health(const ClusterProcess& p, const ClusterLayout& layout) {
   return "";
 }
 
-}  // namespace
-
-int Up(const ClusterOptions& options) {
-  const fs::path dir = fs::absolute(options.dir).lexically_normal();
+// Creates the cluster directory (readable by the servers' users) and loads its state; refuses a directory
+// whose processes are still running.
+Result<ClusterState> OpenDir(const fs::path& dir) {
   std::error_code ec;
   for (const char* sub : {"", "log", "secrets"}) fs::create_directories(dir / sub, ec);
-  if (ec) {
-    std::cerr << fmt::format("keel cluster: cannot create {}: {}\n", dir.string(), ec.message());
-    return 1;
-  }
+  if (ec)
+    return Error{ErrorCode::kUnavailable, fmt::format("cannot create {}: {}", dir.string(), ec.message())};
   // The servers run as other users (postgres, nobody): they must be able to reach their directories.
   fs::permissions(dir,
                   fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -271,18 +268,25 @@ int Up(const ClusterOptions& options) {
                   ec);
   fs::permissions(dir / "secrets", fs::perms::owner_all, ec);
   auto loaded = LoadState(dir);
-  if (!loaded) {
-    std::cerr << "keel cluster: " << loaded.error().message << "\n";
+  if (!loaded) return loaded;
+  if (AnyRunning(*loaded))
+    return Error{ErrorCode::kConflict,
+                 fmt::format("{} is already up (keel cluster status --dir {}; down to stop it)", dir.string(),
+                             dir.string())};
+  loaded->processes.clear();
+  return loaded;
+}
+
+}  // namespace
+
+int Up(const ClusterOptions& options) {
+  const fs::path dir = fs::absolute(options.dir).lexically_normal();
+  auto opened = OpenDir(dir);
+  if (!opened) {
+    std::cerr << "keel cluster: " << opened.error().message << "\n";
     return 1;
   }
-  ClusterState state = std::move(loaded).value();
-  if (AnyRunning(state)) {
-    std::cerr << fmt::format(
-        "keel cluster: {} is already up (keel cluster status --dir {}; down to stop it)\n", dir.string(),
-        dir.string());
-    return 1;
-  }
-  state.processes.clear();
+  ClusterState state = std::move(opened).value();
 
   ClusterLayout layout;
   layout.dir = dir;
@@ -319,6 +323,39 @@ int Up(const ClusterOptions& options) {
   if (options.instances > 0) std::cout << fmt::format("\nAPI: http://127.0.0.1:{}\n", layout.nginx_port);
   std::cout << fmt::format("Settings for keel commands against this cluster: {}\n",
                            (dir / "cluster.env").string());
+  return 0;
+}
+
+int Front(const FrontOptions& options) {
+  const fs::path dir = fs::absolute(options.dir).lexically_normal();
+  auto opened = OpenDir(dir);
+  if (!opened) {
+    std::cerr << "keel cluster: " << opened.error().message << "\n";
+    return 1;
+  }
+  ClusterState state = std::move(opened).value();
+  ClusterLayout layout;
+  layout.dir = dir;
+  auto port = ChoosePort(state, "nginx", options.port);
+  if (!port) {
+    std::cerr << "keel cluster: " << port.error().message << "\n";
+    return 1;
+  }
+  layout.nginx_port = *port;
+  NginxOptions nginx{options.api_ports, options.rate, options.burst, options.access_log};
+  auto pid = StartNginx(layout, nginx);
+  if (!pid) {
+    std::cerr << "keel cluster: " << pid.error().message << "\n";
+    return 1;
+  }
+  state.processes.push_back(ClusterProcess{"nginx", "nginx", *pid, layout.nginx_port});
+  if (auto saved = SaveState(dir, state); !saved) {
+    std::cerr << "keel cluster: " << saved.error().message << "\nstopping nginx\n";
+    StopAll(dir, state);
+    return 1;
+  }
+  std::cout << fmt::format("started {:<10} pid {:<8} 127.0.0.1:{}\n", "nginx", *pid, layout.nginx_port);
+  std::cout << fmt::format("\nAPI: http://127.0.0.1:{}\n", layout.nginx_port);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace keel::cluster {
 
@@ -19,8 +20,20 @@ struct ClusterOptions {
   std::string config_file;  // handed to every keel process; the cluster's own settings override it
 };
 
+// `keel cluster front`: nginx alone, rendered from the same template as `up`, in front of keel instances
+// started some other way (by hand, by a test harness) on loopback ports. `down` stops it as it stops `up`'s.
+struct FrontOptions {
+  std::filesystem::path dir = "var/cluster";
+  std::vector<int> api_ports;  // keel serve instances on 127.0.0.1
+  int port = 8080;             // nginx's port; 0 picks a free one
+  int rate = 100;
+  int burst = 200;
+  bool access_log = true;
+};
+
 // Each returns the process exit code and prints what it did. Up stops what it started when a step fails.
 int Up(const ClusterOptions& options);
+int Front(const FrontOptions& options);
 int Status(const std::filesystem::path& dir);
 int Down(const std::filesystem::path& dir);
 

@@ -701,12 +701,14 @@ def check_nginx():
     shared = ("least_conn", "keepalive", "keepalive_timeout", "keepalive_requests", "zone", "proxy_next_upstream",
               "proxy_next_upstream_tries", "proxy_next_upstream_timeout", "proxy_http_version", "proxy_set_header",
               "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout", "proxy_cache_methods",
-              "proxy_cache_bypass", "proxy_no_cache", "proxy_cache_lock", "proxy_cache_use_stale", "limit_req_status",
+              "proxy_cache_bypass", "proxy_no_cache", "proxy_cache_use_stale", "limit_req_status",
               "client_max_body_size", "gzip_types", "map", "log_format", "worker_shutdown_timeout")
     differ = {name: (compose_directives.get(name), template.get(name)) for name in shared
               if compose_directives.get(name) != template.get(name)}
     C.check(not differ, f"compose nginx.conf sets {len(shared)} directives as deploy/cluster/nginx.conf.in does "
             f"({', '.join(shared)})", str(differ))
+    C.check("proxy_cache_lock" not in compose_directives and "proxy_cache_lock" not in template,
+            "no proxy_cache_lock: it would serialize concurrent uncacheable GETs of one URL")
     C.check(not any("http_503" in v for v in compose_directives.get("proxy_next_upstream", set())),
             "compose nginx.conf does not retry on 503")
     rate, burst = cluster_rate_limit()

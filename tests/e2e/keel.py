@@ -87,14 +87,78 @@ def toml_value(value):
     return json.dumps(value)
 
 
-class Keel:
-    """One keel serve process. Use as a context manager; config overrides are {"section.key": value}."""
+class KeelProcess:
+    """One keel process (serve or worker) with its port, environment and log file."""
 
-    def __init__(self, config=None, env=None, command=("serve",), db_path=None):
+    def __init__(self, argv, cwd, env, port, log_path):
+        self.argv, self.cwd, self.env, self.port, self.log_path = argv, cwd, env, port, log_path
+        self.process = None
+        self.log_file = None
+
+    def start(self, timeout):
+        self.log_file = open(self.log_path, "wb")
+        self.process = subprocess.Popen(self.argv, cwd=self.cwd, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                        env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log_file.close()
+                raise RuntimeError(f"keel exited with {self.process.returncode}:\n{self.log()}")
+            if self.argv[1] == "worker":
+                if "job workers started" in self.log():
+                    return
+            elif http_status(self.port, "/health") == 200:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("keel did not answer /health in time:\n" + self.log())
+
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def finish(self, timeout):
+        """Waits for the exit a signal asked for; kills the process if it does not come in time."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        finally:
+            self.log_file.close()
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+def http_status(port, path):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    except OSError:
+        return 0
+    finally:
+        conn.close()
+
+
+class Keel:
+    """keel serve (or worker) for one test. Use as a context manager; config overrides are {"section.key": value}.
+
+    Embedded mode: one process on SQLite. Scaled mode (KEEL_E2E_CLUSTER): `instances` processes (2 for serve by
+    default) on a fresh PostgreSQL database and Redis, behind nginx started by `keel cluster front` from the same
+    template `keel cluster up` uses; `port` is nginx's, so consecutive requests go to different instances. Suites
+    about one process's own behaviour (HTTP parsing, signals) pass instances=1 and speak to it directly."""
+
+    def __init__(self, config=None, env=None, command=("serve",), db_path=None, instances=None):
         """command: ("serve",) or ("worker", "--queues", ...); db_path: share another process's database."""
         self.dir = tempfile.mkdtemp(prefix="keel-e2e-")
-        self.port = free_port()
         self.command = list(command)
+        if instances is None:
+            instances = 2 if CLUSTER_DIR and self.command[0] == "serve" else 1
+        assert instances == 1 or (CLUSTER_DIR and self.command[0] == "serve"), "several instances: scaled serve only"
+        ports = [free_port() for _ in range(instances)]
+        self.port = ports[0]  # nginx's once it runs
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_") or k == "KEEL_BINARY"}
         settings = {
             "server.host": "127.0.0.1",
@@ -131,10 +195,34 @@ class Keel:
             for section, lines in sections.items():
                 f.write(f"[{section}]\n" + "\n".join(lines) + "\n")
         self.env.update(env or {})
-        self.log_path = os.path.join(self.dir, "keel.log")
-        self.process = None
+        argv = [BINARY, *self.command, "--config", self.config_path]
+        self.processes = []
+        for i, port in enumerate(ports, start=1):
+            process_env = dict(self.env)
+            if instances > 1:
+                # As `keel cluster up` starts its instances: each names itself, and believes nginx's
+                # X-Forwarded-For (unless the test configures proxies itself).
+                process_env["KEEL_SERVER_PORT"] = str(port)
+                process_env["KEEL_SERVER_INSTANCE_ID"] = f"api-{i}"
+                if "server.trusted_proxies" not in settings:
+                    process_env["KEEL_SERVER_TRUSTED_PROXIES"] = "127.0.0.1"
+            log_path = os.path.join(self.dir, "keel.log" if i == 1 else f"keel-{i}.log")
+            self.processes.append(KeelProcess(argv, self.dir, process_env, port, log_path))
+        self.front_dir = None
+        if instances > 1:
+            self.front_dir = tempfile.mkdtemp(prefix="keel-e2e-front-")
+            os.chmod(self.front_dir, 0o755)  # nginx's workers run as nobody
         if CLUSTER_DIR and new_database:
             self.migrate()
+
+    @property
+    def process(self):
+        """The (first) keel process's Popen."""
+        return self.processes[0].process
+
+    @property
+    def log_path(self):
+        return self.processes[0].log_path
 
     def __enter__(self):
         self.start()
@@ -154,48 +242,57 @@ class Keel:
         assert migrated.returncode == 0, migrated.stderr + migrated.stdout
 
     def start(self, timeout=20):
-        self.log_file = open(self.log_path, "wb")
-        self.process = subprocess.Popen([BINARY, *self.command, "--config", self.config_path], cwd=self.dir,
-                                        stdout=self.log_file, stderr=subprocess.STDOUT, env=self.env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.log_file.close()
-                raise RuntimeError(f"keel exited with {self.process.returncode}:\n{self.log()}")
-            if self.command[0] == "worker":
-                if "job workers started" in self.log():
-                    return
-                time.sleep(0.02)
-                continue
-            try:
-                status, _, _ = self.request("GET", "/health", timeout=1)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.02)
-        raise RuntimeError("keel did not answer /health in time:\n" + self.log())
+        for process in self.processes:
+            process.start(timeout)
+        if self.front_dir:
+            self.start_front()
+
+    def start_front(self):
+        """nginx in front of the instances (`keel cluster front`); its port is this Keel's port."""
+        command = [BINARY, "cluster", "front", "--dir", self.front_dir, "--port", "0", "--rate", "1000000",
+                   "--burst", "1000000"]
+        for process in self.processes:
+            command += ["--api-port", str(process.port)]
+        started = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                                 env={k: v for k, v in os.environ.items() if not k.startswith("KEEL_")})
+        if started.returncode != 0:
+            self.stop()
+            raise RuntimeError(f"keel cluster front failed:\n{started.stdout}\n{started.stderr}")
+        with open(os.path.join(self.front_dir, "cluster.json")) as f:
+            self.port = next(p["port"] for p in json.load(f)["processes"] if p["name"] == "nginx")
+
+    def stop_front(self):
+        stopped = subprocess.run([BINARY, "cluster", "down", "--dir", self.front_dir], capture_output=True,
+                                 text=True, timeout=60,
+                                 env={k: v for k, v in os.environ.items() if not k.startswith("KEEL_")})
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
 
     def send_signal(self, sig):
-        self.process.send_signal(sig)
+        for process in self.processes:
+            process.process.send_signal(sig)
 
     def wait(self, timeout):
-        return self.process.wait(timeout=timeout)
+        """Waits for the exit a signal sent with send_signal asked for; the first non-zero exit code, or 0."""
+        codes = [process.finish(timeout) for process in self.processes]
+        return next((code for code in codes if code != 0), 0)
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.process is None or self.process.poll() is not None:
-            if self.process is not None and not self.log_file.closed:
-                self.log_file.close()
-            return self.process.returncode if self.process else None
-        self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise
-        finally:
-            self.log_file.close()
+        """Stops nginx, then every instance at once; returns the first non-zero exit code (0 when all exit
+        cleanly), or None when nothing was started."""
+        if self.front_dir:
+            self.stop_front()
+        running = [process for process in self.processes if process.running()]
+        for process in running:
+            process.process.send_signal(sig)
+        for process in self.processes:
+            if process.process is not None and process not in running and not process.log_file.closed:
+                process.log_file.close()
+        codes = [process.finish(timeout) for process in running]
+        codes += [process.process.returncode for process in self.processes
+                  if process.process is not None and process not in running]
+        if not codes:
+            return None
+        return next((code for code in codes if code != 0), 0)
 
     def sql(self, query, params=()):
         """Rows of a query on this process's database (read-only, from the test); `?` placeholders."""
@@ -216,8 +313,30 @@ class Keel:
             db.close()
 
     def log(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        """Every instance's log, one after the other."""
+        return "".join(process.log() for process in self.processes)
+
+    def each(self, method, path):
+        """The same request to every instance directly (not through nginx): [(status, body bytes)]."""
+        answers = []
+        for process in self.processes:
+            conn = http.client.HTTPConnection("127.0.0.1", process.port, timeout=10)
+            try:
+                conn.request(method, path)
+                response = conn.getresponse()
+                answers.append((response.status, response.read()))
+            finally:
+                conn.close()
+        return answers
+
+    def call_each(self, method, path):
+        """each() with JSON bodies: [(status, parsed body or None)]."""
+        return [(status, json.loads(body) if body else None) for status, body in self.each(method, path)]
+
+    def metrics(self):
+        """Every instance's /metrics text, one after the other: each process counts what it served (through
+        nginx one would answer, at random)."""
+        return "".join(body.decode() for _, body in self.each("GET", "/metrics"))
 
     def log_records(self):
         records = []

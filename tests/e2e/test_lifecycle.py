@@ -1,4 +1,5 @@
 """End-to-end: graceful shutdown with a request in flight, the drain delay, and the CLI."""
+import functools
 import http.client
 import json
 import os
@@ -10,7 +11,10 @@ import threading
 import time
 import unittest
 
-from keel import BINARY, Keel
+from keel import BINARY, Keel as KeelProcesses
+
+# Signals and draining of one process: spoken to directly, also in scaled mode.
+Keel = functools.partial(KeelProcesses, instances=1)
 
 
 class ShutdownTest(unittest.TestCase):
@@ -41,7 +45,6 @@ class ShutdownTest(unittest.TestCase):
         messages = [r["message"] for r in keel.log_records()]
         self.assertIn("draining", messages)
         self.assertEqual(messages[-1], "stopped")
-        keel.log_file.close()
 
     def test_ready_turns_503_at_once_while_draining(self):
         keel = Keel({"server.drain_delay_ms": 1500}).__enter__()
@@ -57,7 +60,6 @@ class ShutdownTest(unittest.TestCase):
         self.assertEqual(problem["state"], "draining")
         self.assertEqual(keel.request("GET", "/health")[0], 200)  # alive, just not ready
         self.assertEqual(keel.wait(timeout=15), 0)
-        keel.log_file.close()
 
     def test_drain_timeout_bounds_the_wait(self):
         keel = Keel({"server.drain_timeout_ms": 300}).__enter__()
@@ -70,7 +72,6 @@ class ShutdownTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 5)
         with self.assertRaises((http.client.HTTPException, ConnectionError)):
             conn.getresponse().read()
-        keel.log_file.close()
 
 
 class CliTest(unittest.TestCase):

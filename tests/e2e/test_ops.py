@@ -16,6 +16,12 @@ class OpsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.keel.__exit__(None, None, None)
 
+    @unittest.skipUnless(CLUSTER_DIR, "scaled mode: instances behind nginx")
+    def test_scaled_mode_spreads_requests_over_the_instances(self):
+        # Every suite's requests alternate between instances, so state kept in one process would show.
+        served_by = {self.keel.request("GET", "/health")[1]["x-keel-instance"] for _ in range(10)}
+        self.assertEqual(served_by, {"api-1", "api-2"})
+
     def test_health_is_healthy_at_both_paths(self):
         for path in ("/health", "/api/v1/health"):
             status, headers, body = self.keel.request("GET", path)
@@ -33,10 +39,10 @@ class OpsTest(unittest.TestCase):
 
     def test_metrics_expose_http_pool_and_process_metrics(self):
         self.keel.request("GET", "/health")
-        status, headers, body = self.keel.request("GET", "/metrics")
+        status, headers, _ = self.keel.request("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertTrue(headers["content-type"].startswith("text/plain"))
-        text = body.decode()
+        text = self.keel.metrics()
         self.assertRegex(text, r'keel_http_requests_total\{method="GET",route="/health",status="200"\} [1-9]')
         self.assertIn('keel_http_request_duration_seconds_bucket{route="/health",le="0.001"}', text)
         for name in ("keel_http_requests_in_flight", "keel_pool_queue_depth", "keel_pool_rejections_total",
@@ -46,9 +52,9 @@ class OpsTest(unittest.TestCase):
 
     def test_unknown_paths_are_labelled_unmatched_not_by_raw_path(self):
         self.keel.request("GET", "/no/such/path/12345")
-        _, _, body = self.keel.request("GET", "/metrics")
-        self.assertNotIn("12345", body.decode())
-        self.assertIn('route="unmatched",status="404"', body.decode())
+        text = self.keel.metrics()
+        self.assertNotIn("12345", text)
+        self.assertIn('route="unmatched",status="404"', text)
 
     def test_request_id_is_generated_echoed_or_replaced(self):
         _, headers, _ = self.keel.request("GET", "/health")
@@ -98,7 +104,8 @@ class OverloadTest(unittest.TestCase):
             def call():
                 results.append(keel.request("GET", "/api/v1/debug/block?ms=800"))
 
-            threads = [threading.Thread(target=call) for _ in range(5)]
+            # Twice what two processes hold (one running, one queued each): some are refused in both modes.
+            threads = [threading.Thread(target=call) for _ in range(8)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -109,8 +116,7 @@ class OverloadTest(unittest.TestCase):
             refused = next(r for r in results if r[0] == 503)
             self.assertEqual(refused[1]["retry-after"], "1")
             self.assertEqual(refused[1]["content-type"], "application/problem+json")
-            _, _, metrics = keel.request("GET", "/metrics")
-            self.assertRegex(metrics.decode(), r'keel_pool_rejections_total\{pool="blocking"\} [1-9]')
+            self.assertRegex(keel.metrics(), r'keel_pool_rejections_total\{pool="blocking"\} [1-9]')
 
 
 if __name__ == "__main__":
