@@ -101,20 +101,6 @@ std::string SelfBinary() {
 // What /proc/PID/comm says for a process running this binary: its file name, cut to 15 characters.
 std::string SelfCommandName() { return fs::path(SelfBinary()).filename().string().substr(0, 15); }
 
-std::uintmax_t FileSize(const fs::path& path) {
-  std::error_code ec;
-  auto size = fs::file_size(path, ec);
-  return ec ? 0 : size;
-}
-
-bool LogShowsSince(const fs::path& path, std::uintmax_t offset, std::string_view text) {
-  std::ifstream in(path);
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::stringstream rest;
-  rest << in.rdbuf();
-  return rest.str().find(text) != std::string::npos;
-}
-
 class Launcher {
  public:
   Launcher(const ClusterOptions& options, ClusterLayout layout, ClusterState& state, std::string jwt_secret)
@@ -137,8 +123,12 @@ class Launcher {
       if (auto started = StartKeel(fmt::format("api-{}", i), "api", *port); !started) return started;
       nginx.api_ports.push_back(*port);
     }
-    for (int i = 1; i <= options_.workers; ++i)
-      if (auto started = StartKeel(fmt::format("worker-{}", i), "worker", 0); !started) return started;
+    for (int i = 1; i <= options_.workers; ++i) {
+      // The worker's ops port: /health, /ready, and /metrics for its job and queue-depth metrics.
+      auto port = ChoosePort(state_, fmt::format("worker-{}", i), 0);
+      if (!port) return port.error();
+      if (auto started = StartKeel(fmt::format("worker-{}", i), "worker", *port); !started) return started;
+    }
     if (options_.instances > 0)
       if (auto started = Record("nginx", "nginx", layout_.nginx_port, StartNginx(layout_, nginx)); !started)
         return started;
@@ -184,26 +174,22 @@ class Launcher {
   Result<void> StartKeel(const std::string& name, const std::string& kind, int port) {
     auto env = KeelEnv();
     env["KEEL_SERVER_INSTANCE_ID"] = name;
+    env["KEEL_SERVER_HOST"] = "127.0.0.1";
+    if (kind == "worker") env["KEEL_JOBS_OPS_PORT"] = std::to_string(port);
     if (kind == "api") {
-      env["KEEL_SERVER_HOST"] = "127.0.0.1";
       env["KEEL_SERVER_PORT"] = std::to_string(port);
       env["KEEL_SERVER_TRUSTED_PROXIES"] = "127.0.0.1";  // nginx: its X-Forwarded-For names the client
       env["KEEL_JOBS_WORKERS"] = "false";                // the worker processes run the jobs
       env["KEEL_JOBS_SCHEDULER"] = "false";
     }
     const fs::path log = layout_.LogPath(name);
-    auto offset = FileSize(log);
     LaunchSpec spec{KeelArgv(kind == "api" ? "serve" : "worker"), env, fs::current_path().string(),
                     log.string(), ""};
     auto pid = Launch(spec);
     if (!pid) return std::move(pid).error();
+    // A worker opens its ops port once its workers run.
     auto ready = AwaitReady(
-        name, *pid,
-        [&] {
-          if (kind == "api") return HttpStatus(port, "/health", kProbeTimeout) == 200;
-          return LogShowsSince(log, offset, "job workers started");
-        },
-        kKeelStartTimeout, log);
+        name, *pid, [&] { return HttpStatus(port, "/health", kProbeTimeout) == 200; }, kKeelStartTimeout, log);
     auto recorded = Record(name, kind, port, pid);
     if (!ready) return ready;
     return recorded;
@@ -248,7 +234,8 @@ std::string Health(const ClusterProcess& p, const ClusterLayout& layout) {
                ? "accepting"
                : "not answering";
   if (p.kind == "redis") return RedisAnswers(p.port, kProbeTimeout) ? "PONG" : "not answering";
-  if (p.kind == "api") return fmt::format("/ready {}", HttpStatus(p.port, "/ready", kProbeTimeout));
+  if (p.kind == "api" || p.kind == "worker")
+    return fmt::format("/ready {}", HttpStatus(p.port, "/ready", kProbeTimeout));
   if (p.kind == "nginx") return fmt::format("/health {}", HttpStatus(p.port, "/health", kProbeTimeout));
   (void)layout;
   return "";

@@ -117,6 +117,9 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   // The service answers without Redis (caches bypassed, rate limits on their fallback): a degradation.
   if (c.String("kv.url").starts_with("redis://"))
     app->readiness_.AddDegradable("kv", [kv = app->kv_.get()] { return kv->Ping(); });
+  auto proxies = http::TrustedProxies::Parse(c.List("server.trusted_proxies"));
+  if (!proxies) return std::move(proxies).error();
+  app->trusted_proxies_ = std::move(proxies).value();
   app->router_ = std::make_unique<http::Router>();
   if (auto queues = jobs::ParseQueueSpecs(c.List("jobs.queues")); !queues)
     return Error{ErrorCode::kInvalidArgument, "jobs.queues: " + queues.error().message};
@@ -158,7 +161,7 @@ int App::Serve() {
   pipeline_options.instance_id = InstanceId(c);
   pipeline_options.authenticate = authenticator_;
   pipeline_options.rate_limiter = rate_limiter_.get();
-  pipeline_options.trusted_proxies = c.List("server.trusted_proxies");
+  pipeline_options.trusted_proxies = trusted_proxies_;
   http::Pipeline pipeline(*router_, pipeline_options, *metrics_);
 
   http::ServerOptions server_options;
@@ -286,6 +289,41 @@ bool App::StopWorkers() {
   return job_runtime_->Stop(std::chrono::milliseconds(config_.Int("jobs.drain_timeout_ms")));
 }
 
+namespace {
+
+// `keel worker`'s only HTTP (jobs.ops_port): /health, /ready and /metrics, for the platform's probes and
+// Prometheus. Started once the workers run, so /health answering means the process works jobs.
+class WorkerOpsServer {
+ public:
+  WorkerOpsServer(const Config& config, Metrics& metrics, const Readiness& readiness) {
+    http::AddOpsRoutes(router_, metrics, readiness);
+    http::PipelineOptions pipeline_options;
+    pipeline_options.access_log = false;  // scrapes and probes every few seconds would drown the job log
+    pipeline_options.instance_id = InstanceId(config);
+    pipeline_ = std::make_unique<http::Pipeline>(router_, pipeline_options, metrics);
+    http::ServerOptions server_options;
+    server_options.host = config.String("server.host");
+    server_options.port = static_cast<std::uint16_t>(config.Int("jobs.ops_port"));
+    server_options.io_threads = 1;
+    server_ = std::make_unique<http::Server>(server_options, *pipeline_);
+  }
+
+  Result<void> Start() {
+    if (auto started = server_->Start(); !started) return started;
+    log::Info("ops listening", log::Fields().Add("port", static_cast<int>(server_->Port())));
+    return Ok();
+  }
+
+  void Stop() { server_->Stop(); }
+
+ private:
+  http::Router router_;
+  std::unique_ptr<http::Pipeline> pipeline_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace
+
 int App::Work(const std::vector<std::string>& queues, int concurrency) {
   log::Start(log::ParseLevel(config_.String("log.level")));
   if (auto started = StartWorkers(queues, concurrency, config_.Bool("jobs.scheduler")); !started) {
@@ -293,13 +331,25 @@ int App::Work(const std::vector<std::string>& queues, int concurrency) {
     log::Stop();
     return 1;
   }
+  std::unique_ptr<WorkerOpsServer> ops;
+  if (config_.Int("jobs.ops_port") > 0) {
+    ops = std::make_unique<WorkerOpsServer>(config_, *metrics_, readiness_);
+    if (auto started = ops->Start(); !started) {
+      log::Error("cannot start the ops port", log::Fields().Add("error", started.error().message));
+      (void)StopWorkers();
+      log::Stop();
+      return 1;
+    }
+  }
   int signal_number = 0;
   WaitForShutdownSignal(signal_number);
   log::Info("stopping workers", log::Fields().Add("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+  readiness_.SetDraining();  // /ready 503 while the jobs drain; /health and /metrics answer to the end
   if (!StopWorkers()) {
     log::Stop();
     std::_Exit(0);  // every lease is released; a handler that ignores cancellation cannot be joined
   }
+  if (ops) ops->Stop();
   pool_->Stop();
   job_runtime_.reset();
   database_.reset();

@@ -15,6 +15,7 @@
 #include "core/config.hpp"
 #include "core/metrics.hpp"
 #include "core/readiness.hpp"
+#include "http/client_ip.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "storage/kv/kv_store.hpp"
@@ -106,6 +107,7 @@ class App {
   std::unique_ptr<jobs::JobQueue> job_queue_;
   std::unique_ptr<jobs::JobRuntime> job_runtime_;
   Readiness readiness_;
+  http::TrustedProxies trusted_proxies_;
   http::Authenticator authenticator_;
   auth::IdentityService* identity_ = nullptr;   // owned through modules_
   std::vector<std::shared_ptr<void>> modules_;  // destroyed before the components they use

@@ -114,8 +114,8 @@ std::vector<ConfigKey> BuildSchema() {
       Int("server.drain_timeout_ms", 10000, 0, kDay,
           "On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits."),
       List("server.trusted_proxies", {},
-           "Peer addresses (exact IPs) whose X-Forwarded-For / X-Real-IP name the client; others are "
-           "ignored."),
+           "Peers whose X-Forwarded-For / X-Real-IP name the client: IP addresses or CIDR networks "
+           "(\"10.0.0.0/8\", \"fd00::/8\"); forwarding headers from any other peer are ignored."),
       List("cors.allowed_origins", {},
            "Origins allowed to call the API from a browser (exact match, or \"*\"); empty disables CORS."),
       Int("cors.max_age_s", 600, 0, 86400, "How long browsers may cache a preflight answer."),
@@ -233,6 +233,9 @@ std::vector<ConfigKey> BuildSchema() {
       Int("jobs.idle_worker_timeout_ms", 10000, 100, 3600000,
           "An idle worker thread above min exits after this."),
       Bool("jobs.scheduler", true, "Compete for the scheduler lease and fire periodic (cron) jobs."),
+      Int("jobs.ops_port", 0, 0, 65535,
+          "keel worker only: serve /health, /ready and /metrics on this port of server.host, for probes and "
+          "Prometheus (the job and queue-depth metrics); 0: no HTTP at all."),
       Int("jobs.drain_timeout_ms", 30000, 0, 3600000,
           "At shutdown, running jobs get this long to finish; then their leases are released for others."),
       Int("jobs.retention_hours", 168, 1, 87600, "Finished jobs older than this are pruned (maintenance)."),

@@ -14,6 +14,7 @@
 
 #include "core/async.hpp"
 #include "core/metrics.hpp"
+#include "http/client_ip.hpp"
 #include "http/cors.hpp"
 #include "http/message.hpp"
 #include "http/rate_limiter.hpp"
@@ -35,7 +36,7 @@ struct PipelineOptions {
   std::string instance_id;
   Authenticator authenticate;           // required when any route sets authenticated
   RateLimiter* rate_limiter = nullptr;  // null: rate limiting is off
-  std::vector<std::string> trusted_proxies;
+  TrustedProxies trusted_proxies;
 };
 
 class Pipeline {

@@ -2,7 +2,9 @@
 """Checks the deployment files of deploy/ without a container engine or a Kubernetes cluster.
 
 Run it with /usr/bin/python3 from anywhere: it needs the standard library, python3-yaml, and the nginx and
-pgbouncer binaries that scripts/install-deps.sh installs. It parses every YAML and JSON file of deploy/,
+pgbouncer binaries that scripts/install-deps.sh installs. With KEEL_BINARY set (e.g. build/release/keel), the
+configuration keys come from that binary's `keel config docs` instead of docs/config.md, so keys added in
+src/ count before docs/config.md is regenerated. It parses every YAML and JSON file of deploy/,
 checks the Kubernetes manifests, the compose file, the Dockerfile, the Grafana dashboard and the Prometheus
 configuration against each other and against the source tree (configuration keys, metric and label names,
 the shared libraries of the built binary), runs `nginx -t` on the compose nginx.conf and has pgBouncer
@@ -70,15 +72,44 @@ def rel(path):
 # Facts from the source tree
 
 
+_CONFIG_TABLE = []
+
+
+def config_table():
+    """(source, text) of the configuration reference: `$KEEL_BINARY config docs` when KEEL_BINARY is set,
+    else docs/config.md (which a unit test keeps equal to src/core/config_schema.cpp). Read once."""
+    if not _CONFIG_TABLE:
+        docs = (ROOT / "docs" / "config.md").read_text()
+        source, text = "docs/config.md", docs
+        binary = os.environ.get("KEEL_BINARY")
+        if binary:
+            path = pathlib.Path(binary)
+            if not path.is_absolute() and not path.exists():
+                path = ROOT / path
+            try:
+                result = subprocess.run([str(path), "config", "docs"], capture_output=True, text=True, timeout=60)
+                output = result.stdout if result.returncode == 0 else ""
+            except OSError as error:
+                output, result = "", error
+            if C.check("| `server.port` |" in output, f"KEEL_BINARY ({binary}) prints the configuration reference "
+                       f"(`keel config docs`)", str(result)):
+                source, text = f"`{binary} config docs`", output
+                keys = lambda s: set(re.findall(r"^\| `([a-z_]+\.[a-z0-9_]+)` \|", s, re.M))
+                if keys(output) != keys(docs):
+                    C.note(f"docs/config.md differs from {source} in keys "
+                           f"{sorted(keys(output) ^ keys(docs))}: it needs regenerating")
+        _CONFIG_TABLE.append((source, text))
+    return _CONFIG_TABLE[0]
+
+
 def config_env_names():
-    """KEEL_* variables that are configuration keys: the environment column of docs/config.md, which a unit
-    test keeps equal to src/core/config_schema.cpp."""
-    text = (ROOT / "docs" / "config.md").read_text()
+    """KEEL_* variables that are configuration keys: the environment column of the configuration reference."""
+    text = config_table()[1]
     return set(re.findall(r"^\| `[a-z_]+\.[a-z0-9_]+` \| .*? \| `(KEEL_[A-Z0-9_]+)` \|", text, re.M))
 
 
 def config_default(key):
-    text = (ROOT / "docs" / "config.md").read_text()
+    text = config_table()[1]
     match = re.search(r"^\| `" + re.escape(key) + r"` \| `([^`]*)` \|", text, re.M)
     return match.group(1) if match else None
 
@@ -197,6 +228,12 @@ def dockerfile_stages(text):
     return stages
 
 
+def dockerfile_env():
+    """KEEL_* variables the runtime image sets with ENV."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    return dict(re.findall(r"^ENV\s+(KEEL_[A-Z0-9_]+)=(\S+)", text, re.M))
+
+
 def apt_packages(run_argument):
     packages = []
     for match in re.finditer(r"apt-get install ((?:-\S+\s+)*)(.*?)(?:&&|$)", run_argument):
@@ -311,7 +348,39 @@ def check_k8s(yamls, env_names):
         jobs_drain_s = int(config_default("jobs.drain_timeout_ms")) / 1000
         C.check(grace > jobs_drain_s, f"keel-worker terminationGracePeriodSeconds {grace} > jobs.drain_timeout "
                 f"{jobs_drain_s:.0f} s")
-        C.check(pod["containers"][0]["args"] == ["worker"], "keel-worker runs `keel worker`")
+        container = pod["containers"][0]
+        C.check(container["args"] == ["worker"], "keel-worker runs `keel worker`")
+        env = {v["name"]: v.get("value") for v in container.get("env", [])}
+        ops_port = env.get("KEEL_JOBS_OPS_PORT")
+        ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
+        if C.check(ops_port is not None and ops_port.isdigit() and int(ops_port) > 0,
+                   f"keel-worker sets KEEL_JOBS_OPS_PORT ({ops_port})"):
+            port = int(ops_port)
+            C.check(port in ports.values(), f"keel-worker declares its ops port {port} as a containerPort",
+                    str(ports))
+
+            def probe_port(probe):
+                value = (container.get(probe) or {}).get("httpGet", {}).get("port")
+                return ports.get(value) if isinstance(value, str) else value
+
+            for probe, path in (("startupProbe", "/health"), ("livenessProbe", "/health"), ("readinessProbe", "/ready")):
+                C.check(probe_path(container, probe) == path and probe_port(probe) == port,
+                        f"keel-worker {probe} is GET {path} on the ops port {port}",
+                        f"{probe_path(container, probe)} on {probe_port(probe)}")
+            annotations = worker["spec"]["template"]["metadata"].get("annotations", {})
+            C.check(annotations.get("prometheus.io/scrape") == "true" and annotations.get("prometheus.io/port") ==
+                    str(port) and annotations.get("prometheus.io/path") == "/metrics",
+                    f"keel-worker pods carry prometheus.io scrape annotations for /metrics on the ops port {port}",
+                    str(annotations))
+            # server.host defaults to loopback: the kubelet and Prometheus reach the port only if the image's
+            # KEEL_SERVER_HOST=0.0.0.0 stands.
+            hosts = [v["name"] for v in container.get("env", []) if v["name"] == "KEEL_SERVER_HOST"] + [
+                name for ref in container.get("envFrom", []) for name in
+                configmaps.get(ref.get("configMapRef", {}).get("name"), {}).get("data", {})
+                if name == "KEEL_SERVER_HOST"]
+            C.check(not hosts and dockerfile_env().get("KEEL_SERVER_HOST") == "0.0.0.0",
+                    "keel-worker's ops port listens on every interface (the image's KEEL_SERVER_HOST=0.0.0.0, "
+                    "not overridden)", str(hosts))
 
     for path, hpa in by_kind.get("HorizontalPodAutoscaler", []):
         name = hpa["metadata"]["name"]
@@ -478,10 +547,22 @@ def check_compose(yamls, env_names):
     C.check(api.get("environment", {}).get("KEEL_JOBS_WORKERS") == "false" and
             api.get("environment", {}).get("KEEL_JOBS_SCHEDULER") == "false",
             "compose API replicas run no job workers and no scheduler")
-    for name in ("worker", "migrate"):
-        C.check(services.get(name, {}).get("healthcheck", {}).get("disable") is True,
-                f"compose {name}: the image's HTTP healthcheck is disabled (no HTTP port)")
+    C.check(migrate.get("healthcheck", {}).get("disable") is True,
+            "compose migrate: the image's HTTP healthcheck is disabled (no HTTP port)")
     C.check("/health" in " ".join(api.get("healthcheck", {}).get("test", [])), "compose api healthcheck probes /health")
+    worker_env = worker.get("environment", {})
+    ops_port = worker_env.get("KEEL_JOBS_OPS_PORT")
+    worker_ops_port = None
+    if C.check(isinstance(ops_port, str) and ops_port.isdigit() and int(ops_port) > 0,
+               f"compose worker sets KEEL_JOBS_OPS_PORT ({ops_port})"):
+        worker_ops_port = int(ops_port)
+        test = " ".join(worker.get("healthcheck", {}).get("test", []))
+        C.check(f"http://127.0.0.1:{worker_ops_port}/health" in test and "curl" in test and
+                not worker.get("healthcheck", {}).get("disable"),
+                f"compose worker healthcheck probes /health on the ops port {worker_ops_port}", test)
+        C.check("ports" not in worker, "compose worker publishes no port to the host")
+        C.check("KEEL_SERVER_HOST" not in worker_env and dockerfile_env().get("KEEL_SERVER_HOST") == "0.0.0.0",
+                "compose worker's ops port listens on every interface (the image's KEEL_SERVER_HOST=0.0.0.0)")
 
     nginx_address = services.get("nginx", {}).get("networks", {}).get("keel", {}).get("ipv4_address")
     ipam = compose["networks"]["keel"]["ipam"]["config"][0]
@@ -514,6 +595,12 @@ def check_compose(yamls, env_names):
             "prometheus.yml scrapes every api replica (dns_sd_configs type A, api:8080)")
     C.check(api.get("environment", {}).get("KEEL_SERVER_PORT") == str(sd.get("port")),
             "prometheus.yml's port is the api service's KEEL_SERVER_PORT")
+    worker_job = jobs.get("keel-worker", {})
+    sd = (worker_job.get("dns_sd_configs") or [{}])[0]
+    C.check(sd.get("names") == ["worker"] and sd.get("type") == "A" and sd.get("port") == worker_ops_port and
+            worker_job.get("metrics_path", "/metrics") == "/metrics",
+            f"prometheus.yml scrapes every worker on its ops port (dns_sd_configs type A, worker:{worker_ops_port})",
+            str(worker_job))
     C.check("./prometheus.yml:/etc/prometheus/prometheus.yml:ro" in services.get("prometheus", {}).get("volumes", []),
             "compose mounts deploy/prometheus.yml into Prometheus")
 
@@ -813,7 +900,7 @@ def check_pgbouncer(configmaps):
 def main():
     print(f"checking {rel(DEPLOY)}/ in {ROOT}")
     env_names = config_env_names()
-    C.check(len(env_names) > 50, f"docs/config.md lists {len(env_names)} configuration variables")
+    C.check(len(env_names) > 50, f"{config_table()[0]} lists {len(env_names)} configuration variables")
     C.check(len(exported_metrics()) > 20, f"src/ exports {len(exported_metrics())} keel_* metrics")
     yamls, jsons = load_all()
     configmaps = {}

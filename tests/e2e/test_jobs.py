@@ -8,7 +8,7 @@ import signal
 import time
 import unittest
 
-from keel import Keel, wait_for
+from keel import Keel, free_port, wait_for
 
 FAST = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False}
 # Short leases so a dead worker's job comes back within seconds.
@@ -223,6 +223,35 @@ class WorkerProcessTest(unittest.TestCase):
         fired = [line[0] for line in lines]
         self.assertEqual(len(fired), len(set(fired)), lines)
         self.assertEqual(len({line[1] for line in lines}), len(lines), "one job per tick")
+
+    def test_the_ops_port_serves_probes_and_the_job_metrics(self):
+        port = free_port()
+        worker = self.worker(config={"jobs.ops_port": port})
+
+        def get(path):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                return response.status, response.read().decode()
+            except OSError:  # stopped
+                return 0, ""
+            finally:
+                conn.close()
+
+        self.assertEqual(get("/health")[0], 200)
+        status, ready = get("/ready")
+        self.assertEqual(status, 200, ready)
+        self.assertEqual(get("/api/v1/tasks")[0], 404)  # probes and scrapes only
+        job_id = enqueue(self.api, "debug.sleep", {"ms": 1})["id"]
+        wait_for(lambda: job_row(self.api, job_id)["state"] == "completed", what="the job")
+        metrics = wait_for(lambda: 'state="available"} 0' in (m := get("/metrics")[1]) and m,
+                           what="a queue-depth sample")
+        self.assertRegex(metrics, r'keel_jobs_completed_total\{kind="debug.sleep",queue="default"\} 1')
+        self.assertRegex(metrics, r'(?m)^keel_job_workers\{queue="default",state="busy"\} 0')
+        worker.send_signal(signal.SIGTERM)
+        # Draining: not ready any more, still alive.
+        wait_for(lambda: get("/ready")[0] in (503, 0), what="not ready while draining")
 
     def test_sigterm_releases_the_leases_of_running_jobs(self):
         worker = self.worker(config={"jobs.drain_timeout_ms": 300})

@@ -293,9 +293,16 @@ Result<void> RegisterProperty(App& app) {
   }
   auto* models = module->models.get();
   auto poll = std::chrono::milliseconds(c.Int("ml.reload_poll_ms"));
-  app.AddService({"model server", [models, poll] { models->Start(poll); }, [models] { models->Stop(); }});
-  if (serves_any)
-    app.readiness().Add("models", [models]() -> Task<Result<void>> { co_return models->Ready(); });
+  // Only a process that serves HTTP loads models, so only its /ready waits for them (a `keel worker`'s ops
+  // port does not); services start before the server listens, as Readiness::Add requires.
+  auto& readiness = app.readiness();
+  app.AddService({"model server",
+                  [models, poll, serves_any, &readiness] {
+                    if (serves_any)
+                      readiness.Add("models", [models]() -> Task<Result<void>> { co_return models->Ready(); });
+                    models->Start(poll);
+                  },
+                  [models] { models->Stop(); }});
 
   auto& router = app.router();
   auto* service = module->service.get();
