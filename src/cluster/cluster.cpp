@@ -189,7 +189,8 @@ class Launcher {
     if (!pid) return std::move(pid).error();
     // A worker opens its ops port once its workers run.
     auto ready = AwaitReady(
-        name, *pid, [&] { return HttpStatus(port, "/health", kProbeTimeout) == 200; }, kKeelStartTimeout, log);
+        name, *pid, [&] { return HttpStatus(port, "/health", kProbeTimeout) == 200; }, kKeelStartTimeout,
+        log);
     auto recorded = Record(name, kind, port, pid);
     if (!ready) return ready;
     return recorded;

@@ -272,6 +272,10 @@ Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concu
       std::make_unique<jobs::JobRuntime>(*job_store_, *job_kinds_, *job_metrics_, std::move(options));
   job_runtime_->Start();
   job_queue_->SetRuntime(job_runtime_.get());
+  // Jobs other processes enqueue (an API instance, a retry by an admin) start now instead of at the next
+  // poll; migrations/postgres/0008 sends the notifications.
+  job_listener_ = sql::ListenForNotifications(
+      c, "keel_jobs", [runtime = job_runtime_.get()](const std::string& queue) { runtime->Wake(queue); });
   return Ok();
 }
 
@@ -285,6 +289,7 @@ void App::StopServices() {
 
 bool App::StopWorkers() {
   if (!job_runtime_) return true;
+  job_listener_.reset();  // its thread calls into the runtime
   job_queue_->SetRuntime(nullptr);
   return job_runtime_->Stop(std::chrono::milliseconds(config_.Int("jobs.drain_timeout_ms")));
 }

@@ -106,6 +106,8 @@ class App {
   std::unique_ptr<jobs::JobStore> job_store_;
   std::unique_ptr<jobs::JobQueue> job_queue_;
   std::unique_ptr<jobs::JobRuntime> job_runtime_;
+  // Scaled out: wakes this process's workers when another process enqueues (PostgreSQL NOTIFY).
+  std::unique_ptr<sql::NotificationListener> job_listener_;
   Readiness readiness_;
   http::TrustedProxies trusted_proxies_;
   http::Authenticator authenticator_;

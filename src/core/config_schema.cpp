@@ -132,7 +132,8 @@ std::vector<ConfigKey> BuildSchema() {
           {"sqlite", "postgres", "postgresql"}),
       OptionalUrl("database.direct_url",
                   "PostgreSQL: a URL straight to the server, bypassing pgBouncer, for what needs a session "
-                  "(migrations' locks, LISTEN/NOTIFY). Empty: database.url.",
+                  "(migrations' locks, the job workers' LISTEN). Empty: migrations use database.url, and "
+                  "workers learn of other processes' jobs only by polling.",
                   {"postgres", "postgresql"}),
       Int("database.pool_size", 4, 1, 256,
           "SQLite: connections, each used by one blocking-pool thread at a time. PostgreSQL: the most "
@@ -222,9 +223,9 @@ std::vector<ConfigKey> BuildSchema() {
            "Queues this process works, as name:min-max worker threads (or name:max). Threads grow with the "
            "queue's depth up to max and shrink to min when idle."),
       Int("jobs.poll_interval_ms", 200, 10, 60000,
-          "How often idle workers look for jobs enqueued by other processes (this process's own enqueues "
-          "wake "
-          "them at once)."),
+          "How often idle workers look for jobs enqueued by other processes, and for scheduled jobs come due. "
+          "This process's own enqueues wake them at once; on PostgreSQL with database.direct_url, so do "
+          "other processes' (LISTEN/NOTIFY)."),
       Int("jobs.lease_ms", 30000, 1000, 3600000,
           "A running job's lease: renewed by heartbeats; when it lapses (worker died) the job runs again."),
       Int("jobs.heartbeat_ms", 1000, 100, 600000,

@@ -61,7 +61,7 @@ TEST(ClientIp, PrefixesNeedNotFallOnByteBoundaries) {
   auto trusted = Trust({"172.16.0.0/12", "0.0.0.0/0"});
   EXPECT_TRUE(Trust({"172.16.0.0/12"}).Contains("172.31.255.1"));
   EXPECT_FALSE(Trust({"172.16.0.0/12"}).Contains("172.32.0.1"));
-  EXPECT_TRUE(trusted.Contains("8.8.8.8"));    // /0: every IPv4 address
+  EXPECT_TRUE(trusted.Contains("8.8.8.8"));       // /0: every IPv4 address
   EXPECT_FALSE(trusted.Contains("2001:db8::1"));  // but no IPv6 one
 }
 

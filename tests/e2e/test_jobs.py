@@ -8,7 +8,7 @@ import signal
 import time
 import unittest
 
-from keel import Keel, free_port, wait_for
+from keel import CLUSTER_DIR, Keel, free_port, wait_for
 
 FAST = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False}
 # Short leases so a dead worker's job comes back within seconds.
@@ -223,6 +223,14 @@ class WorkerProcessTest(unittest.TestCase):
         fired = [line[0] for line in lines]
         self.assertEqual(len(fired), len(set(fired)), lines)
         self.assertEqual(len({line[1] for line in lines}), len(lines), "one job per tick")
+
+    @unittest.skipUnless(CLUSTER_DIR, "PostgreSQL only: SQLite has no notifications between processes")
+    def test_a_job_enqueued_elsewhere_starts_at_once_not_at_the_next_poll(self):
+        self.worker(config={"jobs.poll_interval_ms": 60000})
+        time.sleep(0.5)  # the worker's first claims found nothing; its next poll is a minute away
+        job_id = enqueue(self.api, "debug.sleep", {"ms": 1})["id"]
+        # Well before the poll: the INSERT's NOTIFY woke the worker's LISTEN (migrations/postgres/0008).
+        wait_for(lambda: job_row(self.api, job_id)["state"] == "completed", timeout=10, what="the job")
 
     def test_the_ops_port_serves_probes_and_the_job_metrics(self):
         port = free_port()

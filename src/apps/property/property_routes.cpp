@@ -299,7 +299,8 @@ Result<void> RegisterProperty(App& app) {
   app.AddService({"model server",
                   [models, poll, serves_any, &readiness] {
                     if (serves_any)
-                      readiness.Add("models", [models]() -> Task<Result<void>> { co_return models->Ready(); });
+                      readiness.Add("models",
+                                    [models]() -> Task<Result<void>> { co_return models->Ready(); });
                     models->Start(poll);
                   },
                   [models] { models->Stop(); }});

@@ -1,4 +1,4 @@
-// The SQL store every component uses; one interface, a backend per URL scheme (sqlite:// now).
+// The SQL store every component uses; one interface, a backend per URL scheme (sqlite://, postgres://).
 //
 // Thread safety: a Database is safe to use from every IO thread at once. Statements are parameterized only
 // (? placeholders); nothing builds SQL from input. Calls never block the calling IO thread.
@@ -57,5 +57,18 @@ class Database {
 
 // Opens the backend named by database.url.
 Result<std::unique_ptr<Database>> OpenDatabase(const Config& config, Metrics& metrics);
+
+// Delivers the database's notifications on one channel while it lives (PostgreSQL LISTEN).
+class NotificationListener {
+ public:
+  virtual ~NotificationListener() = default;
+  virtual bool Listening() const = 0;
+};
+
+// Calls on_notify(payload) from a thread of its own for every notification on `channel`. Null when the
+// backend has none (SQLite: one process) or database.direct_url is not set (a LISTEN needs a session of its
+// own, which pgBouncer's transaction pooling does not keep).
+std::unique_ptr<NotificationListener> ListenForNotifications(
+    const Config& config, std::string channel, std::function<void(const std::string&)> on_notify);
 
 }  // namespace keel::sql

@@ -6,6 +6,7 @@
 
 #include "core/config.hpp"
 #include "storage/sql/database.hpp"
+#include "storage/sql/postgres/pg_listener.hpp"
 #include "storage/sql/postgres/postgres_database.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
@@ -46,6 +47,14 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Config& config, Metrics& me
   auto db = SqliteDatabase::Open(options, metrics);
   if (!db) return std::move(db).error();
   return std::unique_ptr<Database>(std::move(db).value());
+}
+
+std::unique_ptr<NotificationListener> ListenForNotifications(
+    const Config& config, std::string channel, std::function<void(const std::string&)> on_notify) {
+  const std::string& url = config.String("database.url");
+  const std::string& direct = config.String("database.direct_url");
+  if (!(url.starts_with("postgres://") || url.starts_with("postgresql://")) || direct.empty()) return nullptr;
+  return std::make_unique<PgListener>(direct, std::move(channel), std::move(on_notify));
 }
 
 }  // namespace keel::sql
