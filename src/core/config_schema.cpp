@@ -223,7 +223,8 @@ std::vector<ConfigKey> BuildSchema() {
            "Queues this process works, as name:min-max worker threads (or name:max). Threads grow with the "
            "queue's depth up to max and shrink to min when idle."),
       Int("jobs.poll_interval_ms", 200, 10, 60000,
-          "How often idle workers look for jobs enqueued by other processes, and for scheduled jobs come due. "
+          "How often idle workers look for jobs enqueued by other processes, and for scheduled jobs come "
+          "due. "
           "This process's own enqueues wake them at once; on PostgreSQL with database.direct_url, so do "
           "other processes' (LISTEN/NOTIFY)."),
       Int("jobs.lease_ms", 30000, 1000, 3600000,
