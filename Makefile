@@ -57,6 +57,7 @@ bench: build
 	@bash bench/run-jobs.sh
 	@bash bench/run-predict.sh
 	@bash bench/run-cluster.sh
+	@bash bench/run-jobs-cluster.sh
 
 format:
 	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i

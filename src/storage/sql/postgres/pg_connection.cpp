@@ -1,8 +1,11 @@
 // PgConnection: asynchronous connect, unnamed parameterized statements, results as Rows.
 #include "storage/sql/postgres/pg_connection.hpp"
 
+#include <fcntl.h>
+
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <optional>
@@ -53,19 +56,23 @@ ErrorCode ClassifySqlState(std::string_view state) {
 
 }  // namespace
 
-// The connection's socket as Asio sees it: registered with the database's reactor, owned by libpq (released,
-// never closed, here).
+// The connection's socket as Asio sees it: a duplicate of libpq's descriptor, registered with the database's
+// reactor. A duplicate, because libpq closes its own descriptor when it notices the server went away, and the
+// number may then belong to a new connection's socket by the time this one is torn down: deregistering it
+// from epoll would silence that other connection. The duplicate's number stays ours until we close it.
 class PgConnection::Socket {
  public:
   explicit Socket(asio::io_context& reactor) : reactor_(reactor) {}
   ~Socket() { Detach(); }
 
-  Result<void> Attach(int fd) {
+  Result<void> Attach(int libpq_fd) {
     Detach();
     sockaddr_storage address{};
     socklen_t length = sizeof(address);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    if (::getsockname(libpq_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
       return Error{ErrorCode::kUnavailable, "libpq's socket is not a socket"};
+    int fd = ::fcntl(libpq_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return Error{ErrorCode::kUnavailable, "cannot duplicate the database socket"};
     int family = address.ss_family;
     asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
     boost::system::error_code ec;
@@ -73,6 +80,7 @@ class PgConnection::Socket {
     socket_->assign(protocol, fd, ec);
     if (ec) {
       socket_.reset();
+      ::close(fd);
       return Error{ErrorCode::kUnavailable,
                    fmt::format("cannot watch the database socket: {}", ec.message())};
     }
@@ -80,10 +88,11 @@ class PgConnection::Socket {
     return Ok();
   }
 
+  // Closes the duplicate (libpq's descriptor is libpq's to close).
   void Detach() {
     if (!socket_) return;
     boost::system::error_code ec;
-    socket_->release(ec);
+    socket_->close(ec);
     socket_.reset();
     fd_ = -1;
   }
@@ -151,7 +160,7 @@ PgConnection::PgConnection(pg_conn* conn, std::unique_ptr<Socket> socket)
     : conn_(conn), socket_(std::move(socket)), opened_at_(Clock::now()), last_used_(opened_at_) {}
 
 PgConnection::~PgConnection() {
-  socket_.reset();  // before PQfinish closes the descriptor
+  socket_.reset();  // our duplicate first: the socket is shut only once both descriptors are closed
   PQfinish(conn_);
 }
 

@@ -193,6 +193,8 @@ Task<Result<std::unique_ptr<PgConnection>>> PostgresDatabase::OpenConnection() {
   if (!connection) {
     connect_failures_.Increment();
     log::Warn("postgres connect failed", log::Fields().Add("error", connection.error().message));
+    // The detail (host, port, the server's words) is for the log: it would reach clients in a 503's detail.
+    co_return Error{connection.error().code, "cannot connect to the database"};
   }
   co_return connection;
 }

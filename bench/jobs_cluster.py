@@ -1,0 +1,112 @@
+"""Job start latency across processes (issue 6): jobs enqueued through nginx on an API instance, run by a
+separate `keel worker`, on PostgreSQL (through pgBouncer), all started by `keel cluster` on this machine.
+
+Two phases on the same processes, paced below capacity (--rate jobs/s for --duration s each):
+- notify: as shipped; the INSERT's trigger sends NOTIFY keel_jobs and the worker's LISTEN (database.direct_url)
+  wakes its dispatcher;
+- poll: the triggers dropped, so the worker finds each job at its next poll (jobs.poll_interval_ms, 200 ms).
+Enqueue-to-start is started_at - created_at of each job's row (one machine, one clock).
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from benchlib import write_section
+from jobs import paced, percentile
+
+
+class Cluster:
+    def __init__(self, keel, config_path):
+        self.keel = keel
+        self.dir = tempfile.mkdtemp(prefix="keel-bench-jobs-cluster-")
+        os.chmod(self.dir, 0o755)
+        started = subprocess.run([keel, "cluster", "up", "--dir", self.dir, "--instances", "1", "--workers", "1",
+                                  "--port", "0", "--rate", "10000000", "--burst", "10000000", "--no-access-log",
+                                  "--config", config_path], capture_output=True, text=True)
+        if started.returncode != 0:
+            raise RuntimeError(started.stdout + started.stderr)
+        with open(os.path.join(self.dir, "cluster.json")) as f:
+            self.nginx = next(p["port"] for p in json.load(f)["processes"] if p["name"] == "nginx")
+        with open(os.path.join(self.dir, "cluster.env")) as f:
+            self.settings = dict(line.strip().split("=", 1) for line in f if "=" in line)
+
+    def sql(self, statement):
+        import psycopg2
+        db = psycopg2.connect(self.settings["KEEL_DATABASE_DIRECT_URL"])
+        db.autocommit = True
+        try:
+            cursor = db.cursor()
+            cursor.execute(statement)
+            return cursor.fetchall() if cursor.description else None
+        finally:
+            db.close()
+
+    def down(self):
+        subprocess.run([self.keel, "cluster", "down", "--dir", self.dir], capture_output=True, check=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def phase(cluster, rate, duration):
+    cluster.sql("DELETE FROM jobs WHERE kind = 'debug.noop'")
+    paced(cluster.nginx, rate, duration)
+    deadline = time.monotonic() + 60
+    while cluster.sql("SELECT COUNT(*) FROM jobs WHERE kind = 'debug.noop' AND state <> 'completed'")[0][0] > 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError("jobs did not complete")
+        time.sleep(0.2)
+    delays = [r[0] for r in cluster.sql("SELECT started_at - created_at FROM jobs WHERE kind = 'debug.noop'")]
+    return {"jobs": len(delays), "p50_ms": percentile(delays, 50), "p99_ms": percentile(delays, 99),
+            "max_ms": max(delays)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rate", type=int, default=100)
+    args = parser.parse_args()
+
+    config_dir = tempfile.mkdtemp(prefix="keel-bench-config-")
+    config_path = os.path.join(config_dir, "keel.toml")
+    with open(config_path, "w") as f:
+        f.write("[debug]\nroutes = true\n[ratelimit]\nenabled = false\n[log]\naccess = false\n")
+    cluster = Cluster(args.keel, config_path)
+    try:
+        paced(cluster.nginx, 20, 2)  # warm-up: connections open in every pool
+        notify = phase(cluster, args.rate, args.duration)
+        print("notify", notify, flush=True)
+        cluster.sql("DROP TRIGGER jobs_available_insert ON jobs; DROP TRIGGER jobs_available_update ON jobs")
+        poll = phase(cluster, args.rate, args.duration)
+        print("poll", poll, flush=True)
+    finally:
+        cluster.down()
+        shutil.rmtree(config_dir, ignore_errors=True)
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    heading = "## Scaled out: job start latency across processes (LISTEN/NOTIFY vs polling)"
+    section = f"""{heading}
+
+Measured {when} at commit `{commit}` on this project's 2-core machine. Command:
+`bench/run-jobs-cluster.sh --duration {args.duration} --rate {args.rate}`.
+`keel cluster up --instances 1 --workers 1`: no-op jobs enqueued by HTTP through nginx on the API instance
+(which runs no workers), {args.rate} jobs/s for {args.duration} s per phase, run by the separate `keel worker`
+on PostgreSQL through pgBouncer. Enqueue-to-start is each row's started_at - created_at.
+
+| wake-up | jobs | enqueue-to-start p50 ms | p99 ms | max ms |
+| --- | --- | --- | --- | --- |
+| NOTIFY from the INSERT's trigger, LISTEN on database.direct_url | {notify['jobs']:,} | {notify['p50_ms']:.0f} | {notify['p99_ms']:.0f} | {notify['max_ms']:.0f} |
+| polling only (triggers dropped; jobs.poll_interval_ms 200) | {poll['jobs']:,} | {poll['p50_ms']:.0f} | {poll['p99_ms']:.0f} | {poll['max_ms']:.0f} |
+"""
+    print(section)
+    write_section(args.out, heading, section)
+
+
+if __name__ == "__main__":
+    main()
