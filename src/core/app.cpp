@@ -274,8 +274,13 @@ Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concu
   job_queue_->SetRuntime(job_runtime_.get());
   // Jobs other processes enqueue (an API instance, a retry by an admin) start now instead of at the next
   // poll; migrations/postgres/0008 sends the notifications.
-  job_listener_ = sql::ListenForNotifications(
-      c, "keel_jobs", [runtime = job_runtime_.get()](const std::string& queue) { runtime->Wake(queue); });
+  job_listener_ =
+      sql::ListenForNotifications(c, "keel_jobs", [runtime = job_runtime_.get()](const std::string& queue) {
+        if (queue.empty())
+          runtime->WakeAll();  // (re)connected: may have missed some
+        else
+          runtime->Wake(queue);
+      });
   return Ok();
 }
 
@@ -289,9 +294,13 @@ void App::StopServices() {
 
 bool App::StopWorkers() {
   if (!job_runtime_) return true;
-  job_listener_.reset();  // its thread calls into the runtime
+  // No more wake-ups; joining the listener's thread (which may sit in a connect) waits until the jobs
+  // drained.
+  if (job_listener_) job_listener_->RequestStop();
   job_queue_->SetRuntime(nullptr);
-  return job_runtime_->Stop(std::chrono::milliseconds(config_.Int("jobs.drain_timeout_ms")));
+  bool stopped = job_runtime_->Stop(std::chrono::milliseconds(config_.Int("jobs.drain_timeout_ms")));
+  job_listener_.reset();  // before the runtime it calls into goes
+  return stopped;
 }
 
 namespace {
@@ -341,8 +350,9 @@ int App::Work(const std::vector<std::string>& queues, int concurrency) {
     ops = std::make_unique<WorkerOpsServer>(config_, *metrics_, readiness_);
     if (auto started = ops->Start(); !started) {
       log::Error("cannot start the ops port", log::Fields().Add("error", started.error().message));
-      (void)StopWorkers();
+      bool stopped = StopWorkers();
       log::Stop();
+      if (!stopped) std::_Exit(1);  // as below: a handler that ignores cancellation cannot be joined
       return 1;
     }
   }

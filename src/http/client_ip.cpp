@@ -15,6 +15,7 @@ namespace {
 struct Address {
   std::array<std::uint8_t, 16> bytes{};
   bool v4 = false;
+  bool mapped = false;  // written as IPv6 (::ffff:a.b.c.d), kept as its IPv4 address
 };
 
 std::optional<Address> ParseAddress(std::string_view text) {
@@ -32,6 +33,7 @@ std::optional<Address> ParseAddress(std::string_view text) {
     std::memmove(address.bytes.data(), address.bytes.data() + 12, 4);
     std::memset(address.bytes.data() + 4, 0, 12);
     address.v4 = true;
+    address.mapped = true;
   }
   return address;
 }
@@ -59,15 +61,18 @@ Result<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& ent
     std::string_view text = Trim(entry);
     auto slash = text.find('/');
     auto address = ParseAddress(text.substr(0, slash));
-    int max_bits = address && address->v4 ? 32 : 128;
+    // A mapped network is written with an IPv6 prefix (::ffff:10.0.0.0/104): at least the 96 mapping bits.
+    int min_bits = address && address->mapped ? 96 : 0;
+    int max_bits = address && address->v4 && !address->mapped ? 32 : 128;
     int bits = max_bits;
     bool valid = address.has_value();
     if (valid && slash != std::string_view::npos) {
       std::string_view digits = text.substr(slash + 1);
       auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
-      valid = !digits.empty() && ec == std::errc() && end == digits.data() + digits.size() && bits >= 0 &&
-              bits <= max_bits;
+      valid = !digits.empty() && digits.front() >= '0' && digits.front() <= '9' && ec == std::errc() &&
+              end == digits.data() + digits.size() && bits >= min_bits && bits <= max_bits;
     }
+    if (valid && address->mapped) bits -= 96;
     if (!valid)
       return Error{ErrorCode::kInvalidArgument,
                    fmt::format("server.trusted_proxies: \"{}\" is not an IP address or a network in CIDR "
@@ -96,12 +101,15 @@ std::string ClientIp(const Request& request, const TrustedProxies& trusted_proxi
     while (!list.empty()) {
       auto comma = list.rfind(',');
       auto hop = Trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
-      if (!hop.empty() && !trusted_proxies.Contains(hop)) return std::string(hop);
+      if (!hop.empty() && !trusted_proxies.Contains(hop)) {
+        // Only an address becomes the client's: anything else would let a sender name its own rate-limit key.
+        return ParseAddress(hop) ? std::string(hop) : request.remote_address;
+      }
       if (comma == std::string_view::npos) break;
       list = list.substr(0, comma);
     }
   }
-  if (auto real = request.headers.Get("X-Real-IP"); real && !Trim(*real).empty())
+  if (auto real = request.headers.Get("X-Real-IP"); real && ParseAddress(Trim(*real)))
     return std::string(Trim(*real));
   return request.remote_address;
 }

@@ -65,8 +65,23 @@ TEST(ClientIp, PrefixesNeedNotFallOnByteBoundaries) {
   EXPECT_FALSE(trusted.Contains("2001:db8::1"));  // but no IPv6 one
 }
 
+TEST(ClientIp, MappedNetworksTakeIPv6Prefixes) {
+  auto trusted = Trust({"::ffff:10.0.0.0/104"});  // = 10.0.0.0/8
+  EXPECT_TRUE(trusted.Contains("10.200.0.1"));
+  EXPECT_TRUE(trusted.Contains("::ffff:10.200.0.1"));
+  EXPECT_FALSE(trusted.Contains("11.0.0.1"));
+  EXPECT_FALSE(TrustedProxies::Parse({"::ffff:10.0.0.0/8"}));  // below the 96 mapping bits
+}
+
+TEST(ClientIp, OnlyAddressesBecomeTheClient) {
+  auto trusted = Trust({"10.0.0.1"});
+  EXPECT_EQ(ClientIp(From("10.0.0.1", {{"X-Forwarded-For", "pick-my-key"}}), trusted), "10.0.0.1");
+  EXPECT_EQ(ClientIp(From("10.0.0.1", {{"X-Real-IP", "pick-my-key"}}), trusted), "10.0.0.1");
+}
+
 TEST(ClientIp, EntriesThatAreNoAddressOrNetworkAreRefusedByName) {
-  for (const char* bad : {"10.0.0.0/33", "nginx", "10.0.0.1/", "10.0.0.0/8x", "::/129", "10.0.0.0/-1", ""}) {
+  for (const char* bad : {"10.0.0.0/33", "nginx", "10.0.0.1/", "10.0.0.0/8x", "::/129", "10.0.0.0/-1",
+                          "10.0.0.0/-0", "10.0.0.0/+8", ""}) {
     auto parsed = TrustedProxies::Parse({"127.0.0.1", bad});
     ASSERT_FALSE(parsed) << bad;
     EXPECT_NE(parsed.error().message.find(std::string("\"") + bad + "\""), std::string::npos)

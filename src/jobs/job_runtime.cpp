@@ -103,6 +103,10 @@ void JobRuntime::Wake(const std::string& queue) {
   });
 }
 
+void JobRuntime::WakeAll() {
+  for (const auto& [name, state] : queues_) Wake(name);
+}
+
 Task<void> JobRuntime::Dispatch(QueueState& queue) {
   const std::string& name = queue.workers->name();
   while (!stopping_) {

@@ -64,6 +64,8 @@ class JobRuntime {
   void Start();
   // New work may be ready on `queue`: claim now instead of at the next poll.
   void Wake(const std::string& queue);
+  // Every queue this process works (after a gap in notifications, when any of them may have work).
+  void WakeAll();
   // See the file comment. False when a handler ignored cancellation past the deadline (its thread still
   // runs; every lease is released anyway, so the caller may end the process).
   bool Stop(std::chrono::milliseconds drain_timeout);

@@ -110,6 +110,8 @@ class KeelProcess:
             elif http_status(self.port, "/health") == 200:
                 return
             time.sleep(0.02)
+        self.process.kill()
+        self.finish(10)
         raise RuntimeError("keel did not answer /health in time:\n" + self.log())
 
     def running(self):
@@ -242,10 +244,14 @@ class Keel:
         assert migrated.returncode == 0, migrated.stderr + migrated.stdout
 
     def start(self, timeout=20):
-        for process in self.processes:
-            process.start(timeout)
-        if self.front_dir:
-            self.start_front()
+        try:
+            for process in self.processes:
+                process.start(timeout)
+            if self.front_dir:
+                self.start_front()
+        except BaseException:
+            self.stop()  # what did start: a failed start leaves no process behind
+            raise
 
     def start_front(self):
         """nginx in front of the instances (`keel cluster front`); its port is this Keel's port."""
@@ -256,7 +262,6 @@ class Keel:
         started = subprocess.run(command, capture_output=True, text=True, timeout=60,
                                  env={k: v for k, v in os.environ.items() if not k.startswith("KEEL_")})
         if started.returncode != 0:
-            self.stop()
             raise RuntimeError(f"keel cluster front failed:\n{started.stdout}\n{started.stderr}")
         with open(os.path.join(self.front_dir, "cluster.json")) as f:
             self.port = next(p["port"] for p in json.load(f)["processes"] if p["name"] == "nginx")
@@ -279,15 +284,22 @@ class Keel:
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Stops nginx, then every instance at once; returns the first non-zero exit code (0 when all exit
         cleanly), or None when nothing was started."""
-        if self.front_dir:
-            self.stop_front()
-        running = [process for process in self.processes if process.running()]
-        for process in running:
-            process.process.send_signal(sig)
-        for process in self.processes:
-            if process.process is not None and process not in running and not process.log_file.closed:
-                process.log_file.close()
-        codes = [process.finish(timeout) for process in running]
+        try:
+            if self.front_dir:
+                self.stop_front()
+        finally:
+            running = [process for process in self.processes if process.running()]
+            for process in running:
+                process.process.send_signal(sig)
+            for process in self.processes:
+                if process.process is not None and process not in running and not process.log_file.closed:
+                    process.log_file.close()
+            codes = []
+            for process in running:
+                try:
+                    codes.append(process.finish(timeout))
+                except subprocess.TimeoutExpired:
+                    codes.append("killed after a timeout")  # finish killed it; the others still get stopped
         codes += [process.process.returncode for process in self.processes
                   if process.process is not None and process not in running]
         if not codes:
@@ -332,6 +344,14 @@ class Keel:
     def call_each(self, method, path):
         """each() with JSON bodies: [(status, parsed body or None)]."""
         return [(status, json.loads(body) if body else None) for status, body in self.each(method, path)]
+
+    def metric(self, name):
+        """The sum over every instance of the samples named exactly `name` (labels included when given)."""
+        total = 0.0
+        for line in self.metrics().splitlines():
+            if line.startswith(name + "{") or line.startswith(name + " "):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
 
     def metrics(self):
         """Every instance's /metrics text, one after the other: each process counts what it served (through

@@ -226,15 +226,18 @@ class WorkerProcessTest(unittest.TestCase):
 
     @unittest.skipUnless(CLUSTER_DIR, "PostgreSQL only: SQLite has no notifications between processes")
     def test_a_job_enqueued_elsewhere_starts_at_once_not_at_the_next_poll(self):
-        self.worker(config={"jobs.poll_interval_ms": 60000})
-        time.sleep(0.5)  # the worker's first claims found nothing; its next poll is a minute away
+        worker = self.worker(config={"jobs.poll_interval_ms": 60000})
+        wait_for(lambda: "listening for notifications" in worker.log(), what="the LISTEN")
+        time.sleep(2)  # the worker's first claims found nothing; its next poll is a minute away
         job_id = enqueue(self.api, "debug.sleep", {"ms": 1})["id"]
-        # Well before the poll: the INSERT's NOTIFY woke the worker's LISTEN (migrations/postgres/0008).
+        # Long before the poll: the INSERT's NOTIFY woke the worker's LISTEN (migrations/postgres/0008).
         wait_for(lambda: job_row(self.api, job_id)["state"] == "completed", timeout=10, what="the job")
+        (waited_ms,), = self.api.sql("SELECT started_at - created_at FROM jobs WHERE id = ?", (job_id,))
+        self.assertLess(waited_ms, 5000)
 
     def test_the_ops_port_serves_probes_and_the_job_metrics(self):
         port = free_port()
-        worker = self.worker(config={"jobs.ops_port": port})
+        worker = self.worker(config={"jobs.ops_port": port, "jobs.drain_timeout_ms": 3000})
 
         def get(path):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -257,9 +260,13 @@ class WorkerProcessTest(unittest.TestCase):
                            what="a queue-depth sample")
         self.assertRegex(metrics, r'keel_jobs_completed_total\{kind="debug.sleep",queue="default"\} 1')
         self.assertRegex(metrics, r'(?m)^keel_job_workers\{queue="default",state="busy"\} 0')
+        # Draining a running job: not ready any more, still alive and scraped.
+        running = enqueue(self.api, "debug.sleep", {"ms": 60000})["id"]
+        wait_for(lambda: job_row(self.api, running)["state"] == "running", what="the long job")
         worker.send_signal(signal.SIGTERM)
-        # Draining: not ready any more, still alive.
-        wait_for(lambda: get("/ready")[0] in (503, 0), what="not ready while draining")
+        wait_for(lambda: get("/ready")[0] == 503, timeout=2.5, what="not ready while draining")
+        self.assertEqual(get("/health")[0], 200)
+        self.assertEqual(get("/metrics")[0], 200)
 
     def test_sigterm_releases_the_leases_of_running_jobs(self):
         worker = self.worker(config={"jobs.drain_timeout_ms": 300})

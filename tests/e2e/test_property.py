@@ -47,14 +47,6 @@ def predict(keel, payload):
     return status, headers, json.loads(body) if body else None
 
 
-def metric(keel, name):
-    total = 0.0
-    for line in keel.metrics().splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
 class PropertyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -92,7 +84,7 @@ class PropertyTest(unittest.TestCase):
             self.assertEqual(many["predictions"][0], body["prediction"])
             self.assertEqual(many["predictions"][2], body["prediction"])
             self.assertGreater(many["predictions"][1], body["prediction"])
-            self.assertGreaterEqual(metric(keel, "keel_model_cache_hits_total"), 2)
+            self.assertGreaterEqual(keel.metric("keel_model_cache_hits_total"), 2)
             # Two identical new houses in one request: one computes, the other waits for it (single-flight).
             twins = house(living_area_sqft=2222, lot_area_sqft=12345)
             status, _, pair = predict(keel, {"instances": [twins, twins]})
@@ -111,7 +103,7 @@ class PropertyTest(unittest.TestCase):
             status, ready = keel.call("GET", "/ready")
             self.assertEqual((status, ready["checks"]["models"]), (200, "ok"))
             # Each instance serves the version (1 per process).
-            self.assertEqual(metric(keel, 'keel_model_info{model="property",version="%s"}' % self.version),
+            self.assertEqual(keel.metric('keel_model_info{model="property",version="%s"}' % self.version),
                              len(keel.processes))
 
     def test_bad_input_is_refused_per_field_and_never_logged(self):
@@ -235,7 +227,7 @@ class PropertyTest(unittest.TestCase):
                 meta["validation_sample"]["expected"] = [v * 2 for v in meta["validation_sample"]["expected"]]
                 with open(meta_path, "w") as f:
                     json.dump(meta, f)
-                wait_for(lambda: metric(keel, "keel_model_reload_failures_total") >= 1, what="the refusal")
+                wait_for(lambda: keel.metric("keel_model_reload_failures_total") >= 1, what="the refusal")
                 status, _, body = predict(keel, {"features": HOUSE})
                 self.assertEqual((status, body["version"]), (200, second))
                 status, problem = keel.call("POST", "/api/v1/admin/models/property/reload", admin, timeout=120)

@@ -63,9 +63,12 @@ class NotificationListener {
  public:
   virtual ~NotificationListener() = default;
   virtual bool Listening() const = 0;
+  // Ends the callbacks without waiting for the listener's thread (its destructor joins it).
+  virtual void RequestStop() = 0;
 };
 
-// Calls on_notify(payload) from a thread of its own for every notification on `channel`. Null when the
+// Calls on_notify(payload) from a thread of its own for every notification on `channel`, and with an empty
+// payload after every (re)connect, when notifications may have been missed. Null when the
 // backend has none (SQLite: one process) or database.direct_url is not set (a LISTEN needs a session of its
 // own, which pgBouncer's transaction pooling does not keep).
 std::unique_ptr<NotificationListener> ListenForNotifications(

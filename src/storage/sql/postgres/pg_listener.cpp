@@ -32,15 +32,32 @@ std::string Trimmed(const char* message) {
 PgListener::PgListener(std::string url, std::string channel, Callback on_notify)
     : url_(std::move(url)), channel_(std::move(channel)), on_notify_(std::move(on_notify)) {
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  // Without its stop signal the thread could never be joined: no listener then, polling only.
+  if (stop_fd_ < 0) {
+    log::Error("cannot listen for notifications: no eventfd", log::Fields().Add("channel", channel_));
+    return;
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
-PgListener::~PgListener() {
-  stopping_.store(true);
+void PgListener::RequestStop() {
+  if (stopping_.exchange(true) || stop_fd_ < 0) return;
   std::uint64_t one = 1;
-  if (stop_fd_ >= 0) (void)!::write(stop_fd_, &one, sizeof one);
+  (void)!::write(stop_fd_, &one, sizeof one);
+}
+
+PgListener::~PgListener() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
   if (stop_fd_ >= 0) ::close(stop_fd_);
+}
+
+void PgListener::Deliver(pg_conn* conn) {
+  while (PGnotify* notify = PQnotifies(conn)) {
+    std::string payload = notify->extra != nullptr ? notify->extra : "";
+    PQfreemem(notify);
+    if (!stopping_.load()) on_notify_(payload);
+  }
 }
 
 bool PgListener::Pause(std::chrono::milliseconds wait) {
@@ -90,6 +107,10 @@ bool PgListener::ListenOnce() {
   listening_.store(true);
   failing_ = false;
   log::Info("listening for notifications", log::Fields().Add("channel", channel_));
+  // Whatever was sent while no LISTEN stood is lost: let the caller look for itself. Then what arrived with
+  // the LISTEN's answer, which no socket event will announce again.
+  if (!stopping_.load()) on_notify_("");
+  Deliver(conn.get());
   while (!stopping_.load()) {
     pollfd fds[2] = {{PQsocket(conn.get()), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) continue;  // EINTR
@@ -99,11 +120,7 @@ bool PgListener::ListenOnce() {
                 log::Fields().Add("channel", channel_).Add("error", Trimmed(PQerrorMessage(conn.get()))));
       break;
     }
-    while (PGnotify* notify = PQnotifies(conn.get())) {
-      std::string payload = notify->extra != nullptr ? notify->extra : "";
-      PQfreemem(notify);
-      on_notify_(payload);
-    }
+    Deliver(conn.get());
   }
   listening_.store(false);
   return true;

@@ -3,7 +3,8 @@
 //
 // It needs a session of its own for as long as it listens: give it database.direct_url, never pgBouncer in
 // transaction mode (which hands the server connection, and with it the LISTEN, to other clients).
-// Notifications sent while it is disconnected are lost; callers keep a poll as the floor.
+// Notifications sent while it is disconnected are lost: after every (re)connect it calls on_notify with an
+// empty payload ("anything may have happened"), and callers keep a poll as the floor.
 //
 // Thread safety: the callback runs on the listener's thread; construct and destroy from one owner thread.
 #pragma once
@@ -16,6 +17,8 @@
 
 #include "storage/sql/database.hpp"
 
+struct pg_conn;
+
 namespace keel::sql {
 
 class PgListener : public NotificationListener {
@@ -23,12 +26,15 @@ class PgListener : public NotificationListener {
   using Callback = std::function<void(const std::string& payload)>;
 
   PgListener(std::string url, std::string channel, Callback on_notify);
-  // Stops listening and joins the thread (at most connect_timeout when a connect is under way).
+  // RequestStop, then joins the thread. A connect or LISTEN under way finishes first: libpq's blocking calls
+  // (connect_timeout 5 s per address; keepalives for a server that stops answering).
   ~PgListener() override;
   PgListener(const PgListener&) = delete;
   PgListener& operator=(const PgListener&) = delete;
 
   bool Listening() const override { return listening_.load(); }
+  // No more callbacks once it returns, except one already running; does not wait.
+  void RequestStop() override;
 
  private:
   void Run();
@@ -37,6 +43,8 @@ class PgListener : public NotificationListener {
   bool ListenOnce();
   // Sleeps up to `wait`; false once stopping.
   bool Pause(std::chrono::milliseconds wait);
+  // Hands every notification libpq has buffered to on_notify.
+  void Deliver(pg_conn* conn);
 
   const std::string url_;
   const std::string channel_;
