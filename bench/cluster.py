@@ -48,12 +48,15 @@ def measure(port, connections, duration, path, script):
 
 
 class Cluster:
-    def __init__(self, keel, instances, config_path):
+    """`keel cluster up` under a temporary directory: nginx's port, the API instances' ports, and the KEEL_*
+    settings of cluster.env (database URLs)."""
+
+    def __init__(self, keel, instances, config_path, workers=0):
         self.keel = keel
         self.dir = tempfile.mkdtemp(prefix="keel-bench-cluster-")
         os.chmod(self.dir, 0o755)
         started = subprocess.run([keel, "cluster", "up", "--dir", self.dir, "--instances", str(instances),
-                                  "--workers", "0", "--port", "0", "--rate", "10000000", "--burst", "10000000",
+                                  "--workers", str(workers), "--port", "0", "--rate", "10000000", "--burst", "10000000",
                                   "--no-access-log", "--config", config_path], capture_output=True, text=True)
         if started.returncode != 0:
             raise RuntimeError(started.stdout + started.stderr)
@@ -61,6 +64,8 @@ class Cluster:
             state = json.load(f)
         self.nginx = next(p["port"] for p in state["processes"] if p["name"] == "nginx")
         self.api = [p["port"] for p in state["processes"] if p["kind"] == "api"]
+        with open(os.path.join(self.dir, "cluster.env")) as f:
+            self.settings = dict(line.strip().split("=", 1) for line in f if "=" in line)
 
     def down(self):
         subprocess.run([self.keel, "cluster", "down", "--dir", self.dir], capture_output=True, check=True)

@@ -9,7 +9,6 @@ Enqueue-to-start is started_at - created_at of each job's row (one machine, one 
 """
 import argparse
 import datetime
-import json
 import os
 import shutil
 import subprocess
@@ -17,49 +16,32 @@ import tempfile
 import time
 
 from benchlib import write_section
+from cluster import Cluster
 from jobs import paced, percentile
 
 
-class Cluster:
-    def __init__(self, keel, config_path):
-        self.keel = keel
-        self.dir = tempfile.mkdtemp(prefix="keel-bench-jobs-cluster-")
-        os.chmod(self.dir, 0o755)
-        started = subprocess.run([keel, "cluster", "up", "--dir", self.dir, "--instances", "1", "--workers", "1",
-                                  "--port", "0", "--rate", "10000000", "--burst", "10000000", "--no-access-log",
-                                  "--config", config_path], capture_output=True, text=True)
-        if started.returncode != 0:
-            raise RuntimeError(started.stdout + started.stderr)
-        with open(os.path.join(self.dir, "cluster.json")) as f:
-            self.nginx = next(p["port"] for p in json.load(f)["processes"] if p["name"] == "nginx")
-        with open(os.path.join(self.dir, "cluster.env")) as f:
-            self.settings = dict(line.strip().split("=", 1) for line in f if "=" in line)
-
-    def sql(self, statement):
-        import psycopg2
-        db = psycopg2.connect(self.settings["KEEL_DATABASE_DIRECT_URL"])
-        db.autocommit = True
-        try:
-            cursor = db.cursor()
-            cursor.execute(statement)
-            return cursor.fetchall() if cursor.description else None
-        finally:
-            db.close()
-
-    def down(self):
-        subprocess.run([self.keel, "cluster", "down", "--dir", self.dir], capture_output=True, check=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
+def sql(cluster, statement):
+    """One statement on the cluster's database, straight to PostgreSQL; its rows, if it returns any."""
+    import psycopg2
+    db = psycopg2.connect(cluster.settings["KEEL_DATABASE_DIRECT_URL"])
+    db.autocommit = True
+    try:
+        cursor = db.cursor()
+        cursor.execute(statement)
+        return cursor.fetchall() if cursor.description else None
+    finally:
+        db.close()
 
 
 def phase(cluster, rate, duration):
-    cluster.sql("DELETE FROM jobs WHERE kind = 'debug.noop'")
+    sql(cluster, "DELETE FROM jobs WHERE kind = 'debug.noop'")
     paced(cluster.nginx, rate, duration)
     deadline = time.monotonic() + 60
-    while cluster.sql("SELECT COUNT(*) FROM jobs WHERE kind = 'debug.noop' AND state <> 'completed'")[0][0] > 0:
+    while sql(cluster, "SELECT COUNT(*) FROM jobs WHERE kind = 'debug.noop' AND state <> 'completed'")[0][0] > 0:
         if time.monotonic() > deadline:
             raise RuntimeError("jobs did not complete")
         time.sleep(0.2)
-    delays = [r[0] for r in cluster.sql("SELECT started_at - created_at FROM jobs WHERE kind = 'debug.noop'")]
+    delays = [r[0] for r in sql(cluster, "SELECT started_at - created_at FROM jobs WHERE kind = 'debug.noop'")]
     return {"jobs": len(delays), "p50_ms": percentile(delays, 50), "p99_ms": percentile(delays, 99),
             "max_ms": max(delays)}
 
@@ -76,12 +58,12 @@ def main():
     config_path = os.path.join(config_dir, "keel.toml")
     with open(config_path, "w") as f:
         f.write("[debug]\nroutes = true\n[ratelimit]\nenabled = false\n[log]\naccess = false\n")
-    cluster = Cluster(args.keel, config_path)
+    cluster = Cluster(args.keel, 1, config_path, workers=1)
     try:
         paced(cluster.nginx, 20, 2)  # warm-up: connections open in every pool
         notify = phase(cluster, args.rate, args.duration)
         print("notify", notify, flush=True)
-        cluster.sql("DROP TRIGGER jobs_available_insert ON jobs; DROP TRIGGER jobs_available_update ON jobs")
+        sql(cluster, "DROP TRIGGER jobs_available_insert ON jobs; DROP TRIGGER jobs_available_update ON jobs")
         poll = phase(cluster, args.rate, args.duration)
         print("poll", poll, flush=True)
     finally:

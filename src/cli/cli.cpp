@@ -240,14 +240,17 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(0, 64));
   cluster_up->add_option("--workers", cluster_options.workers, "keel worker processes")
       ->check(CLI::Range(0, 64));
-  cluster_up->add_option("--port", cluster_options.port, "nginx's port on 127.0.0.1 (0: any free port)")
-      ->check(CLI::Range(0, 65535));
-  cluster_up->add_option("--rate", cluster_options.rate, "nginx limit_req: requests/s per client address")
-      ->check(CLI::Range(1, 10000000));
-  cluster_up->add_option("--burst", cluster_options.burst, "nginx limit_req burst")
-      ->check(CLI::Range(0, 10000000));
+  // nginx's flags, the same for `up` and `front`.
   bool no_access_log = false;
-  cluster_up->add_flag("--no-access-log", no_access_log, "Turn nginx's access log off (benchmarks)");
+  auto nginx_flags = [&no_access_log](CLI::App* sub, int& port, int& rate, int& burst) {
+    sub->add_option("--port", port, "nginx's port on 127.0.0.1 (0: any free port)")
+        ->check(CLI::Range(0, 65535));
+    sub->add_option("--rate", rate, "nginx limit_req: requests/s per client address")
+        ->check(CLI::Range(1, 10000000));
+    sub->add_option("--burst", burst, "nginx limit_req burst")->check(CLI::Range(0, 10000000));
+    sub->add_flag("--no-access-log", no_access_log, "Turn nginx's access log off (benchmarks)");
+  };
+  nginx_flags(cluster_up, cluster_options.port, cluster_options.rate, cluster_options.burst);
   cluster_up->add_option("--config", cluster_options.config_file,
                          "TOML config file for every keel process (the cluster's own settings override it)");
   cluster::FrontOptions front_options;
@@ -255,13 +258,7 @@ int Main(int argc, char** argv) {
       ->add_option("--api-port", front_options.api_ports, "Port of a keel serve instance on 127.0.0.1")
       ->required()
       ->check(CLI::Range(1, 65535));
-  cluster_front->add_option("--port", front_options.port, "nginx's port on 127.0.0.1 (0: any free port)")
-      ->check(CLI::Range(0, 65535));
-  cluster_front->add_option("--rate", front_options.rate, "nginx limit_req: requests/s per client address")
-      ->check(CLI::Range(1, 10000000));
-  cluster_front->add_option("--burst", front_options.burst, "nginx limit_req burst")
-      ->check(CLI::Range(0, 10000000));
-  cluster_front->add_flag("--no-access-log", no_access_log, "Turn nginx's access log off");
+  nginx_flags(cluster_front, front_options.port, front_options.rate, front_options.burst);
 
   auto* version = app.add_subcommand("version", "Print the version and exit.");
 

@@ -101,6 +101,22 @@ std::string SelfBinary() {
 // What /proc/PID/comm says for a process running this binary: its file name, cut to 15 characters.
 std::string SelfCommandName() { return fs::path(SelfBinary()).filename().string().substr(0, 15); }
 
+// Adds a started process to the cluster's state, saved at once so `down` can stop it whatever happens next.
+Result<void> RecordStarted(const fs::path& dir, ClusterState& state, const std::string& name,
+                           const std::string& kind, int port, Result<pid_t> pid) {
+  if (!pid) return std::move(pid).error();
+  state.processes.push_back(ClusterProcess{name, kind, *pid, port});
+  std::cout << fmt::format("started {:<10} pid {:<8} {}\n", name, *pid,
+                           port > 0 ? fmt::format("127.0.0.1:{}", port) : std::string());
+  return SaveState(dir, state);
+}
+
+// A command's failure: its message on stderr, exit code 1.
+int Failed(const std::string& message) {
+  std::cerr << "keel cluster: " << message << "\n";
+  return 1;
+}
+
 class Launcher {
  public:
   Launcher(const ClusterOptions& options, ClusterLayout layout, ClusterState& state, std::string jwt_secret)
@@ -148,11 +164,7 @@ class Launcher {
 
  private:
   Result<void> Record(const std::string& name, const std::string& kind, int port, Result<pid_t> pid) {
-    if (!pid) return std::move(pid).error();
-    state_.processes.push_back(ClusterProcess{name, kind, *pid, port});
-    std::cout << fmt::format("started {:<10} pid {:<8} {}\n", name, *pid,
-                             port > 0 ? fmt::format("127.0.0.1:{}", port) : std::string());
-    return SaveState(layout_.dir, state_);
+    return RecordStarted(layout_.dir, state_, name, kind, port, std::move(pid));
   }
 
   std::vector<std::string> KeelArgv(const char* command) const {
@@ -270,10 +282,7 @@ Result<ClusterState> OpenDir(const fs::path& dir) {
 int Up(const ClusterOptions& options) {
   const fs::path dir = fs::absolute(options.dir).lexically_normal();
   auto opened = OpenDir(dir);
-  if (!opened) {
-    std::cerr << "keel cluster: " << opened.error().message << "\n";
-    return 1;
-  }
+  if (!opened) return Failed(opened.error().message);
   ClusterState state = std::move(opened).value();
 
   ClusterLayout layout;
@@ -284,10 +293,7 @@ int Up(const ClusterOptions& options) {
        {std::pair{"postgres", &layout.postgres_port}, std::pair{"pgbouncer", &layout.pgbouncer_port},
         std::pair{"redis", &layout.redis_port}, std::pair{"nginx", &layout.nginx_port}}) {
     auto chosen = ChoosePort(state, name, std::string(name) == "nginx" ? options.port : 0);
-    if (!chosen) {
-      std::cerr << "keel cluster: " << chosen.error().message << "\n";
-      return 1;
-    }
+    if (!chosen) return Failed(chosen.error().message);
     *port = *chosen;
   }
 
@@ -296,10 +302,8 @@ int Up(const ClusterOptions& options) {
   // holds the database password and the JWT secret: private from its first byte.
   std::string settings;
   for (const auto& [key, value] : launcher.KeelEnv()) settings += key + "=" + value + "\n";
-  if (auto written = WritePrivate(dir / "cluster.env", settings); !written) {
-    std::cerr << "keel cluster: " << written.error().message << "\n";
-    return 1;
-  }
+  if (auto written = WritePrivate(dir / "cluster.env", settings); !written)
+    return Failed(written.error().message);
   auto started = launcher.Run();
   if (!started) {
     std::cerr << "keel cluster: " << started.error().message << "\nstopping what was started\n";
@@ -317,32 +321,20 @@ int Up(const ClusterOptions& options) {
 int Front(const FrontOptions& options) {
   const fs::path dir = fs::absolute(options.dir).lexically_normal();
   auto opened = OpenDir(dir);
-  if (!opened) {
-    std::cerr << "keel cluster: " << opened.error().message << "\n";
-    return 1;
-  }
+  if (!opened) return Failed(opened.error().message);
   ClusterState state = std::move(opened).value();
   ClusterLayout layout;
   layout.dir = dir;
   auto port = ChoosePort(state, "nginx", options.port);
-  if (!port) {
-    std::cerr << "keel cluster: " << port.error().message << "\n";
-    return 1;
-  }
+  if (!port) return Failed(port.error().message);
   layout.nginx_port = *port;
   NginxOptions nginx{options.api_ports, options.rate, options.burst, options.access_log};
   auto pid = StartNginx(layout, nginx);
-  if (!pid) {
-    std::cerr << "keel cluster: " << pid.error().message << "\n";
-    return 1;
-  }
-  state.processes.push_back(ClusterProcess{"nginx", "nginx", *pid, layout.nginx_port});
-  if (auto saved = SaveState(dir, state); !saved) {
-    std::cerr << "keel cluster: " << saved.error().message << "\nstopping nginx\n";
+  if (!pid) return Failed(pid.error().message);
+  if (auto recorded = RecordStarted(dir, state, "nginx", "nginx", layout.nginx_port, *pid); !recorded) {
     StopAll(dir, state);
-    return 1;
+    return Failed(recorded.error().message + "; nginx stopped");
   }
-  std::cout << fmt::format("started {:<10} pid {:<8} 127.0.0.1:{}\n", "nginx", *pid, layout.nginx_port);
   std::cout << fmt::format("\nAPI: http://127.0.0.1:{}\n", layout.nginx_port);
   return 0;
 }
@@ -350,10 +342,7 @@ int Front(const FrontOptions& options) {
 int Status(const fs::path& dir_option) {
   const fs::path dir = fs::absolute(dir_option).lexically_normal();
   auto state = LoadState(dir);
-  if (!state) {
-    std::cerr << "keel cluster: " << state.error().message << "\n";
-    return 1;
-  }
+  if (!state) return Failed(state.error().message);
   if (state->processes.empty()) {
     std::cout << fmt::format("no cluster is up in {}\n", dir.string());
     return 1;
@@ -377,10 +366,7 @@ int Status(const fs::path& dir_option) {
 int Down(const fs::path& dir_option) {
   const fs::path dir = fs::absolute(dir_option).lexically_normal();
   auto state = LoadState(dir);
-  if (!state) {
-    std::cerr << "keel cluster: " << state.error().message << "\n";
-    return 1;
-  }
+  if (!state) return Failed(state.error().message);
   if (!AnyRunning(*state)) {
     std::cout << fmt::format("nothing is running in {}\n", dir.string());
     state->processes.clear();

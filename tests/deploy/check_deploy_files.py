@@ -2,9 +2,7 @@
 """Checks the deployment files of deploy/ without a container engine or a Kubernetes cluster.
 
 Run it with /usr/bin/python3 from anywhere: it needs the standard library, python3-yaml, and the nginx and
-pgbouncer binaries that scripts/install-deps.sh installs. With KEEL_BINARY set (e.g. build/release/keel), the
-configuration keys come from that binary's `keel config docs` instead of docs/config.md, so keys added in
-src/ count before docs/config.md is regenerated. It parses every YAML and JSON file of deploy/,
+pgbouncer binaries that scripts/install-deps.sh installs. It parses every YAML and JSON file of deploy/,
 checks the Kubernetes manifests, the compose file, the Dockerfile, the Grafana dashboard and the Prometheus
 configuration against each other and against the source tree (configuration keys, metric and label names,
 the shared libraries of the built binary), runs `nginx -t` on the compose nginx.conf and has pgBouncer
@@ -72,44 +70,15 @@ def rel(path):
 # Facts from the source tree
 
 
-_CONFIG_TABLE = []
-
-
-def config_table():
-    """(source, text) of the configuration reference: `$KEEL_BINARY config docs` when KEEL_BINARY is set,
-    else docs/config.md (which a unit test keeps equal to src/core/config_schema.cpp). Read once."""
-    if not _CONFIG_TABLE:
-        docs = (ROOT / "docs" / "config.md").read_text()
-        source, text = "docs/config.md", docs
-        binary = os.environ.get("KEEL_BINARY")
-        if binary:
-            path = pathlib.Path(binary)
-            if not path.is_absolute() and not path.exists():
-                path = ROOT / path
-            try:
-                result = subprocess.run([str(path), "config", "docs"], capture_output=True, text=True, timeout=60)
-                output = result.stdout if result.returncode == 0 else ""
-            except OSError as error:
-                output, result = "", error
-            if C.check("| `server.port` |" in output, f"KEEL_BINARY ({binary}) prints the configuration reference "
-                       f"(`keel config docs`)", str(result)):
-                source, text = f"`{binary} config docs`", output
-                keys = lambda s: set(re.findall(r"^\| `([a-z_]+\.[a-z0-9_]+)` \|", s, re.M))
-                if keys(output) != keys(docs):
-                    C.note(f"docs/config.md differs from {source} in keys "
-                           f"{sorted(keys(output) ^ keys(docs))}: it needs regenerating")
-        _CONFIG_TABLE.append((source, text))
-    return _CONFIG_TABLE[0]
-
-
 def config_env_names():
-    """KEEL_* variables that are configuration keys: the environment column of the configuration reference."""
-    text = config_table()[1]
+    """KEEL_* variables that are configuration keys: the environment column of docs/config.md, which a unit
+    test keeps equal to src/core/config_schema.cpp."""
+    text = (ROOT / "docs" / "config.md").read_text()
     return set(re.findall(r"^\| `[a-z_]+\.[a-z0-9_]+` \| .*? \| `(KEEL_[A-Z0-9_]+)` \|", text, re.M))
 
 
 def config_default(key):
-    text = config_table()[1]
+    text = (ROOT / "docs" / "config.md").read_text()
     match = re.search(r"^\| `" + re.escape(key) + r"` \| `([^`]*)` \|", text, re.M)
     return match.group(1) if match else None
 
@@ -900,7 +869,7 @@ def check_pgbouncer(configmaps):
 def main():
     print(f"checking {rel(DEPLOY)}/ in {ROOT}")
     env_names = config_env_names()
-    C.check(len(env_names) > 50, f"{config_table()[0]} lists {len(env_names)} configuration variables")
+    C.check(len(env_names) > 50, f"docs/config.md lists {len(env_names)} configuration variables")
     C.check(len(exported_metrics()) > 20, f"src/ exports {len(exported_metrics())} keel_* metrics")
     yamls, jsons = load_all()
     configmaps = {}
