@@ -4,6 +4,7 @@ periodic fire per tick across two schedulers, and SIGTERM releasing leases."""
 import http.client
 import json
 import os
+import re
 import signal
 import time
 import unittest
@@ -256,13 +257,16 @@ class WorkerProcessTest(unittest.TestCase):
         self.assertEqual(get("/api/v1/tasks")[0], 404)  # probes and scrapes only
         job_id = enqueue(self.api, "debug.sleep", {"ms": 1})["id"]
         wait_for(lambda: job_row(self.api, job_id)["state"] == "completed", what="the job")
-        metrics = wait_for(lambda: 'state="available"} 0' in (m := get("/metrics")[1]) and m,
-                           what="a queue-depth sample")
+        # Depths and worker counts are sampled every rescue interval: an earlier sample may show the job busy.
+        idle = re.compile(r'(?m)^keel_job_workers\{queue="default",state="busy"\} 0')
+        metrics = wait_for(lambda: 'state="available"} 0' in (m := get("/metrics")[1]) and idle.search(m) and m,
+                           what="a sample taken after the job")
         self.assertRegex(metrics, r'keel_jobs_completed_total\{kind="debug.sleep",queue="default"\} 1')
-        self.assertRegex(metrics, r'(?m)^keel_job_workers\{queue="default",state="busy"\} 0')
         # Draining a running job: not ready any more, still alive and scraped.
         running = enqueue(self.api, "debug.sleep", {"ms": 60000})["id"]
         wait_for(lambda: job_row(self.api, running)["state"] == "running", what="the long job")
+        wait_for(lambda: re.search(r'(?m)^keel_job_workers\{queue="default",state="busy"\} 1', get("/metrics")[1]),
+                 what="a sample with the long job busy")
         worker.send_signal(signal.SIGTERM)
         wait_for(lambda: get("/ready")[0] == 503, timeout=2.5, what="not ready while draining")
         self.assertEqual(get("/health")[0], 200)
