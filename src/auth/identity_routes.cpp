@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -22,12 +23,17 @@
 #include "http/problem.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_kinds.hpp"
+#include "storage/kv/cache_generations.hpp"
 
 namespace keel::auth {
 namespace {
 
 // Everything the module owns, kept alive by the App.
+// Short: other instances may serve an old admin listing between Redis coming back and the retry.
+constexpr std::chrono::milliseconds kGenerationRetry{500};
+
 struct IdentityModule {
+  std::unique_ptr<kv::CacheGenerations> user_list_generations;
   std::unique_ptr<PasswordHasher> hasher;
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<IdentityService> service;
@@ -282,8 +288,13 @@ Result<IdentityService*> RegisterIdentity(App& app) {
   options.refresh_ttl_s = config.Int("auth.refresh_ttl_s");
   options.failures_before_backoff = config.Int("auth.login_failures_before_backoff");
   options.require_email_verification = config.Bool("auth.require_email_verification");
-  module->service = std::make_unique<IdentityService>(app.database(), app.kv(), app.pool(), *module->hasher,
-                                                      *module->jwt, options);
+  module->user_list_generations = std::make_unique<kv::CacheGenerations>(
+      app.kv(), "users", kUserListCacheTtl * 2, kGenerationRetry, app.metrics());
+  kv::CacheGenerations* generations = module->user_list_generations.get();
+  app.AddService({"user list generations", [generations] { generations->Start(); },
+                  [generations] { generations->Stop(); }});
+  module->service = std::make_unique<IdentityService>(app.database(), app.kv(), *generations, app.pool(),
+                                                      *module->hasher, *module->jwt, options);
   IdentityService& service = *module->service;
 
   mail::RegisterMail(app);

@@ -13,11 +13,13 @@
 #include "core/log.hpp"
 #include "core/rfc3339.hpp"
 #include "core/sha256.hpp"
+#include "storage/kv/cache_generations.hpp"
 
 namespace keel::auth {
 namespace {
 
 constexpr auto kUserStateTtl = std::chrono::seconds(60);
+const std::string kUsersGenerationKey = "auth:users-generation";
 constexpr std::int64_t kMaxBackoffSeconds = 15 * 60;
 constexpr const char* kUserColumns = "id, email, name, role, active, created_at, updated_at, email_verified";
 
@@ -83,9 +85,16 @@ bool ValidEmail(std::string_view email) {
   return std::none_of(email.begin(), email.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
 }
 
-IdentityService::IdentityService(sql::Database& db, kv::KvStore& kv, BlockingPool& hash_pool,
+IdentityService::IdentityService(sql::Database& db, kv::KvStore& kv,
+                                 kv::CacheGenerations& user_list_generations, BlockingPool& hash_pool,
                                  const PasswordHasher& hasher, const JwtCodec& jwt, IdentityOptions options)
-    : db_(db), kv_(kv), hash_pool_(hash_pool), hasher_(hasher), jwt_(jwt), options_(options) {}
+    : db_(db),
+      kv_(kv),
+      user_list_generations_(user_list_generations),
+      hash_pool_(hash_pool),
+      hasher_(hasher),
+      jwt_(jwt),
+      options_(options) {}
 
 Task<Result<User>> IdentityService::Register(std::string email, std::string password, std::string name,
                                              std::string role, std::optional<bool> active) {
@@ -113,19 +122,18 @@ Task<Result<User>> IdentityService::Register(std::string email, std::string pass
   co_return co_await FindUser(id);
 }
 
-Task<std::string> IdentityService::UsersGeneration() {
-  auto generation = co_await kv_.Get("auth:users-generation");
-  co_return generation && generation->has_value() ? **generation : std::string("0");
-}
-
-Task<void> IdentityService::UsersChanged() {
-  (void)co_await kv_.Increment("auth:users-generation", 1, kv::kNoExpiry);
-}
+Task<void> IdentityService::UsersChanged() { co_await user_list_generations_.Replace(kUsersGenerationKey); }
 
 Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std::int64_t per_page) {
-  std::string cache_key = fmt::format("auth:users-page:{}:{}:{}", co_await UsersGeneration(), page, per_page);
-  auto cached = co_await kv_.Get(cache_key);
-  if (cached && cached->has_value()) co_return **cached;
+  // While a replacement after a write is owed, the cached pages may predate that write.
+  bool cacheable = !user_list_generations_.Pending(kUsersGenerationKey);
+  std::string cache_key;
+  if (cacheable) {
+    cache_key = fmt::format("auth:users-page:{}:{}:{}",
+                            co_await user_list_generations_.Current(kUsersGenerationKey), page, per_page);
+    auto cached = co_await kv_.Get(cache_key);
+    if (cached && cached->has_value()) co_return **cached;
+  }
   auto total = co_await db_.Query("SELECT COUNT(*) FROM users");
   if (!total) co_return std::move(total).error();
   auto rows = co_await db_.Query(
@@ -137,7 +145,8 @@ Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std:
   nlohmann::ordered_json body = {
       {"items", items}, {"page", page}, {"per_page", per_page}, {"total", total->Int(0, 0).value_or(0)}};
   std::string json = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  (void)co_await kv_.Set(cache_key, json, kUserListCacheTtl);
+  if (cacheable && !user_list_generations_.Pending(kUsersGenerationKey))
+    (void)co_await kv_.Set(cache_key, json, kUserListCacheTtl);
   co_return json;
 }
 

@@ -21,6 +21,10 @@
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
 
+namespace keel::kv {
+class CacheGenerations;
+}
+
 namespace keel::auth {
 
 inline constexpr std::chrono::seconds kUserListCacheTtl{300};
@@ -66,8 +70,10 @@ using VerificationStarter = std::function<Task<Result<void>>(
 
 class IdentityService {
  public:
-  IdentityService(sql::Database& db, kv::KvStore& kv, BlockingPool& hash_pool, const PasswordHasher& hasher,
-                  const JwtCodec& jwt, IdentityOptions options);
+  // `user_list_generations` holds the admin listing's generation (kUserListCacheTtl * 2).
+  IdentityService(sql::Database& db, kv::KvStore& kv, kv::CacheGenerations& user_list_generations,
+                  BlockingPool& hash_pool, const PasswordHasher& hasher, const JwtCodec& jwt,
+                  IdentityOptions options);
 
   // REQUIRES: email normalized (NormalizeEmail) and valid; password 10..256 characters; role "user" or
   // "admin". kConflict when the e-mail is taken.
@@ -124,13 +130,13 @@ class IdentityService {
   Task<Result<TokenPair>> IssueTokens(const std::string& user_id, const std::string& role,
                                       std::string family_id);
   Task<void> RecordLoginFailure(const std::string& email);
-  Task<std::string> UsersGeneration();
   Task<Result<http::Principal>> AuthenticateApiKey(std::string_view key);
   Task<Result<http::Principal>> PrincipalFor(const std::string& user_id);
   Task<void> UsersChanged();
 
   sql::Database& db_;
   kv::KvStore& kv_;
+  kv::CacheGenerations& user_list_generations_;
   BlockingPool& hash_pool_;
   const PasswordHasher& hasher_;
   const JwtCodec& jwt_;

@@ -1,6 +1,7 @@
 // Handlers of /api/v1/tasks: parse and check input, call TaskStore, shape JSON, ETags and Link headers.
 #include "apps/tasks/task_routes.hpp"
 
+#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "apps/tasks/task_store.hpp"
 #include "core/app.hpp"
 #include "http/problem.hpp"
+#include "storage/kv/cache_generations.hpp"
 
 namespace keel::tasks {
 namespace {
@@ -17,6 +19,8 @@ using http::Request;
 using http::Response;
 
 constexpr std::string_view kCollection = "/api/v1/tasks";
+// Short: other instances may serve an owner's old pages between Redis coming back and the retry.
+constexpr std::chrono::milliseconds kGenerationRetry{500};
 
 Response WithTask(int status, const TaskRecord& task) {
   Response response = Response::Json(status, TaskJson(task));
@@ -62,8 +66,12 @@ std::int64_t TotalOf(std::string_view body) {
 
 class TaskRoutes {
  public:
-  TaskRoutes(sql::Database& db, kv::KvStore& kv, jobs::JobQueue& jobs)
-      : reminders_(jobs), store_(db, kv, &reminders_) {}
+  TaskRoutes(sql::Database& db, kv::KvStore& kv, jobs::JobQueue& jobs, Metrics& metrics)
+      : generations_(kv, "tasks", kTaskListCacheTtl * 2, kGenerationRetry, metrics),
+        reminders_(jobs),
+        store_(db, kv, generations_, &reminders_) {}
+
+  kv::CacheGenerations& generations() { return generations_; }
 
   Task<Response> Create(Request& request) {
     auto parsed = ParseNewTask(request.body);
@@ -127,6 +135,7 @@ class TaskRoutes {
   }
 
  private:
+  kv::CacheGenerations generations_;
   TaskReminders reminders_;
   TaskStore store_;
 };
@@ -134,9 +143,12 @@ class TaskRoutes {
 }  // namespace
 
 void RegisterTasks(App& app) {
-  auto routes = std::make_shared<TaskRoutes>(app.database(), app.kv(), app.jobs());
+  auto routes = std::make_shared<TaskRoutes>(app.database(), app.kv(), app.jobs(), app.metrics());
   AddReminderJobs(app);
   TaskRoutes* r = routes.get();
+  kv::CacheGenerations* generations = &r->generations();
+  app.AddService({"task list generations", [generations] { generations->Start(); },
+                  [generations] { generations->Stop(); }});
   const http::RouteOptions authed{.authenticated = true};
   const http::RouteOptions authed_json{.json_body = true, .authenticated = true};
   http::Router& router = app.router();

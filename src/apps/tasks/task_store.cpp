@@ -7,9 +7,12 @@
 #include "auth/secrets.hpp"
 #include "core/clock.hpp"
 #include "core/rfc3339.hpp"
+#include "storage/kv/cache_generations.hpp"
 
 namespace keel::tasks {
 namespace {
+
+std::string ListGenerationKey(const std::string& user_id) { return "tasks:generation:" + user_id; }
 
 constexpr const char* kColumns =
     "id, user_id, title, description, status, priority, due_at, version, created_at, updated_at";
@@ -97,26 +100,24 @@ Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task)
   co_return task;
 }
 
-Task<std::string> TaskStore::ListGeneration(const std::string& user_id) {
-  std::string key = "tasks:generation:" + user_id;
-  auto generation = co_await kv_.Get(key);
-  if (generation && generation->has_value()) co_return **generation;
-  std::string fresh = auth::NewId();
-  (void)co_await kv_.Set(key, fresh, kTaskListCacheTtl * 2);
-  co_return fresh;
-}
-
 Task<void> TaskStore::TasksChanged(const std::string& user_id) {
-  (void)co_await kv_.Set("tasks:generation:" + user_id, auth::NewId(), kTaskListCacheTtl * 2);
+  const std::string key = ListGenerationKey(user_id);  // named: g++ 12 and temporaries in co_await
+  co_await generations_.Replace(key);
 }
 
 Task<Result<std::string>> TaskStore::ListJson(std::string user_id, ListQuery query) {
-  std::string cache_key =
-      fmt::format("tasks:page:{}:{}:{}:{}:{}:{}:{}:{}", user_id, co_await ListGeneration(user_id), query.page,
-                  query.per_page, query.status.value_or(""), query.priority.value_or(""),
-                  static_cast<int>(query.sort), query.descending);
-  auto cached = co_await kv_.Get(cache_key);
-  if (cached && cached->has_value()) co_return **cached;
+  // Pages cached before a write whose generation replacement is still owed predate that write.
+  const std::string generation_key = ListGenerationKey(user_id);
+  bool cacheable = !generations_.Pending(generation_key);
+  std::string cache_key;
+  if (cacheable) {
+    cache_key = fmt::format("tasks:page:{}:{}:{}:{}:{}:{}:{}:{}", user_id,
+                            co_await generations_.Current(generation_key), query.page, query.per_page,
+                            query.status.value_or(""), query.priority.value_or(""),
+                            static_cast<int>(query.sort), query.descending);
+    auto cached = co_await kv_.Get(cache_key);
+    if (cached && cached->has_value()) co_return **cached;
+  }
   auto page = co_await List(user_id, query);
   if (!page) co_return std::move(page).error();
   std::string body = "{\"items\":[";
@@ -126,7 +127,10 @@ Task<Result<std::string>> TaskStore::ListJson(std::string user_id, ListQuery que
   }
   body +=
       fmt::format("],\"page\":{},\"per_page\":{},\"total\":{}}}", query.page, query.per_page, page->total);
-  (void)co_await kv_.Set(cache_key, body, kTaskListCacheTtl);
+  // Checked again: a failed replacement while the page was built means the page may predate that write, and
+  // the generation it would be cached under may be the old one.
+  if (cacheable && !generations_.Pending(generation_key))
+    (void)co_await kv_.Set(cache_key, body, kTaskListCacheTtl);
   co_return body;
 }
 

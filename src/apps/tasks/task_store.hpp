@@ -3,7 +3,9 @@
 //
 // List pages (with their total) are cached in the KV store under the owner's list generation, a random token
 // replaced on every write to that owner's tasks: a write makes every cached page of that owner unreachable at
-// once, and a generation lost to eviction is replaced by a new one, so a stale page can never be served.
+// once, and a generation lost to eviction is replaced by a new one, so a stale page can never be served. A
+// replacement the KV store did not take is retried (kv::CacheGenerations), and the owner's lists bypass the
+// cache meanwhile.
 //
 // Writes that give a task a due date, move it or finish it run in one transaction with its reminder job
 // (TaskReminders); other writes are single group-committed statements.
@@ -23,6 +25,10 @@
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
 
+namespace keel::kv {
+class CacheGenerations;
+}
+
 namespace keel::tasks {
 
 struct TaskPage {
@@ -33,8 +39,10 @@ struct TaskPage {
 class TaskStore {
  public:
   // `reminders` may be null (no reminder e-mails).
-  TaskStore(sql::Database& db, kv::KvStore& kv, TaskReminders* reminders = nullptr)
-      : db_(db), kv_(kv), reminders_(reminders) {}
+  // `generations` holds the owners' list generations (kTaskListCacheTtl * 2).
+  TaskStore(sql::Database& db, kv::KvStore& kv, kv::CacheGenerations& generations,
+            TaskReminders* reminders = nullptr)
+      : db_(db), kv_(kv), generations_(generations), reminders_(reminders) {}
 
   Task<Result<TaskRecord>> Create(std::string user_id, TaskRecord task);
   Task<Result<TaskRecord>> Find(std::string user_id, std::string id);
@@ -52,11 +60,11 @@ class TaskStore {
   // Why a conditional UPDATE/DELETE touched no row: the task is not the caller's (404) or its version moved
   // (412).
   Task<Error> WhyUntouched(const std::string& user_id, const std::string& id);
-  Task<std::string> ListGeneration(const std::string& user_id);
   Task<void> TasksChanged(const std::string& user_id);
 
   sql::Database& db_;
   kv::KvStore& kv_;
+  kv::CacheGenerations& generations_;
   TaskReminders* reminders_;
 };
 
