@@ -3,7 +3,6 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -29,9 +28,6 @@ namespace keel::auth {
 namespace {
 
 // Everything the module owns, kept alive by the App.
-// Short: other instances may serve an old admin listing between Redis coming back and the retry.
-constexpr std::chrono::milliseconds kGenerationRetry{500};
-
 struct IdentityModule {
   std::unique_ptr<kv::CacheGenerations> user_list_generations;
   std::unique_ptr<PasswordHasher> hasher;
@@ -288,8 +284,8 @@ Result<IdentityService*> RegisterIdentity(App& app) {
   options.refresh_ttl_s = config.Int("auth.refresh_ttl_s");
   options.failures_before_backoff = config.Int("auth.login_failures_before_backoff");
   options.require_email_verification = config.Bool("auth.require_email_verification");
-  module->user_list_generations = std::make_unique<kv::CacheGenerations>(
-      app.kv(), "users", kUserListCacheTtl * 2, kGenerationRetry, app.metrics());
+  module->user_list_generations =
+      std::make_unique<kv::CacheGenerations>(app.kv(), "users", kUserListCacheTtl * 2, app.metrics());
   kv::CacheGenerations* generations = module->user_list_generations.get();
   app.AddService({"user list generations", [generations] { generations->Start(); },
                   [generations] { generations->Stop(); }});

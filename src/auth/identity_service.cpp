@@ -19,7 +19,8 @@ namespace keel::auth {
 namespace {
 
 constexpr auto kUserStateTtl = std::chrono::seconds(60);
-const std::string kUsersGenerationKey = "auth:users-generation";
+// Not auth:users-generation: that held a counter (INCRBY) in earlier releases, which would fail on a token.
+constexpr std::string_view kUsersGenerationKey = "auth:users:generation";
 constexpr std::int64_t kMaxBackoffSeconds = 15 * 60;
 constexpr const char* kUserColumns = "id, email, name, role, active, created_at, updated_at, email_verified";
 
@@ -122,17 +123,24 @@ Task<Result<User>> IdentityService::Register(std::string email, std::string pass
   co_return co_await FindUser(id);
 }
 
-Task<void> IdentityService::UsersChanged() { co_await user_list_generations_.Replace(kUsersGenerationKey); }
+Task<void> IdentityService::UsersChanged() {
+  const std::string key(kUsersGenerationKey);
+  co_await user_list_generations_.Replace(key);
+}
 
 Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std::int64_t per_page) {
   // While a replacement after a write is owed, the cached pages may predate that write.
-  bool cacheable = !user_list_generations_.Pending(kUsersGenerationKey);
+  const std::string generation_key(kUsersGenerationKey);
+  bool cacheable = !user_list_generations_.Pending(generation_key);
   std::string cache_key;
   if (cacheable) {
-    cache_key = fmt::format("auth:users-page:{}:{}:{}",
-                            co_await user_list_generations_.Current(kUsersGenerationKey), page, per_page);
-    auto cached = co_await kv_.Get(cache_key);
-    if (cached && cached->has_value()) co_return **cached;
+    std::optional<std::string> generation = co_await user_list_generations_.Current(generation_key);
+    cacheable = generation.has_value();
+    if (cacheable) {
+      cache_key = fmt::format("auth:users-page:{}:{}:{}", *generation, page, per_page);
+      auto cached = co_await kv_.Get(cache_key);
+      if (cached && cached->has_value()) co_return **cached;
+    }
   }
   auto total = co_await db_.Query("SELECT COUNT(*) FROM users");
   if (!total) co_return std::move(total).error();
@@ -145,7 +153,7 @@ Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std:
   nlohmann::ordered_json body = {
       {"items", items}, {"page", page}, {"per_page", per_page}, {"total", total->Int(0, 0).value_or(0)}};
   std::string json = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  if (cacheable && !user_list_generations_.Pending(kUsersGenerationKey))
+  if (cacheable && !user_list_generations_.Pending(generation_key))
     (void)co_await kv_.Set(cache_key, json, kUserListCacheTtl);
   co_return json;
 }

@@ -1,7 +1,6 @@
 // Handlers of /api/v1/tasks: parse and check input, call TaskStore, shape JSON, ETags and Link headers.
 #include "apps/tasks/task_routes.hpp"
 
-#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
@@ -19,8 +18,6 @@ using http::Request;
 using http::Response;
 
 constexpr std::string_view kCollection = "/api/v1/tasks";
-// Short: other instances may serve an owner's old pages between Redis coming back and the retry.
-constexpr std::chrono::milliseconds kGenerationRetry{500};
 
 Response WithTask(int status, const TaskRecord& task) {
   Response response = Response::Json(status, TaskJson(task));
@@ -67,7 +64,7 @@ std::int64_t TotalOf(std::string_view body) {
 class TaskRoutes {
  public:
   TaskRoutes(sql::Database& db, kv::KvStore& kv, jobs::JobQueue& jobs, Metrics& metrics)
-      : generations_(kv, "tasks", kTaskListCacheTtl * 2, kGenerationRetry, metrics),
+      : generations_(kv, "tasks", kTaskListCacheTtl * 2, metrics),
         reminders_(jobs),
         store_(db, kv, generations_, &reminders_) {}
 

@@ -111,12 +111,15 @@ Task<Result<std::string>> TaskStore::ListJson(std::string user_id, ListQuery que
   bool cacheable = !generations_.Pending(generation_key);
   std::string cache_key;
   if (cacheable) {
-    cache_key = fmt::format("tasks:page:{}:{}:{}:{}:{}:{}:{}:{}", user_id,
-                            co_await generations_.Current(generation_key), query.page, query.per_page,
-                            query.status.value_or(""), query.priority.value_or(""),
-                            static_cast<int>(query.sort), query.descending);
-    auto cached = co_await kv_.Get(cache_key);
-    if (cached && cached->has_value()) co_return **cached;
+    std::optional<std::string> generation = co_await generations_.Current(generation_key);
+    cacheable = generation.has_value();
+    if (cacheable) {
+      cache_key = fmt::format("tasks:page:{}:{}:{}:{}:{}:{}:{}:{}", user_id, *generation, query.page,
+                              query.per_page, query.status.value_or(""), query.priority.value_or(""),
+                              static_cast<int>(query.sort), query.descending);
+      auto cached = co_await kv_.Get(cache_key);
+      if (cached && cached->has_value()) co_return **cached;
+    }
   }
   auto page = co_await List(user_id, query);
   if (!page) co_return std::move(page).error();

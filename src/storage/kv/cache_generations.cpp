@@ -24,8 +24,8 @@ std::string FreshGeneration() {
 
 }  // namespace
 
-CacheGenerations::CacheGenerations(KvStore& kv, std::string cache, Ttl generation_ttl,
-                                   std::chrono::milliseconds retry_interval, Metrics& metrics)
+CacheGenerations::CacheGenerations(KvStore& kv, std::string cache, Ttl generation_ttl, Metrics& metrics,
+                                   std::chrono::milliseconds retry_interval)
     : kv_(kv),
       cache_(std::move(cache)),
       generation_ttl_(generation_ttl),
@@ -53,17 +53,19 @@ void CacheGenerations::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Task<std::string> CacheGenerations::Current(const std::string& key) {
+Task<std::optional<std::string>> CacheGenerations::Current(const std::string& key) {
   auto generation = co_await kv_.Get(key);
-  if (generation && generation->has_value()) co_return **generation;
+  if (!generation) co_return std::nullopt;
+  if (generation->has_value()) co_return **generation;
   std::string fresh = FreshGeneration();
-  (void)co_await kv_.Set(key, fresh, generation_ttl_);
+  auto stored = co_await kv_.Set(key, fresh, generation_ttl_);
+  if (!stored) co_return std::nullopt;
   co_return fresh;
 }
 
 Task<void> CacheGenerations::Replace(const std::string& key) {
   auto replaced = co_await kv_.Set(key, FreshGeneration(), generation_ttl_);
-  if (!replaced) Failed(key);
+  if (!replaced) MarkPending(key);
 }
 
 bool CacheGenerations::Pending(const std::string& key) const {
@@ -72,7 +74,7 @@ bool CacheGenerations::Pending(const std::string& key) const {
   return pending_.find(key) != pending_.end();
 }
 
-void CacheGenerations::Failed(const std::string& key) {
+void CacheGenerations::MarkPending(const std::string& key) {
   bool first = false;
   {
     std::lock_guard lock(mutex_);

@@ -8,10 +8,12 @@
 // cache-only Redis, which drops everything) it still holds the old token and the entries built under it, and
 // those predate the write. So this process keeps the key as pending, callers neither read nor write entries
 // under it (Pending), and a thread retries the replacement every `retry_interval` until Redis takes it. Other
-// processes may serve an old entry between Redis coming back and that retry; if this process dies first,
-// until the entries expire.
+// processes may serve an old entry between Redis coming back and that retry (the interval plus this process's
+// reconnect back-off, up to 2 s); if this process dies first, until the entries expire. A process that never
+// starts the retry thread (the operator commands) leaves its failed replacements to expiry too.
 //
-// Thread safety: Current, Replace and Pending from any thread; Start and Stop from one thread.
+// Thread safety: Current, Replace and Pending from any thread (they never block); Start and Stop from one
+// thread; RetryNow blocks, so never on an IO thread.
 #pragma once
 
 #include <atomic>
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -34,17 +37,22 @@ namespace keel::kv {
 
 class CacheGenerations {
  public:
+  // Short: other processes may serve old entries between Redis coming back and the retry.
+  static constexpr std::chrono::milliseconds kDefaultRetryInterval{500};
+
   // `cache` labels the pending gauge; `generation_ttl` must outlive every entry built under a generation.
-  CacheGenerations(KvStore& kv, std::string cache, Ttl generation_ttl,
-                   std::chrono::milliseconds retry_interval, Metrics& metrics);
+  CacheGenerations(KvStore& kv, std::string cache, Ttl generation_ttl, Metrics& metrics,
+                   std::chrono::milliseconds retry_interval = kDefaultRetryInterval);
   ~CacheGenerations();
 
   void Start();
-  // Tries the pending keys once more, then joins the retry thread.
+  // Joins the retry thread after it tried the pending keys once more.
   void Stop();
 
-  // The generation stored under `key`, or a fresh one (stored when the KV store takes it).
-  Task<std::string> Current(const std::string& key);
+  // The generation stored under `key`, or a fresh one when none is. Empty when the KV store did not answer or
+  // did not take the fresh one: a fresh token whose SET timed out may still land later, after a writer's
+  // replacement, and entries built now under it could predate that write. Callers then skip the cache.
+  Task<std::optional<std::string>> Current(const std::string& key);
   // After a write to the data `key` covers. When the KV store does not take the new generation, `key` is
   // pending until a retry does.
   Task<void> Replace(const std::string& key);
@@ -57,7 +65,7 @@ class CacheGenerations {
  private:
   void Run();
   bool ReplaceNow(const std::string& key);
-  void Failed(const std::string& key);
+  void MarkPending(const std::string& key);
   void Publish();  // REQUIRES: mutex_ held
 
   KvStore& kv_;

@@ -33,7 +33,7 @@ class SwitchableKv final : public KvStore {
     co_return co_await memory_.Get(std::move(key));
   }
   Task<Result<void>> Set(std::string key, std::string value, Ttl ttl) override {
-    if (on_set) on_set();
+    if (auto hook = std::exchange(on_set, nullptr)) hook();
     if (down) co_return Unreachable();
     co_return co_await memory_.Set(std::move(key), std::move(value), ttl);
   }
@@ -73,20 +73,33 @@ class CacheGenerationsTest : public ::testing::Test {
   ManualClock clock_;
   SwitchableKv kv_{clock_};
   Metrics metrics_;
-  CacheGenerations generations_{kv_, "test", milliseconds(60000), milliseconds(20), metrics_};
+  CacheGenerations generations_{kv_, "test", milliseconds(60000), metrics_, milliseconds(20)};
 };
 
 TEST_F(CacheGenerationsTest, AWriteReplacesTheGenerationAndALostOneComesBackFresh) {
-  std::string first = Run(generations_.Current("g"));
+  auto first = Run(generations_.Current("g"));
+  ASSERT_TRUE(first.has_value());
   EXPECT_EQ(Run(generations_.Current("g")), first);
   Run(generations_.Replace("g"));
-  std::string second = Run(generations_.Current("g"));
+  auto second = Run(generations_.Current("g"));
   EXPECT_NE(second, first);
   ASSERT_TRUE(kv_.memory().DeleteNow("g"));  // evicted
-  std::string third = Run(generations_.Current("g"));
+  auto third = Run(generations_.Current("g"));
+  ASSERT_TRUE(third.has_value());
   EXPECT_NE(third, first);
   EXPECT_NE(third, second);
   EXPECT_FALSE(generations_.Pending("g"));
+}
+
+TEST_F(CacheGenerationsTest, NoGenerationWhenTheStoreDoesNotAnswer) {
+  kv_.down = true;
+  EXPECT_EQ(Run(generations_.Current("g")), std::nullopt);
+  kv_.down = false;
+  // Reachable, but the fresh token is not taken: it might still land later, so it must not be used.
+  kv_.on_set = [this] { kv_.down = true; };
+  EXPECT_EQ(Run(generations_.Current("g")), std::nullopt);
+  kv_.down = false;
+  EXPECT_NE(Run(generations_.Current("g")), std::nullopt);
 }
 
 TEST_F(CacheGenerationsTest, AFailedReplacementStaysOwedUntilTheStoreTakesIt) {
@@ -112,7 +125,6 @@ TEST_F(CacheGenerationsTest, AFailureDuringARetryKeepsTheKeyOwed) {
   // A second write fails its own replacement while the retry's is on its way: that write may have committed
   // after a builder read the retry's token, so the key stays owed for another round.
   kv_.on_set = [this] {
-    kv_.on_set = nullptr;
     kv_.down = true;
     Run(generations_.Replace("g"));
     kv_.down = false;
