@@ -79,6 +79,8 @@ struct Response {
   Headers headers;
   std::string body;
   bool close = false;  // close the connection after this response
+  // Why a 500 happened, for the server log (with the request id); never sent.
+  std::string internal_error;
   // When set, the body is streamed (Server-Sent Events): the server sends the head with chunked transfer
   // encoding, then every chunk the producer yields until it yields nullopt, the client leaves or the server
   // drains; then it ends the body and closes the connection. `body` is ignored.

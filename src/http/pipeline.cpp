@@ -162,6 +162,11 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
                                      .Add("route", request.route)
                                      .Add("error", failure));
     response = Problem(500, "internal error; the request id identifies it in the server log");
+  } else if (!response.internal_error.empty()) {
+    log::Error("request failed", log::Fields()
+                                     .Add("request_id", request.request_id)
+                                     .Add("route", request.route)
+                                     .Add("error", response.internal_error));
   }
   if (tightest) RateLimiter::AddHeaders(*tightest, response);
   co_return response;

@@ -107,7 +107,11 @@ Response InvalidFieldsProblem(const std::vector<FieldError>& errors) {
 Response ProblemFrom(const Error& error) {
   int status = HttpStatus(error.code);
   // Internal details stay in the log; the client learns only that it was our fault.
-  if (status == 500) return Problem(500, "internal error; the request id identifies it in the server log");
+  if (status == 500) {
+    Response response = Problem(500, "internal error; the request id identifies it in the server log");
+    response.internal_error = error.message;
+    return response;
+  }
   return Problem(status, error.message);
 }
 

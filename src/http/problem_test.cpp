@@ -48,6 +48,7 @@ TEST(Problem, OverloadCarriesRetryAfterAndInternalErrorsHideDetails) {
   Response internal = ProblemFrom(Error{ErrorCode::kInternal, "secret stack detail"});
   EXPECT_EQ(internal.status, 500);
   EXPECT_EQ(internal.body.find("secret"), std::string::npos);
+  EXPECT_EQ(internal.internal_error, "secret stack detail");  // for the log line with the request id
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 
 #include "core/log.hpp"
 #include "storage/sql/postgres/pg_statement.hpp"
+#include "storage/sql/statement_error.hpp"
 
 namespace keel::sql {
 
@@ -254,8 +255,7 @@ std::optional<Error> Collect(PGresult* result, Rows& rows) {
     default: {
       const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
       std::string_view sqlstate = state == nullptr ? "" : state;
-      return Error{ClassifySqlState(sqlstate),
-                   fmt::format("{} ({})", Trimmed(PQresultErrorMessage(result)), sqlstate)};
+      return StatementError(ClassifySqlState(sqlstate), sqlstate, Trimmed(PQresultErrorMessage(result)));
     }
   }
   int columns = PQnfields(result);

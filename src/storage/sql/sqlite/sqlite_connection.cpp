@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/sql/statement_error.hpp"
+
 namespace keel::sql {
 namespace {
 
@@ -89,7 +91,8 @@ SqliteConnection::~SqliteConnection() {
 
 Error SqliteConnection::LastError(std::string_view context) const {
   int rc = sqlite3_extended_errcode(db_);
-  return Error{CodeFor(rc), fmt::format("{}: {}", context, sqlite3_errmsg(db_))};
+  return StatementError(CodeFor(rc), fmt::format("SQLite {}", rc),
+                        fmt::format("{}: {}", context, sqlite3_errmsg(db_)));
 }
 
 Result<Rows> SqliteConnection::Run(std::string_view sql, const Params& params) {
