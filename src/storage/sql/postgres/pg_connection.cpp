@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -22,6 +23,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
+#include "storage/sql/postgres/pg_resolve.hpp"
 #include "storage/sql/postgres/pg_statement.hpp"
 #include "storage/sql/statement_error.hpp"
 
@@ -169,9 +171,18 @@ Task<Result<std::unique_ptr<PgConnection>>> PgConnection::Connect(asio::io_conte
                                                                   std::string conninfo,
                                                                   std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), "keel", nullptr};
-  pg_conn* conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
+  auto resolved = co_await pg::ResolveHost(conninfo, deadline);
+  if (!resolved) co_return std::move(resolved).error();
+  // Keywords after the expanded connection string override what it says.
+  std::vector<const char*> keys = {"dbname", "fallback_application_name"};
+  std::vector<const char*> values = {conninfo.c_str(), "keel"};
+  for (const auto& [key, value] : *resolved) {
+    keys.push_back(key.c_str());
+    values.push_back(value.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  pg_conn* conn = PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (conn == nullptr) co_return Error{ErrorCode::kInternal, "libpq could not allocate a connection"};
   std::unique_ptr<pg_conn, void (*)(pg_conn*)> owned(conn, PQfinish);
   auto socket = std::make_unique<Socket>(reactor);

@@ -255,6 +255,18 @@ TEST_F(PostgresDatabaseTest, ReplacesConnectionsTheServerClosed) {
   });
 }
 
+TEST_F(PostgresDatabaseTest, ConnectsByHostNameResolvedOffTheReactor) {
+  auto at = url_.find("@127.0.0.1:");
+  if (at == std::string::npos) GTEST_SKIP() << "the test server's URL does not name 127.0.0.1";
+  std::string by_name = url_;
+  by_name.replace(at, std::string("@127.0.0.1:").size(), "@localhost:");
+  Open(by_name, {});
+  Run([&]() -> Task<void> {
+    auto rows = co_await db_->Query("SELECT 1", {});
+    EXPECT_TRUE(rows.ok()) << rows.error().message;
+  });
+}
+
 TEST(PostgresDatabaseOpen, UnreachableServerIsUnavailable) {
   Metrics metrics;
   // Port 1 (tcpmux): nothing listens there on a test machine.
