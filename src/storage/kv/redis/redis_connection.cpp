@@ -1,9 +1,11 @@
 // RedisConnection: hiredis's event hooks on an Asio socket, reconnection, per-command timeouts.
 #include "storage/kv/redis/redis_connection.hpp"
 
+#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <iterator>
 #include <utility>
 
 #include <fmt/format.h>
@@ -12,6 +14,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -147,7 +150,36 @@ RedisConnection::~RedisConnection() {
 }
 
 void RedisConnection::Connect() {
-  redisAsyncContext* context = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+  unsigned char address[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, endpoint_.host.c_str(), address) == 1 ||
+      inet_pton(AF_INET6, endpoint_.host.c_str(), address) == 1) {
+    ConnectTo(endpoint_.host);
+    return;
+  }
+  // hiredis would call a blocking getaddrinfo() on this thread, which serves every other connection of the
+  // pool: a slow DNS answer would stall their replies past their timeouts. Asio resolves on its own thread.
+  auto resolver = std::make_shared<asio::ip::tcp::resolver>(io_);
+  resolver->async_resolve(
+      endpoint_.host, std::to_string(endpoint_.port),
+      [this, resolver, alive = alive_](const boost::system::error_code& ec,
+                                       const asio::ip::tcp::resolver::results_type& results) {
+        if (!*alive) return;
+        if (ec || results.empty()) {
+          log::Debug(
+              "redis host not resolved",
+              log::Fields().Add("host", endpoint_.host).Add("error", ec ? ec.message() : "no address"));
+          ScheduleReconnect();
+          return;
+        }
+        // One address per attempt, the next after each failed one, as hiredis would try them in turn.
+        auto entry = results.begin();
+        std::advance(entry, static_cast<std::ptrdiff_t>(address_turn_ % results.size()));
+        ConnectTo(entry->endpoint().address().to_string());
+      });
+}
+
+void RedisConnection::ConnectTo(const std::string& address) {
+  redisAsyncContext* context = redisAsyncConnect(address.c_str(), endpoint_.port);
   if (context == nullptr || context->err != 0) {
     log::Debug("redis connect failed",
                log::Fields().Add("error", context == nullptr ? "out of memory" : context->errstr));
@@ -208,6 +240,7 @@ void RedisConnection::Connect() {
 
 void RedisConnection::OnDisconnected() {
   if (ready_) log::Warn("redis connection lost", log::Fields().Add("port", endpoint_.port));
+  if (!ready_) ++address_turn_;  // this address did not take: the next attempt tries the host's next one
   ready_ = false;
   context_ = nullptr;
   // The watch may be on the call stack (hiredis disconnects from inside a read): free it later.

@@ -48,7 +48,9 @@ class RedisConnection {
   struct Watch;    // the socket as Asio sees it
   struct Pending;  // one command waiting for its reply or its timeout
 
+  // Resolves the host off this thread when it is a name, then ConnectTo one of its addresses.
   void Connect();
+  void ConnectTo(const std::string& address);
   void ScheduleReconnect();
   void OnConnected();
   void OnDisconnected();
@@ -62,6 +64,7 @@ class RedisConnection {
   std::unique_ptr<Watch> watch_;
   bool ready_ = false;
   std::chrono::milliseconds backoff_{100};
+  std::size_t address_turn_ = 0;  // which of the host's addresses the next connect tries
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once destroyed: late handlers see it
 };
 

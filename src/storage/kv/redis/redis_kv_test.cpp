@@ -102,6 +102,19 @@ TEST_F(RedisKvTest, SetsGetsExpiresAndDeletes) {
   Run([&]() -> Task<void> { EXPECT_EQ((co_await kv_->Get(prefix_ + "b")).value(), std::nullopt); });
 }
 
+TEST_F(RedisKvTest, ConnectsByHostNameResolvedOffItsThread) {
+  auto endpoint = ParseRedisUrl(std::getenv("KEEL_TEST_REDIS_URL"));
+  if (endpoint->host != "127.0.0.1") GTEST_SKIP() << "the test server is not on 127.0.0.1";
+  endpoint->host = "localhost";
+  RedisKv by_name(RedisKvOptions{.endpoint = *endpoint}, metrics_);
+  bool answered = false;
+  for (int i = 0; i < 100 && !answered; ++i) {
+    Run([&]() -> Task<void> { answered = (co_await by_name.Ping()).ok(); });
+    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(answered);
+}
+
 TEST_F(RedisKvTest, IncrementCreatesWithTtlThenCounts) {
   Run([&]() -> Task<void> {
     EXPECT_EQ((co_await kv_->Increment(prefix_ + "n", 3, Ttl(60000))).value(), 3);
