@@ -10,7 +10,8 @@
 // under it (Pending), and a thread retries the replacement every `retry_interval` until Redis takes it. Other
 // processes may serve an old entry between Redis coming back and that retry (the interval plus this process's
 // reconnect back-off, up to 2 s); if this process dies first, until the entries expire. A process that never
-// starts the retry thread (the operator commands) leaves its failed replacements to expiry too.
+// starts the retry thread (`keel worker`, the operator commands) leaves its failed replacements to expiry
+// too.
 //
 // Thread safety: Current, Replace and Pending from any thread (they never block); Start and Stop from one
 // thread; RetryNow blocks, so never on an IO thread.
