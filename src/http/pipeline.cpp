@@ -162,11 +162,6 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
                                      .Add("route", request.route)
                                      .Add("error", failure));
     response = Problem(500, "internal error; the request id identifies it in the server log");
-  } else if (!response.internal_error.empty()) {
-    log::Error("request failed", log::Fields()
-                                     .Add("request_id", request.request_id)
-                                     .Add("route", request.route)
-                                     .Add("error", response.internal_error));
   }
   if (tightest) RateLimiter::AddHeaders(*tightest, response);
   co_return response;
@@ -209,6 +204,11 @@ Task<std::optional<Response>> Pipeline::Authenticate(Request& request, const Rou
 
 Response Pipeline::Finish(Request& request, Response response) {
   if (request.request_id.empty()) AssignRequestId(request);
+  if (!response.internal_error.empty())  // whichever stage failed: the handler, authentication
+    log::Error("request failed", log::Fields()
+                                     .Add("request_id", request.request_id)
+                                     .Add("route", request.route)
+                                     .Add("error", response.internal_error));
   cors_.Decorate(request, response);
   Compress(request, response);
   response.headers.Add("X-Request-ID", request.request_id);

@@ -5,8 +5,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <iterator>
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <hiredis/async.h>
@@ -171,10 +172,12 @@ void RedisConnection::Connect() {
           ScheduleReconnect();
           return;
         }
-        // One address per attempt, the next after each failed one, as hiredis would try them in turn.
-        auto entry = results.begin();
-        std::advance(entry, static_cast<std::ptrdiff_t>(address_turn_ % results.size()));
-        ConnectTo(entry->endpoint().address().to_string());
+        // One address per attempt, the next after each failed one; IPv4 first, as hiredis orders them.
+        std::vector<asio::ip::address> addresses;
+        for (const auto& entry : results) addresses.push_back(entry.endpoint().address());
+        std::stable_partition(addresses.begin(), addresses.end(),
+                              [](const asio::ip::address& a) { return a.is_v4(); });
+        ConnectTo(addresses[address_turn_ % addresses.size()].to_string());
       });
 }
 
@@ -184,6 +187,7 @@ void RedisConnection::ConnectTo(const std::string& address) {
     log::Debug("redis connect failed",
                log::Fields().Add("error", context == nullptr ? "out of memory" : context->errstr));
     if (context != nullptr) redisAsyncFree(context);
+    ++address_turn_;
     ScheduleReconnect();
     return;
   }
@@ -193,6 +197,7 @@ void RedisConnection::ConnectTo(const std::string& address) {
   if (!watch_->Attach()) {
     redisAsyncFree(context_);
     context_ = nullptr;
+    ++address_turn_;
     ScheduleReconnect();
     return;
   }

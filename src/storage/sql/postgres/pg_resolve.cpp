@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -10,10 +12,8 @@
 #include <libpq-fe.h>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
 
@@ -65,19 +65,37 @@ Task<Result<ConnectKeywords>> ResolveHost(const std::string& conninfo,
   auto target = NameToResolve(conninfo);
   if (!target) co_return ConnectKeywords{};
   auto executor = co_await asio::this_coro::executor;
-  // Shared with the deadline's handler, which may run after the lookup ended (cancel is then a no-op).
+  // getaddrinfo() cannot be interrupted (cancelling the resolver only drops a lookup not yet started), so the
+  // deadline races the lookup: whichever comes first answers, and a lookup that loses finishes on the
+  // resolver's thread with nobody waiting. The handlers own what they touch.
   auto resolver = std::make_shared<asio::ip::tcp::resolver>(executor);
-  asio::steady_timer timer(executor, deadline);
-  timer.async_wait([resolver](const boost::system::error_code& ec) {
-    if (!ec) resolver->cancel();
-  });
-  boost::system::error_code ec;
-  auto results = co_await resolver->async_resolve(target->host, target->port,
-                                                  asio::redirect_error(asio::use_awaitable, ec));
-  timer.cancel();
-  if (ec || results.empty()) {
+  auto timer = std::make_shared<asio::steady_timer>(executor, deadline);
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  struct Lookup {
+    boost::system::error_code error;
+    asio::ip::tcp::resolver::results_type results;
+  };
+  const std::function<void(std::function<void(Lookup)>)> start = [&](std::function<void(Lookup)> deliver) {
+    timer->async_wait([answered, deliver](const boost::system::error_code& ec) {
+      if (ec || answered->exchange(true)) return;
+      deliver(Lookup{asio::error::timed_out, {}});
+    });
+    resolver->async_resolve(
+        target->host, target->port,
+        [answered, deliver, timer, resolver](const boost::system::error_code& ec,
+                                             asio::ip::tcp::resolver::results_type found) {
+          if (answered->exchange(true)) return;
+          timer->cancel();
+          deliver(Lookup{ec, std::move(found)});
+        });
+  };
+  Lookup lookup = co_await AwaitCallback<Lookup>(start);
+  const auto& results = lookup.results;
+  if (lookup.error || results.empty()) {
     log::Warn("cannot resolve the database host",
-              log::Fields().Add("host", target->host).Add("error", ec ? ec.message() : "no address"));
+              log::Fields()
+                  .Add("host", target->host)
+                  .Add("error", lookup.error ? lookup.error.message() : "no address"));
     co_return Error{ErrorCode::kUnavailable, "cannot resolve the database host"};
   }
   std::string hosts;

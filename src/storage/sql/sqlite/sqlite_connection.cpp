@@ -135,7 +135,9 @@ Result<void> SqliteConnection::Exec(std::string_view sql) {
   char* message = nullptr;
   std::string text(sql);
   if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    Error error = LastError("exec");
+    // SQLite's own text in full: Exec runs migrations, pragmas and transaction control, whose failures an
+    // operator reads (`keel migrate`); SQLite's text names tables, never a row's values.
+    Error error{CodeFor(sqlite3_extended_errcode(db_)), fmt::format("exec: {}", sqlite3_errmsg(db_))};
     sqlite3_free(message);
     return error;
   }
