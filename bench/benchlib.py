@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark drivers: ports, waiting for servers, running wrk, writing docs/benchmarks.md."""
+import datetime
 import os
 import re
 import socket
@@ -58,3 +59,10 @@ def write_section(path, heading, section):
         text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end != -1 else "")
     with open(path, "w") as f:
         f.write(text)
+
+
+def measured_stamp():
+    """When (UTC, to the minute) and at which commit a benchmark ran, for its section in docs/benchmarks.md."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return when, commit

@@ -5,7 +5,6 @@ without nginx, for the single-instance target. Besides throughput and latency it
 what projects the figures to machines with more cores.
 """
 import argparse
-import datetime
 import json
 import os
 import shutil
@@ -13,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from benchlib import run_wrk, write_section
+from benchlib import measured_stamp, run_wrk, write_section
 from tasks_api import PASSWORD, call, lua
 
 COMPONENTS = {"keel": "keel", "nginx": "nginx", "pgbouncer": "pgbouncer", "postgres": "postgres",
@@ -129,8 +128,7 @@ def main():
             cluster.down()
     shutil.rmtree(workdir, ignore_errors=True)
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = measured_stamp()
     table = "\n".join(
         f"| {n} | {via} | {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
         + " | ".join(f"{r['cpu_ms_per_1k'][c]:.0f}" for c in COMPONENTS) + " |"

@@ -4,7 +4,6 @@ Both servers run on loopback at the same time, rounds alternate between them, an
 reported, so the ratio is measured under the same machine load. Results go to docs/benchmarks.md.
 """
 import argparse
-import datetime
 import os
 import shutil
 import signal
@@ -12,7 +11,7 @@ import statistics
 import subprocess
 import tempfile
 
-from benchlib import free_port, run_wrk, wait_http, write_section
+from benchlib import free_port, measured_stamp, run_wrk, wait_http, write_section
 
 BODY = '{"status":"healthy"}'
 
@@ -113,8 +112,7 @@ def main():
     # median of those ratios is steadier than a ratio of medians on this shared machine.
     ratios = {name: statistics.median(r["rps"] / n["rps"] for r, n in zip(rounds, results["nginx"]))
               for name, rounds in results.items()}
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = measured_stamp()
     command = (f"bench/run.sh --threads {args.threads} --connections {args.connections} "
                f"--duration {args.duration} --rounds {args.rounds}")
     rows = "\n".join(

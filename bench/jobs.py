@@ -11,7 +11,6 @@ them; every job's created_at, started_at and finished_at come from its row after
   a backlog is expected.
 """
 import argparse
-import datetime
 import http.client
 import os
 import shutil
@@ -22,7 +21,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import free_port, run_wrk, wait_http, write_section
+from benchlib import free_port, measured_stamp, run_wrk, wait_http, write_section
 
 
 def percentile(values, p):
@@ -130,8 +129,7 @@ def main():
         process.wait(timeout=60)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = measured_stamp()
     heading = "## Job queue: no-op jobs, enqueue to completion (one instance, SQLite)"
     section = f"""{heading}
 

@@ -8,14 +8,12 @@ Two phases on the same processes, paced below capacity (--rate jobs/s for --dura
 Enqueue-to-start is started_at - created_at of each job's row (one machine, one clock).
 """
 import argparse
-import datetime
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 
-from benchlib import write_section
+from benchlib import measured_stamp, write_section
 from cluster import Cluster
 from jobs import paced, percentile
 
@@ -70,8 +68,7 @@ def main():
         cluster.down()
         shutil.rmtree(config_dir, ignore_errors=True)
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = measured_stamp()
     heading = "## Scaled out: job start latency across processes (LISTEN/NOTIFY vs polling)"
     section = f"""{heading}
 

@@ -12,7 +12,6 @@ except rate limiting, which is off because wrk sends everything from one address
 wrk: 2 threads, 64 connections.
 """
 import argparse
-import datetime
 import json
 import os
 import re
@@ -22,7 +21,7 @@ import subprocess
 import tempfile
 import urllib.request
 
-from benchlib import free_port, run_wrk, wait_http, write_section
+from benchlib import free_port, measured_stamp, run_wrk, wait_http, write_section
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -132,8 +131,7 @@ def main():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = measured_stamp()
     rows = []
     default_health = health[scenarios[2][0]]
     for name, r in results.items():

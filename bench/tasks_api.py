@@ -4,7 +4,6 @@ One Keel instance on SQLite with its defaults (access log on), except rate limit
 because wrk sends everything from one address and one account. 64 connections, wrk with 2 threads.
 """
 import argparse
-import datetime
 import http.client
 import json
 import os
@@ -13,7 +12,7 @@ import signal
 import subprocess
 import tempfile
 
-from benchlib import free_port, run_wrk, wait_http, write_section
+from benchlib import free_port, measured_stamp, run_wrk, wait_http, write_section
 
 PASSWORD = "correct horse battery"
 
@@ -90,8 +89,7 @@ def main():
         process.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = measured_stamp()
     targets = {"POST /api/v1/auth/login": "argon2id, 64 MiB, 2 passes per login: CPU-bound by design",
                "POST /api/v1/tasks": "≥ 5,000 req/s, p99 < 20 ms"}
     rows = "\n".join(

@@ -129,18 +129,13 @@ Task<void> IdentityService::UsersChanged() {
 }
 
 Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std::int64_t per_page) {
-  // While a replacement after a write is owed, the cached pages may predate that write.
   const std::string generation_key(kUsersGenerationKey);
-  bool cacheable = !user_list_generations_.Pending(generation_key);
+  std::optional<std::string> generation = co_await user_list_generations_.Current(generation_key);
   std::string cache_key;
-  if (cacheable) {
-    std::optional<std::string> generation = co_await user_list_generations_.Current(generation_key);
-    cacheable = generation.has_value();
-    if (cacheable) {
-      cache_key = fmt::format("auth:users-page:{}:{}:{}", *generation, page, per_page);
-      auto cached = co_await kv_.Get(cache_key);
-      if (cached && cached->has_value()) co_return **cached;
-    }
+  if (generation) {
+    cache_key = fmt::format("auth:users-page:{}:{}:{}", *generation, page, per_page);
+    auto cached = co_await kv_.Get(cache_key);
+    if (cached && cached->has_value()) co_return **cached;
   }
   auto total = co_await db_.Query("SELECT COUNT(*) FROM users");
   if (!total) co_return std::move(total).error();
@@ -153,7 +148,7 @@ Task<Result<std::string>> IdentityService::ListUsersJson(std::int64_t page, std:
   nlohmann::ordered_json body = {
       {"items", items}, {"page", page}, {"per_page", per_page}, {"total", total->Int(0, 0).value_or(0)}};
   std::string json = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  if (cacheable && !user_list_generations_.Pending(generation_key))
+  if (generation && !user_list_generations_.Pending(generation_key))
     (void)co_await kv_.Set(cache_key, json, kUserListCacheTtl);
   co_return json;
 }

@@ -3,11 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <utility>  // before Boost
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
+#include "core/run_to_completion.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
 
 namespace keel::ml {
@@ -18,16 +14,6 @@ ModelMeta Version(std::string version) {
   meta.name = "property";
   meta.version = std::move(version);
   return meta;
-}
-
-template <class T>
-T Await(Task<T> task) {
-  boost::asio::io_context io;
-  std::optional<T> out;
-  boost::asio::co_spawn(
-      io, [&]() -> Task<void> { out.emplace(co_await std::move(task)); }, [](std::exception_ptr) {});
-  io.run();
-  return std::move(*out);
 }
 
 double Counter(Metrics& metrics, const std::string& name) {
@@ -50,18 +36,18 @@ TEST(PredictionCache, ANewVersionNeverAnswersFromTheOldOnesEntries) {
                         std::chrono::seconds(60), metrics);
   auto v1 = PredictionCache::Key(Version("v1"), {1, 2});
   auto v2 = PredictionCache::Key(Version("v2"), {1, 2});
-  EXPECT_FALSE(Await(cache.Get("property", v1)).has_value());
-  Await([&]() -> Task<bool> {
+  EXPECT_FALSE(RunToCompletion(cache.Get("property", v1)).has_value());
+  RunToCompletion([&]() -> Task<bool> {
     co_await cache.Put(v1, 123456.5);
     co_return true;
   }());
-  EXPECT_EQ(Await(cache.Get("property", v1)), 123456.5);
-  EXPECT_FALSE(Await(cache.Get("property", v2)).has_value());
+  EXPECT_EQ(RunToCompletion(cache.Get("property", v1)), 123456.5);
+  EXPECT_FALSE(RunToCompletion(cache.Get("property", v2)).has_value());
   EXPECT_EQ(Counter(metrics, "keel_model_cache_hits_total"), 1);
   EXPECT_EQ(Counter(metrics, "keel_model_cache_misses_total"), 2);
 
   clock.Advance(std::chrono::seconds(61));
-  EXPECT_FALSE(Await(cache.Get("property", v1)).has_value());  // past its TTL
+  EXPECT_FALSE(RunToCompletion(cache.Get("property", v1)).has_value());  // past its TTL
 }
 
 }  // namespace

@@ -106,20 +106,15 @@ Task<void> TaskStore::TasksChanged(const std::string& user_id) {
 }
 
 Task<Result<std::string>> TaskStore::ListJson(std::string user_id, ListQuery query) {
-  // Pages cached before a write whose generation replacement is still owed predate that write.
   const std::string generation_key = ListGenerationKey(user_id);
-  bool cacheable = !generations_.Pending(generation_key);
+  std::optional<std::string> generation = co_await generations_.Current(generation_key);
   std::string cache_key;
-  if (cacheable) {
-    std::optional<std::string> generation = co_await generations_.Current(generation_key);
-    cacheable = generation.has_value();
-    if (cacheable) {
-      cache_key = fmt::format("tasks:page:{}:{}:{}:{}:{}:{}:{}:{}", user_id, *generation, query.page,
-                              query.per_page, query.status.value_or(""), query.priority.value_or(""),
-                              static_cast<int>(query.sort), query.descending);
-      auto cached = co_await kv_.Get(cache_key);
-      if (cached && cached->has_value()) co_return **cached;
-    }
+  if (generation) {
+    cache_key = fmt::format("tasks:page:{}:{}:{}:{}:{}:{}:{}:{}", user_id, *generation, query.page,
+                            query.per_page, query.status.value_or(""), query.priority.value_or(""),
+                            static_cast<int>(query.sort), query.descending);
+    auto cached = co_await kv_.Get(cache_key);
+    if (cached && cached->has_value()) co_return **cached;
   }
   auto page = co_await List(user_id, query);
   if (!page) co_return std::move(page).error();
@@ -132,7 +127,7 @@ Task<Result<std::string>> TaskStore::ListJson(std::string user_id, ListQuery que
       fmt::format("],\"page\":{},\"per_page\":{},\"total\":{}}}", query.page, query.per_page, page->total);
   // Checked again: a failed replacement while the page was built means the page may predate that write, and
   // the generation it would be cached under may be the old one.
-  if (cacheable && !generations_.Pending(generation_key))
+  if (generation && !generations_.Pending(generation_key))
     (void)co_await kv_.Set(cache_key, body, kTaskListCacheTtl);
   co_return body;
 }

@@ -54,6 +54,7 @@ void CacheGenerations::Stop() {
 }
 
 Task<std::optional<std::string>> CacheGenerations::Current(const std::string& key) {
+  if (Pending(key)) co_return std::nullopt;
   auto generation = co_await kv_.Get(key);
   if (!generation) co_return std::nullopt;
   if (generation->has_value()) co_return **generation;

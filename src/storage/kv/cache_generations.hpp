@@ -50,9 +50,10 @@ class CacheGenerations {
   // Joins the retry thread after it tried the pending keys once more.
   void Stop();
 
-  // The generation stored under `key`, or a fresh one when none is. Empty when the KV store did not answer or
-  // did not take the fresh one: a fresh token whose SET timed out may still land later, after a writer's
-  // replacement, and entries built now under it could predate that write. Callers then skip the cache.
+  // The generation stored under `key`, or a fresh one when none is. Empty when entries under `key` must not
+  // be read or written: its replacement is owed (Pending), the KV store did not answer, or it did not take
+  // the fresh one (a fresh token whose SET timed out may still land later, after a writer's replacement, and
+  // entries built now under it could predate that write). Callers then skip the cache.
   Task<std::optional<std::string>> Current(const std::string& key);
   // After a write to the data `key` covers. When the KV store does not take the new generation, `key` is
   // pending until a retry does.

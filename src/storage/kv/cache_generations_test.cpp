@@ -6,13 +6,12 @@
 #include <atomic>
 #include <functional>
 #include <thread>
-#include <utility>  // before Boost
+#include <utility>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "core/clock.hpp"
+#include "core/run_to_completion.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
 
 namespace keel::kv {
@@ -55,21 +54,6 @@ class SwitchableKv final : public KvStore {
 
 class CacheGenerationsTest : public ::testing::Test {
  protected:
-  template <class T>
-  T Run(Task<T> task) {
-    boost::asio::io_context io;
-    std::optional<T> out;
-    boost::asio::co_spawn(
-        io, [&]() -> Task<void> { out.emplace(co_await std::move(task)); }, [](std::exception_ptr) {});
-    io.run();
-    return std::move(*out);
-  }
-  void Run(Task<void> task) {
-    boost::asio::io_context io;
-    boost::asio::co_spawn(io, std::move(task), [](std::exception_ptr) {});
-    io.run();
-  }
-
   ManualClock clock_;
   SwitchableKv kv_{clock_};
   Metrics metrics_;
@@ -77,14 +61,14 @@ class CacheGenerationsTest : public ::testing::Test {
 };
 
 TEST_F(CacheGenerationsTest, AWriteReplacesTheGenerationAndALostOneComesBackFresh) {
-  auto first = Run(generations_.Current("g"));
+  auto first = RunToCompletion(generations_.Current("g"));
   ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(Run(generations_.Current("g")), first);
-  Run(generations_.Replace("g"));
-  auto second = Run(generations_.Current("g"));
+  EXPECT_EQ(RunToCompletion(generations_.Current("g")), first);
+  RunToCompletion(generations_.Replace("g"));
+  auto second = RunToCompletion(generations_.Current("g"));
   EXPECT_NE(second, first);
   ASSERT_TRUE(kv_.memory().DeleteNow("g"));  // evicted
-  auto third = Run(generations_.Current("g"));
+  auto third = RunToCompletion(generations_.Current("g"));
   ASSERT_TRUE(third.has_value());
   EXPECT_NE(third, first);
   EXPECT_NE(third, second);
@@ -93,25 +77,26 @@ TEST_F(CacheGenerationsTest, AWriteReplacesTheGenerationAndALostOneComesBackFres
 
 TEST_F(CacheGenerationsTest, NoGenerationWhenTheStoreDoesNotAnswer) {
   kv_.down = true;
-  EXPECT_EQ(Run(generations_.Current("g")), std::nullopt);
+  EXPECT_EQ(RunToCompletion(generations_.Current("g")), std::nullopt);
   kv_.down = false;
   // Reachable, but the fresh token is not taken: it might still land later, so it must not be used.
   kv_.on_set = [this] { kv_.down = true; };
-  EXPECT_EQ(Run(generations_.Current("g")), std::nullopt);
+  EXPECT_EQ(RunToCompletion(generations_.Current("g")), std::nullopt);
   kv_.down = false;
-  EXPECT_NE(Run(generations_.Current("g")), std::nullopt);
+  EXPECT_NE(RunToCompletion(generations_.Current("g")), std::nullopt);
 }
 
 TEST_F(CacheGenerationsTest, AFailedReplacementStaysOwedUntilTheStoreTakesIt) {
   ASSERT_TRUE(kv_.memory().SetNow("g", "old", kNoExpiry).ok());
   kv_.down = true;
-  Run(generations_.Replace("g"));
+  RunToCompletion(generations_.Replace("g"));
   EXPECT_TRUE(generations_.Pending("g"));
   EXPECT_FALSE(generations_.Pending("other"));
   EXPECT_EQ(generations_.RetryNow(), 1U);  // still away
   EXPECT_TRUE(generations_.Pending("g"));
   kv_.down = false;
   EXPECT_EQ(kv_.memory().GetNow("g"), "old");  // as Redis after a partition: the old generation is back
+  EXPECT_EQ(RunToCompletion(generations_.Current("g")), std::nullopt);  // but not usable while owed
   EXPECT_EQ(generations_.RetryNow(), 0U);
   EXPECT_FALSE(generations_.Pending("g"));
   EXPECT_NE(kv_.memory().GetNow("g"), "old");
@@ -120,13 +105,13 @@ TEST_F(CacheGenerationsTest, AFailedReplacementStaysOwedUntilTheStoreTakesIt) {
 
 TEST_F(CacheGenerationsTest, AFailureDuringARetryKeepsTheKeyOwed) {
   kv_.down = true;
-  Run(generations_.Replace("g"));
+  RunToCompletion(generations_.Replace("g"));
   kv_.down = false;
   // A second write fails its own replacement while the retry's is on its way: that write may have committed
   // after a builder read the retry's token, so the key stays owed for another round.
   kv_.on_set = [this] {
     kv_.down = true;
-    Run(generations_.Replace("g"));
+    RunToCompletion(generations_.Replace("g"));
     kv_.down = false;
   };
   EXPECT_EQ(generations_.RetryNow(), 1U);
@@ -137,8 +122,8 @@ TEST_F(CacheGenerationsTest, AFailureDuringARetryKeepsTheKeyOwed) {
 
 TEST_F(CacheGenerationsTest, TheRetryThreadReplacesOnceTheStoreIsBack) {
   kv_.down = true;
-  Run(generations_.Replace("a"));
-  Run(generations_.Replace("b"));
+  RunToCompletion(generations_.Replace("a"));
+  RunToCompletion(generations_.Replace("b"));
   generations_.Start();
   std::this_thread::sleep_for(milliseconds(100));  // several retry intervals while away
   EXPECT_TRUE(generations_.Pending("a"));

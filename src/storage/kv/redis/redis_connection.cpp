@@ -1,7 +1,6 @@
 // RedisConnection: hiredis's event hooks on an Asio socket, reconnection, per-command timeouts.
 #include "storage/kv/redis/redis_connection.hpp"
 
-#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -151,9 +150,9 @@ RedisConnection::~RedisConnection() {
 }
 
 void RedisConnection::Connect() {
-  unsigned char address[sizeof(in6_addr)];
-  if (inet_pton(AF_INET, endpoint_.host.c_str(), address) == 1 ||
-      inet_pton(AF_INET6, endpoint_.host.c_str(), address) == 1) {
+  boost::system::error_code not_an_address;
+  asio::ip::make_address(endpoint_.host, not_an_address);
+  if (!not_an_address) {
     ConnectTo(endpoint_.host);
     return;
   }

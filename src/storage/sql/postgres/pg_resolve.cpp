@@ -1,8 +1,6 @@
 // ResolveHost: which connection strings need a lookup, and the lookup on Asio's resolver with a deadline.
 #include "storage/sql/postgres/pg_resolve.hpp"
 
-#include <arpa/inet.h>
-
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -28,8 +26,9 @@ struct HostAndPort {
 };
 
 bool IsAddress(const std::string& host) {
-  unsigned char buffer[sizeof(in6_addr)];
-  return inet_pton(AF_INET, host.c_str(), buffer) == 1 || inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+  boost::system::error_code not_an_address;
+  asio::ip::make_address(host, not_an_address);
+  return !not_an_address;
 }
 
 // The single host name to resolve, if the connection string has one.

@@ -3,28 +3,16 @@
 #include "storage/sql/postgres/pg_resolve.hpp"
 
 #include <algorithm>
-#include <optional>
-#include <utility>  // before Boost
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
+
+#include "core/run_to_completion.hpp"
 
 namespace keel::sql::pg {
 namespace {
 
 Result<ConnectKeywords> Resolve(const std::string& conninfo) {
-  boost::asio::io_context io;
-  std::optional<Result<ConnectKeywords>> out;
-  boost::asio::co_spawn(
-      io,
-      [&]() -> Task<void> {
-        out.emplace(
-            co_await ResolveHost(conninfo, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
-      },
-      [](std::exception_ptr) {});
-  io.run();
-  return std::move(*out);
+  return RunToCompletion(ResolveHost(conninfo, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
 }
 
 TEST(PgResolve, NothingToResolveForAddressesSocketsListsOrAGivenHostaddr) {
