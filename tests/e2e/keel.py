@@ -324,6 +324,33 @@ class Keel:
         finally:
             db.close()
 
+    def row_is_free(self, table, row_id):
+        """True when the row can be written at once: no other process holds a lock on it. A process stopped
+        (SIGSTOP) inside a transaction keeps its locks — SQLite's single writer lock, PostgreSQL's row locks."""
+        if CLUSTER_DIR:
+            import psycopg2
+            db = psycopg2.connect(with_database(cluster_settings()["KEEL_DATABASE_DIRECT_URL"], self.db_path))
+            try:
+                cursor = db.cursor()
+                cursor.execute("SET lock_timeout = '300ms'")
+                cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", (row_id,))
+                return True
+            except psycopg2.errors.LockNotAvailable:
+                return False
+            finally:
+                db.rollback()
+                db.close()
+        import sqlite3
+        db = sqlite3.connect(self.db_path, timeout=0.3, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:  # database is locked
+            return False
+        finally:
+            db.close()
+
     def log(self):
         """Every instance's log, one after the other."""
         return "".join(process.log() for process in self.processes)

@@ -205,7 +205,16 @@ class WorkerProcessTest(unittest.TestCase):
         stalled = self.worker()
         job_id = enqueue(self.api, "debug.sleep", {"ms": 1000, "marker": marker, "ignore_cancel": True})["id"]
         wait_for(lambda: any(line[0] == "start" for line in marker_lines(marker)), what="first attempt")
-        stalled.process.send_signal(signal.SIGSTOP)
+        # Stopped outside a write: stopped inside one (a heartbeat), it would keep the job's row locked — on SQLite
+        # the whole database — and nothing could take the job over. That is a different stall from this test's.
+        for _ in range(100):
+            stalled.process.send_signal(signal.SIGSTOP)
+            if self.api.row_is_free("jobs", job_id):
+                break
+            stalled.process.send_signal(signal.SIGCONT)
+            time.sleep(0.02)
+        else:
+            self.fail("the worker never let go of the job's row")
         self.worker()
         row = wait_for(lambda: (r := job_row(self.api, job_id))["state"] == "completed" and r, timeout=30,
                        what="completion by the second worker")
