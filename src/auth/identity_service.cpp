@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "auth/secrets.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/random.hpp"
 #include "core/rfc3339.hpp"
 #include "core/sha256.hpp"
 #include "storage/kv/cache_generations.hpp"

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/base64url.hpp"
+#include "core/base64url.hpp"
 
 namespace keel::auth {
 namespace {

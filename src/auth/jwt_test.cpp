@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "auth/base64url.hpp"
+#include "core/base64url.hpp"
 
 namespace keel::auth {
 namespace {

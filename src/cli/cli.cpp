@@ -10,10 +10,11 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "app/app.hpp"
+#include "app/modules.hpp"
 #include "cli/train_command.hpp"
 #include "cli/users_command.hpp"
 #include "cluster/cluster.hpp"
-#include "core/app.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
@@ -48,7 +49,7 @@ std::optional<Config> LoadConfig(const CommonFlags& flags) {
   sources.environment = ProcessEnvironment();
   if (flags.host) sources.overrides.emplace_back("server.host", *flags.host);
   if (flags.port) sources.overrides.emplace_back("server.port", std::to_string(*flags.port));
-  auto config = Config::Load(sources);
+  auto config = Config::Load(sources, FullConfigSchema());
   if (!config) {
     std::cerr << "keel: " << config.error().message << "\n";
     return std::nullopt;
@@ -280,7 +281,7 @@ int Main(int argc, char** argv) {
     return Train(*config, train_request, train_if_missing);
   }
   if (*docs) {
-    std::cout << Config::DocsTable();
+    std::cout << Config::Defaults(FullConfigSchema()).DocsTable();
     return 0;
   }
   if (*cluster) {

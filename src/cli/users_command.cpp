@@ -11,7 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "auth/identity_service.hpp"
-#include "http/json_fields.hpp"
+#include "core/utf8.hpp"
 
 namespace keel::cli {
 
@@ -24,7 +24,7 @@ int CreateUser(App& app, boost::asio::io_context& io, const std::string& email, 
     std::getline(std::cin, password);
   }
   std::string normalized = auth::NormalizeEmail(email);
-  auto length = http::Utf8Length(password);
+  auto length = Utf8Length(password);
   if (!auth::ValidEmail(normalized)) {
     std::cerr << "keel: --email is not a valid e-mail address\n";
     return 1;

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "core/app.hpp"
+#include "app/app.hpp"
 
 namespace keel::cli {
 

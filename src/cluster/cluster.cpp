@@ -13,11 +13,11 @@
 
 #include <fmt/format.h>
 
-#include "auth/secrets.hpp"
 #include "cluster/cluster_state.hpp"
 #include "cluster/probe.hpp"
 #include "cluster/process.hpp"
 #include "cluster/servers.hpp"
+#include "core/random.hpp"
 
 namespace keel::cluster {
 
@@ -74,7 +74,7 @@ std::string ReadSecret(const fs::path& path, std::size_t bytes) {
     std::string value;
     if (in >> value && !value.empty()) return value;
   }
-  std::string value = auth::RandomToken(bytes);  // hex: safe in URLs and config files
+  std::string value = RandomToken(bytes);  // hex: safe in URLs and config files
   (void)WritePrivate(path, value + "\n");
   return value;
 }

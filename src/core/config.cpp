@@ -1,4 +1,4 @@
-// Loading, validating and printing the configuration described by ConfigSchema().
+// Loading, validating and printing a configuration described by its schema.
 #include "core/config.hpp"
 
 #include <algorithm>
@@ -20,8 +20,8 @@ namespace {
 constexpr std::string_view kNonConfigEnv[] = {"KEEL_TEST_", "KEEL_USER_PASSWORD", "KEEL_BINARY",
                                               "KEEL_SOURCE_DIR", "KEEL_CONFIG"};
 
-const ConfigKey* FindKey(std::string_view name) {
-  for (const auto& key : ConfigSchema())
+const ConfigKey* FindKey(const ConfigSchema& schema, std::string_view name) {
+  for (const auto& key : schema)
     if (key.name == name) return &key;
   return nullptr;
 }
@@ -185,14 +185,19 @@ Result<void> Config::Apply(const ConfigKey& key, ConfigValue value, std::string 
   return Ok();
 }
 
-Config Config::Defaults() {
+Config Config::Defaults(ConfigSchema schema) {
   Config config;
-  for (const auto& key : ConfigSchema()) config.entries_[key.name] = Entry{key.default_value, "default"};
+  config.schema_ = std::make_shared<const ConfigSchema>(std::move(schema));
+  for (const auto& key : *config.schema_) config.entries_[key.name] = Entry{key.default_value, "default"};
   return config;
 }
 
-Result<Config> Config::Load(const ConfigSources& sources) {
-  Config config = Defaults();
+Result<Config> Config::Load(const ConfigSources& sources, ConfigSchema schema) {
+  for (std::size_t i = 0; i < schema.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (schema[i].name == schema[j].name)
+        throw std::logic_error(fmt::format("config key {} declared twice", schema[i].name));
+  Config config = Defaults(std::move(schema));
 
   if (sources.file) {
     toml::table table;
@@ -209,7 +214,7 @@ Result<Config> Config::Load(const ConfigSources& sources) {
             fmt::format("config file {}: {} is not a [section]", *sources.file, section.str()));
       for (const auto& [name, value_node] : *section_table) {
         std::string full = fmt::format("{}.{}", section.str(), name.str());
-        const ConfigKey* key = FindKey(full);
+        const ConfigKey* key = FindKey(*config.schema_, full);
         if (key == nullptr)
           return ConfigError(fmt::format("config file {}: unknown key {}", *sources.file, full));
         auto value = FromToml(key->type, value_node);
@@ -228,7 +233,7 @@ Result<Config> Config::Load(const ConfigSources& sources) {
                                 [&](std::string_view prefix) { return name.rfind(prefix, 0) == 0; });
     if (reserved) continue;
     std::string full = EnvToKey(name);
-    const ConfigKey* key = FindKey(full);
+    const ConfigKey* key = FindKey(*config.schema_, full);
     if (key == nullptr)
       return ConfigError(fmt::format("environment variable {}: no config key {}", name, full));
     auto value = ParseText(key->type, text);
@@ -244,7 +249,7 @@ Result<Config> Config::Load(const ConfigSources& sources) {
 }
 
 Result<void> Config::Set(std::string_view name, std::string_view text) {
-  const ConfigKey* key = FindKey(name);
+  const ConfigKey* key = FindKey(*schema_, name);
   if (key == nullptr) return ConfigError(fmt::format("unknown config key {}", name));
   auto value = ParseText(key->type, text);
   if (!value) return ConfigError(fmt::format("config key {} (flag): expected {}", name, TypeName(key->type)));
@@ -253,7 +258,7 @@ Result<void> Config::Set(std::string_view name, std::string_view text) {
 
 const ConfigValue& Config::Get(std::string_view name, ConfigType type) const {
   auto it = entries_.find(name);
-  const ConfigKey* key = FindKey(name);
+  const ConfigKey* key = FindKey(*schema_, name);
   // Reading a key outside the schema is a programming error: the schema is what docs and checks cover.
   if (it == entries_.end() || key == nullptr || key->type != type)
     throw std::logic_error(
@@ -278,7 +283,7 @@ bool Config::Embedded() const { return String("database.url").rfind("sqlite://",
 std::string Config::Show() const {
   std::string out;
   std::string section;
-  for (const auto& key : ConfigSchema()) {
+  for (const auto& key : *schema_) {
     auto dot = key.name.find('.');
     std::string key_section = key.name.substr(0, dot);
     if (key_section != section) {
@@ -291,9 +296,9 @@ std::string Config::Show() const {
   return out;
 }
 
-std::string Config::DocsTable() {
+std::string Config::DocsTable() const {
   std::string out = "| key | default | environment | description |\n| --- | --- | --- | --- |\n";
-  for (const auto& key : ConfigSchema()) {
+  for (const auto& key : *schema_) {
     std::string env = "KEEL_" + key.name;
     std::transform(env.begin(), env.end(), env.begin(),
                    [](unsigned char c) { return c == '.' ? '_' : std::toupper(c); });

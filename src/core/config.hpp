@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,8 +34,11 @@ struct ConfigKey {
   std::function<std::optional<std::string>(const ConfigValue&)> check;
 };
 
-// The full schema, in documentation order.
-const std::vector<ConfigKey>& ConfigSchema();
+// A process's keys in documentation order: the platform's (PlatformConfigKeys) and each module's section.
+using ConfigSchema = std::vector<ConfigKey>;
+
+// The platform's own sections: server, cors, compression, log, database, kv, pool, ratelimit, debug.
+ConfigSchema PlatformConfigKeys();
 
 // Where configuration comes from; later sources override earlier ones.
 struct ConfigSources {
@@ -45,10 +49,11 @@ struct ConfigSources {
 
 class Config {
  public:
-  // Loads and validates. The error message names the key, the source and the problem.
-  static Result<Config> Load(const ConfigSources& sources);
-  // The defaults alone, with optional overrides; for tests and tools.
-  static Config Defaults();
+  // Loads and validates against `schema`. The error message names the key, the source and the problem.
+  // REQUIRES: no key is declared twice in `schema`.
+  static Result<Config> Load(const ConfigSources& sources, ConfigSchema schema);
+  // The defaults alone; for tests and tools.
+  static Config Defaults(ConfigSchema schema);
 
   bool Bool(std::string_view key) const;
   std::int64_t Int(std::string_view key) const;
@@ -63,7 +68,7 @@ class Config {
   std::string Show() const;
 
   // The reference table of docs/config.md: one row per schema key with its default and description.
-  static std::string DocsTable();
+  std::string DocsTable() const;
 
   // True when the process runs everything itself (SQLite, in-process KV and workers).
   bool Embedded() const;
@@ -76,6 +81,7 @@ class Config {
   const ConfigValue& Get(std::string_view key, ConfigType type) const;
   Result<void> Apply(const ConfigKey& key, ConfigValue value, std::string source);
 
+  std::shared_ptr<const ConfigSchema> schema_;  // shared by copies
   std::map<std::string, Entry, std::less<>> entries_;
 };
 

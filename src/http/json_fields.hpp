@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/utf8.hpp"
 #include "http/problem.hpp"
 
 namespace keel::http {
@@ -44,8 +45,5 @@ class JsonFields {
   nlohmann::json json_;
   std::vector<FieldError> errors_;
 };
-
-// Number of UTF-8 code points in s; nullopt when s is not valid UTF-8.
-std::optional<std::size_t> Utf8Length(std::string_view s);
 
 }  // namespace keel::http

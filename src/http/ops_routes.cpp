@@ -34,7 +34,8 @@ Task<Response> Ready(const Readiness& readiness) {
 
 }  // namespace
 
-void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness) {
+void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness,
+                  std::shared_ptr<const std::string> openapi) {
   // Probes and scrapes come from the platform, often from one address; they are never rate limited.
   const RouteOptions ops{.rate_policy = ""};
   router.Add("GET", "/health", Health, ops);
@@ -48,9 +49,9 @@ void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness) 
         co_return Response::Text(200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8");
       },
       ops);
-  router.Add("GET", "/api/v1/openapi.json", [](Request&) -> Task<Response> {
-    co_return Response::Json(200, std::string(OpenApiDocument()));
-  });
+  if (openapi)
+    router.Add("GET", "/api/v1/openapi.json",
+               [openapi](Request&) -> Task<Response> { co_return Response::Json(200, *openapi); });
 }
 
 }  // namespace keel::http

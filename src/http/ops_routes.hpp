@@ -2,7 +2,8 @@
 // and the API description at /api/v1/openapi.json.
 #pragma once
 
-#include <string_view>
+#include <memory>
+#include <string>
 
 #include "core/metrics.hpp"
 #include "core/readiness.hpp"
@@ -10,9 +11,9 @@
 
 namespace keel::http {
 
-// The OpenAPI 3.1 document of every route (api/openapi.json, compiled in).
-std::string_view OpenApiDocument();
-
-void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness);
+// `openapi` is the served OpenAPI document (http/openapi_document.hpp); null: the route is not added (a
+// worker's ops port).
+void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness,
+                  std::shared_ptr<const std::string> openapi);
 
 }  // namespace keel::http

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "auth/mail/mail_jobs.hpp"
-#include "core/app.hpp"
 #include "core/clock.hpp"
 #include "core/rfc3339.hpp"
 #include "jobs/job_context.hpp"
@@ -66,10 +65,8 @@ Task<Result<void>> TaskReminders::Cancel(std::string task_id) {
   co_return Ok();
 }
 
-void AddReminderJobs(App& app) {
-  sql::Database& db = app.database();
-  jobs::JobQueue& queue = app.jobs();
-  app.job_kinds().Add(jobs::JobKind::Make(kReminderKind, "default", [&db, &queue](jobs::JobContext& context) {
+void AddReminderJobs(sql::Database& db, jobs::JobQueue& queue, jobs::JobKinds& kinds) {
+  kinds.Add(jobs::JobKind::Make(kReminderKind, "default", [&db, &queue](jobs::JobContext& context) {
     return Remind(db, queue, context);
   }));
 }

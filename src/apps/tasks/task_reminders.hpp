@@ -10,12 +10,9 @@
 #include <string>
 
 #include "core/async.hpp"
+#include "jobs/job_kinds.hpp"
 #include "jobs/job_queue.hpp"
 #include "storage/sql/database.hpp"
-
-namespace keel {
-class App;
-}
 
 namespace keel::tasks {
 
@@ -40,6 +37,6 @@ class TaskReminders {
 };
 
 // The tasks.reminder job kind: mails the owner unless the task was deleted, finished or moved meanwhile.
-void AddReminderJobs(App& app);
+void AddReminderJobs(sql::Database& db, jobs::JobQueue& queue, jobs::JobKinds& kinds);
 
 }  // namespace keel::tasks

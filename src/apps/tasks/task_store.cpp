@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "auth/secrets.hpp"
 #include "core/clock.hpp"
+#include "core/random.hpp"
 #include "core/rfc3339.hpp"
 #include "storage/kv/cache_generations.hpp"
 
@@ -70,7 +70,7 @@ std::string CountSql(const ListQuery& query) {
 
 Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task) {
   // Everything the row will hold is known here, so the answer needs no read-back after the insert.
-  task.id = auth::NewId();
+  task.id = NewId();
   task.user_id = user_id;
   task.version = 1;
   task.created_at = task.updated_at = FormatRfc3339(UnixMillis());

@@ -12,7 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "auth/secrets.hpp"
+#include "core/random.hpp"
 
 namespace keel::kv {
 namespace {
@@ -51,7 +51,7 @@ class RedisKvTest : public ::testing::Test {
     auto endpoint = ParseRedisUrl(url);
     ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
     kv_ = std::make_unique<RedisKv>(RedisKvOptions{.endpoint = *endpoint}, metrics_);
-    prefix_ = "test:" + auth::RandomToken(6) + ":";
+    prefix_ = "test:" + RandomToken(6) + ":";
     // The connections come up in the background: wait until a PING answers.
     for (int i = 0; i < 100; ++i) {
       bool answered = false;

@@ -1,0 +1,28 @@
+// The mail.* keys with their defaults, bounds and documentation.
+#include "auth/mail/mail_config.hpp"
+
+#include "core/config_keys.hpp"
+
+namespace keel::mail {
+
+ConfigSchema ConfigKeys() {
+  using namespace schema;
+  return {
+      String(
+          "mail.smtp_url", "",
+          "SMTP server (smtp://host:port, STARTTLS when offered; smtps://host:port). Empty: mail is kept in "
+          "the outbox (GET /api/v1/admin/outbox) instead of being sent.",
+          [](const ConfigValue& v) -> std::optional<std::string> {
+            const auto& s = std::get<std::string>(v);
+            if (s.empty() || s.rfind("smtp://", 0) == 0 || s.rfind("smtps://", 0) == 0) return std::nullopt;
+            return "must be empty or start with smtp:// or smtps://";
+          }),
+      String("mail.smtp_username", "", "SMTP user name (usually from KEEL_MAIL_SMTP_USERNAME)."),
+      Secret("mail.smtp_password", "SMTP password (usually from KEEL_MAIL_SMTP_PASSWORD).", nullptr),
+      Bool("mail.require_tls", false, "Refuse to send unless the SMTP connection is encrypted."),
+      Int("mail.timeout_ms", 10000, 100, 600000, "SMTP connect and send timeout."),
+      String("mail.from", "keel@localhost", "From address (envelope and header) of mail Keel sends."),
+  };
+}
+
+}  // namespace keel::mail

@@ -1,0 +1,43 @@
+// The ml.* keys with their defaults, bounds and documentation.
+#include "ml/ml_config.hpp"
+
+#include "core/config_keys.hpp"
+
+namespace keel::ml {
+
+ConfigSchema ConfigKeys() {
+  using namespace schema;
+  return {
+      String(
+          "ml.model_dir", "./models",
+          "The model registry: <model_dir>/<name>/<version>/{model.json, meta.json}, written by keel train."),
+      List("ml.models", {"property"},
+           "Models `keel serve` serves: \"name\" serves the newest valid version, \"name@version\" pins one. "
+           "/ready is 503 until every one is loaded."),
+      Int("ml.reload_poll_ms", 2000, 0, 3600000,
+          "How often the registry directory is checked for new versions (0: only at start and on POST "
+          "/api/v1/admin/models/{name}/reload)."),
+      Int("ml.max_batch", 64, 1, 4096,
+          "Dynamic batching: most rows one predict call takes from concurrent requests; 1 turns batching off "
+          "(each request predicts on its own IO thread)."),
+      Int("ml.max_delay_us", 500, 0, 1000000,
+          "Dynamic batching: longest a request waits for its batch to fill."),
+      List("ml.batching", {}, "Per-model batching overrides, \"name:max_batch:max_delay_us\"."),
+      Bool("ml.cache_enabled", true,
+           "Cache predictions by model, version and canonical features (X-Cache: HIT|MISS)."),
+      Int("ml.cache_ttl_s", 3600, 1, 30LL * 86400, "How long a cached prediction is served."),
+      Int("ml.cache_max_bytes", 64LL << 20, 1024, 1LL << 40,
+          "Byte budget of the prediction cache (keys, values and per-entry overhead); least recently used "
+          "entries go first."),
+      Bool("ml.log_enabled", true, "Record every served prediction in the prediction_logs table."),
+      Int("ml.log_queue_limit", 100000, 1, 10000000,
+          "Predictions waiting to be logged; beyond it they are dropped and counted "
+          "(keel_prediction_log_dropped_total)."),
+      Int("ml.log_batch_rows", 1000, 1, 4000, "Most rows in one prediction-log transaction."),
+      Int("ml.log_flush_ms", 100, 1, 60000, "Longest a prediction waits before its batch is written."),
+      Int("ml.log_retention_hours", 720, 1, 24LL * 3650,
+          "Prediction-log rows older than this are pruned hourly."),
+  };
+}
+
+}  // namespace keel::ml

@@ -1,0 +1,161 @@
+// ModelPlatform: building the serving parts from ml.*, and the cache → single-flight → batch path.
+#include "ml/model_platform.hpp"
+
+#include <algorithm>
+
+#include "core/blocking_pool.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/readiness.hpp"
+#include "ml/prediction_cache.hpp"
+#include "storage/kv/memory/memory_kv.hpp"
+#include "storage/kv/tiered_kv.hpp"
+
+namespace keel::ml {
+
+Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sql::Database& database,
+                                                             kv::KvStore& shared, const Clock& clock,
+                                                             BlockingPool& pool, Metrics& metrics) {
+  BatcherOptions defaults{static_cast<std::size_t>(c.Int("ml.max_batch")),
+                          std::chrono::microseconds(c.Int("ml.max_delay_us"))};
+  auto specs = ParseServedModels(c.List("ml.models"), c.List("ml.batching"), defaults);
+  if (!specs) return std::move(specs).error();
+  std::unique_ptr<ModelPlatform> platform(new ModelPlatform());
+  platform->pool_ = &pool;
+  for (const auto& spec : *specs) platform->served_.push_back(spec.name);
+  platform->poll_ = std::chrono::milliseconds(c.Int("ml.reload_poll_ms"));
+  platform->server_ =
+      std::make_unique<ModelServer>(c.String("ml.model_dir"), std::move(specs).value(), metrics);
+  if (c.Bool("ml.cache_enabled")) {
+    kv::MemoryKvOptions options;
+    options.max_bytes = static_cast<std::size_t>(c.Int("ml.cache_max_bytes"));
+    const auto ttl = std::chrono::seconds(c.Int("ml.cache_ttl_s"));
+    std::unique_ptr<kv::KvStore> store = std::make_unique<kv::MemoryKv>(options, clock);
+    // Scaled out: Redis behind the in-process level, so one instance's prediction is every instance's hit.
+    if (c.String("kv.url").starts_with("redis://"))
+      store = std::make_unique<kv::TieredKv>(std::move(store), shared, ttl);
+    platform->cache_ = std::make_unique<PredictionCache>(std::move(store), ttl, metrics);
+  }
+  if (c.Bool("ml.log_enabled")) {
+    PredictionLogOptions options;
+    options.queue_limit = static_cast<std::size_t>(c.Int("ml.log_queue_limit"));
+    options.batch_rows = static_cast<std::size_t>(c.Int("ml.log_batch_rows"));
+    options.flush_interval = std::chrono::milliseconds(c.Int("ml.log_flush_ms"));
+    platform->log_ = std::make_unique<PredictionLog>(database, options, metrics);
+  }
+  return platform;
+}
+
+ModelPlatform::~ModelPlatform() { Stop(); }
+
+void ModelPlatform::Start(Readiness& readiness) {
+  if (log_) log_->Start();
+  // Only a process that serves HTTP loads models, so only its /ready waits for them (a `keel worker`'s ops
+  // port does not).
+  if (!served_.empty())
+    readiness.Add("models", [server = server_.get()]() -> Task<Result<void>> { co_return server->Ready(); });
+  server_->Start(poll_);
+  started_ = true;
+}
+
+void ModelPlatform::Stop() {
+  if (!started_) return;
+  started_ = false;
+  server_->Stop();
+  if (log_) log_->Stop();  // after the batchers: what the last requests queued is written
+}
+
+bool ModelPlatform::Serves(const std::string& name) const {
+  return std::find(served_.begin(), served_.end(), name) != served_.end();
+}
+
+Task<Result<ModelPlatform::Predictions>> ModelPlatform::Predict(std::shared_ptr<const LoadedModel> model,
+                                                                std::vector<float> values, std::size_t rows) {
+  const std::size_t width = model->meta.features.size();
+  auto row = [&values, width](std::size_t i) {
+    return std::vector<float>(values.begin() + static_cast<std::ptrdiff_t>(i * width),
+                              values.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+  };
+  Predictions out{std::vector<double>(rows), std::vector<bool>(rows, false)};
+  std::vector<std::string> keys;
+  std::vector<SingleFlight::Ticket> tickets;
+  std::vector<std::size_t> lead, follow;
+  if (cache_) {
+    keys.resize(rows);
+    tickets.resize(rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+      keys[i] = PredictionCache::Key(model->meta, row(i));
+      if (auto cached = co_await cache_->Get(model->meta.name, keys[i])) {
+        out.values[i] = *cached;
+        out.cached[i] = true;
+        continue;
+      }
+      tickets[i] = flights_.Join(keys[i]);
+      (tickets[i].leader ? lead : follow).push_back(i);
+    }
+  } else {
+    for (std::size_t i = 0; i < rows; ++i) lead.push_back(i);
+  }
+
+  Result<void> outcome = Ok();
+  if (!lead.empty()) {
+    std::vector<float> batch;
+    if (lead.size() == rows) {
+      batch = std::move(values);
+    } else {
+      batch.reserve(lead.size() * width);
+      for (std::size_t i : lead) {
+        auto one = row(i);
+        batch.insert(batch.end(), one.begin(), one.end());
+      }
+    }
+    auto predicted = co_await server_->Predict(model, std::move(batch), lead.size());
+    for (std::size_t j = 0; j < lead.size(); ++j) {
+      std::size_t i = lead[j];
+      if (predicted) out.values[i] = (*predicted)[j];
+      if (!cache_) continue;
+      // Land before anything else can fail: followers wait on it.
+      flights_.Land(keys[i], tickets[i],
+                    predicted ? SingleFlight::Outcome(out.values[i]) : predicted.error());
+      if (predicted) co_await cache_->Put(keys[i], out.values[i]);
+    }
+    if (!predicted) outcome = predicted.error();
+  }
+  for (std::size_t i : follow) {
+    auto landed = co_await SingleFlight::Wait(tickets[i].flight);
+    if (!landed) {
+      outcome = landed.error();
+      continue;
+    }
+    out.values[i] = *landed;
+  }
+  if (!outcome) co_return std::move(outcome).error();
+  co_return out;
+}
+
+void ModelPlatform::Record(const std::shared_ptr<const LoadedModel>& model, const std::vector<float>& values,
+                           const std::vector<double>& predictions, const std::vector<bool>& cached,
+                           std::chrono::steady_clock::duration latency) {
+  if (!log_) return;
+  std::shared_ptr<const ModelMeta> meta(model, &model->meta);
+  const std::size_t width = model->meta.features.size();
+  std::int64_t now = UnixMillis();
+  auto latency_us = std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
+  std::vector<PredictionRecord> records(predictions.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    records[i].at_ms = now;
+    records[i].model = meta;
+    records[i].features.assign(values.begin() + static_cast<std::ptrdiff_t>(i * width),
+                               values.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+    records[i].prediction = predictions[i];
+    records[i].latency_us = latency_us;
+    records[i].cached = cached[i];
+  }
+  log_->Record(std::move(records));
+}
+
+Task<Result<ModelServer::ReloadOutcome>> ModelPlatform::Reload(std::string name) {
+  co_return co_await RunBlocking(*pool_, [this, &name] { return server_->Reload(name); });
+}
+
+}  // namespace keel::ml

@@ -1,0 +1,97 @@
+// The model-serving platform: one component, configured by ml.*, that every app predicts through. It owns the
+// model server (registry, validated hot swap, dynamic batching), the two-level prediction cache with
+// single-flight, and the prediction log. Apps ask it for a model by name and get predictions; they keep
+// only their routes and their input rules.
+//
+// Thread safety: every method is safe from any thread once Start returned, except Start and Stop (main's
+// thread, once each).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+#include "ml/model_registry.hpp"
+#include "ml/model_server.hpp"
+#include "ml/prediction_log.hpp"
+#include "ml/single_flight.hpp"
+
+namespace keel {
+class BlockingPool;
+class Clock;
+class Config;
+class Metrics;
+class Readiness;
+namespace kv {
+class KvStore;
+}
+namespace sql {
+class Database;
+}
+}  // namespace keel
+
+namespace keel::ml {
+
+class PredictionCache;
+
+class ModelPlatform {
+ public:
+  // Reads ml.*; `shared` is the process's KV store, the cache's second level when it is Redis.
+  // kInvalidArgument when ml.models or ml.batching do not parse.
+  static Result<std::unique_ptr<ModelPlatform>> Create(const Config& config, sql::Database& database,
+                                                       kv::KvStore& shared, const Clock& clock,
+                                                       BlockingPool& pool, Metrics& metrics);
+  ~ModelPlatform();
+
+  // Loads the served models (adding the "models" readiness check when any is served), starts the registry
+  // watcher and the prediction log. Only a process that serves HTTP calls it.
+  void Start(Readiness& readiness);
+  // Stops the watcher and the batchers, then flushes the prediction log. Idempotent.
+  void Stop();
+
+  // True when ml.models names `name`.
+  bool Serves(const std::string& name) const;
+  // The version served for `name`, or null (not loaded yet, or not served).
+  std::shared_ptr<const LoadedModel> Get(const std::string& name) const { return server_->Get(name); }
+
+  struct Predictions {
+    std::vector<double> values;  // one per row
+    std::vector<bool> cached;    // whether each came from the cache
+  };
+  // One prediction per row of `values` (row-major, in the model's feature order): cache hits first, then one
+  // batched predict for the rows this request leads, then the rows an identical concurrent request was
+  // already computing.
+  // REQUIRES: values.size() == rows * model->meta.features.size().
+  Task<Result<Predictions>> Predict(std::shared_ptr<const LoadedModel> model, std::vector<float> values,
+                                    std::size_t rows);
+
+  // Records served predictions in the prediction log (nothing when ml.log_enabled is false).
+  // `predictions` are the values the client was given.
+  void Record(const std::shared_ptr<const LoadedModel>& model, const std::vector<float>& values,
+              const std::vector<double>& predictions, const std::vector<bool>& cached,
+              std::chrono::steady_clock::duration latency);
+
+  // Every served model with its versions on disk and the one served.
+  nlohmann::json Catalog() const { return server_->Catalog(); }
+  // Reloads `name` off the caller's thread (see ModelServer::Reload).
+  Task<Result<ModelServer::ReloadOutcome>> Reload(std::string name);
+
+ private:
+  ModelPlatform() = default;
+
+  BlockingPool* pool_ = nullptr;
+  std::unique_ptr<ModelServer> server_;
+  std::unique_ptr<PredictionCache> cache_;  // null when ml.cache_enabled is false
+  std::unique_ptr<PredictionLog> log_;      // null when ml.log_enabled is false
+  SingleFlight flights_;
+  std::vector<std::string> served_;
+  std::chrono::milliseconds poll_{0};
+  bool started_ = false;
+};
+
+}  // namespace keel::ml

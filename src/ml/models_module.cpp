@@ -1,0 +1,93 @@
+// The routes and jobs of the ML platform.
+#include "ml/models_module.hpp"
+
+#include "core/clock.hpp"
+#include "http/problem.hpp"
+#include "http/router.hpp"
+#include "jobs/cron.hpp"
+#include "jobs/job_context.hpp"
+#include "jobs/job_kinds.hpp"
+#include "ml/ml_config.hpp"
+#include "ml/model_platform.hpp"
+#include "storage/sql/database.hpp"
+
+namespace keel::ml {
+
+// Generated from the openapi.json beside this file.
+std::string_view OpenApiPart();
+
+std::string_view ModelsModule::OpenApi() const { return OpenApiPart(); }
+namespace {
+
+using http::Request;
+using http::Response;
+
+Task<Response> Models(ModelPlatform& models, Request&) {
+  auto catalog = models.Catalog();
+  auto total = static_cast<std::int64_t>(catalog.size());
+  nlohmann::json body = {{"items", std::move(catalog)}, {"page", 1}, {"per_page", total}, {"total", total}};
+  co_return Response::Json(200, body.dump());
+}
+
+Task<Response> Reload(ModelPlatform& models, Request& request) {
+  std::string name(*request.params.Get("name"));
+  auto outcome = co_await models.Reload(name);
+  if (!outcome) {
+    if (outcome.error().code == ErrorCode::kInvalidArgument)
+      co_return http::Problem(409, outcome.error().message + " (the served version stays)");
+    co_return http::ProblemFrom(outcome.error());
+  }
+  nlohmann::json body = {{"model", name},
+                         {"version", outcome->version},
+                         {"swapped", outcome->swapped},
+                         {"refused", outcome->refused}};
+  co_return Response::Json(200, body.dump());
+}
+
+void AddLogRetention(ModuleContext& context) {
+  auto retention_ms = context.config().Int("ml.log_retention_hours") * 3600 * 1000;
+  auto prune = jobs::JobKind::Make(
+      "maintenance.prune_prediction_logs", "maintenance",
+      [&db = context.database(), retention_ms](jobs::JobContext& job) -> Result<nlohmann::json> {
+        std::int64_t before = UnixMillis() - retention_ms;
+        std::int64_t pruned = 0;
+        // In slices, so the write lock is never held for long.
+        for (;;) {
+          auto deleted =
+              job.Await(db.Execute("DELETE FROM prediction_logs WHERE id IN "
+                                   "(SELECT id FROM prediction_logs WHERE created_at < ? LIMIT 10000)",
+                                   sql::Args(before)));
+          if (!deleted) return std::move(deleted).error();
+          pruned += *deleted;
+          if (*deleted < 10000 || job.Cancelled()) break;
+        }
+        return nlohmann::json{{"pruned", pruned}};
+      });
+  prune.max_attempts = 3;
+  context.job_kinds().Add(std::move(prune));
+  context.job_kinds().AddPeriodic(jobs::PeriodicJob{"maintenance.prune_prediction_logs",
+                                                    jobs::CronSchedule::Parse("23 * * * *").value()});
+}
+
+}  // namespace
+
+ConfigSchema ModelsModule::ConfigKeys() const { return ml::ConfigKeys(); }
+
+Result<void> ModelsModule::Register(ModuleContext& context) {
+  platform_ = &context.models();
+  readiness_ = &context.readiness();
+  ModelPlatform& models = *platform_;
+  auto& router = context.router();
+  router.Add("GET", "/api/v1/models", [&models](Request& r) { return Models(models, r); });
+  router.Add(
+      "POST", "/api/v1/admin/models/{name}/reload", [&models](Request& r) { return Reload(models, r); },
+      http::RouteOptions{.admin_only = true});
+  AddLogRetention(context);
+  return Ok();
+}
+
+void ModelsModule::Start() { platform_->Start(*readiness_); }
+
+void ModelsModule::Stop() { platform_->Stop(); }
+
+}  // namespace keel::ml
