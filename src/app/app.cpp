@@ -158,7 +158,8 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   app->job_kinds_ = std::make_unique<jobs::JobKinds>();
   app->job_metrics_ = std::make_unique<jobs::JobMetrics>(*app->metrics_);
   app->job_store_ = std::make_unique<jobs::JobStore>(*app->database_);
-  app->job_queue_ = std::make_unique<jobs::JobQueue>(*app->job_store_, *app->job_kinds_, *app->job_metrics_);
+  app->job_queue_ =
+      std::make_unique<jobs::JobQueue>(*app->job_store_, *app->job_kinds_, *app->job_metrics_, app->clock_);
   auto models =
       ml::ModelPlatform::Create(c, *app->database_, *app->kv_, app->clock_, *app->pool_, *app->metrics_);
   if (!models) return std::move(models).error();
@@ -302,7 +303,7 @@ Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concu
   options.idle_worker_timeout = std::chrono::milliseconds(c.Int("jobs.idle_worker_timeout_ms"));
   options.scheduler = scheduler;
   job_runtime_ =
-      std::make_unique<jobs::JobRuntime>(*job_store_, *job_kinds_, *job_metrics_, std::move(options));
+      std::make_unique<jobs::JobRuntime>(*job_store_, *job_kinds_, *job_metrics_, clock_, std::move(options));
   job_runtime_->Start();
   job_queue_->SetRuntime(job_runtime_.get());
   // Jobs other processes enqueue (an API instance, a retry by an admin) start now instead of at the next

@@ -78,7 +78,7 @@ class App {
   void StopModules();
 
   Config config_;
-  SteadyClock clock_;
+  SystemClock clock_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<BlockingPool> pool_;
   std::unique_ptr<sql::Database> database_;

@@ -38,7 +38,7 @@ Task<http::Response> Verify(AccountCodes& codes, http::Request& request) {
   auto user = co_await codes.Verify(email, code);
   if (!user) {
     if (user.error().code == ErrorCode::kValidation)
-      co_return http::Problem(422, user.error().message, {{"otp", user.error().message}});
+      co_return http::InvalidFieldsProblem({{"otp", user.error().message, "/otp"}});
     co_return http::ProblemFrom(user.error());
   }
   co_return http::Response::Json(200, UserJson(*user).dump());
@@ -74,7 +74,7 @@ Task<http::Response> Reset(AccountCodes& codes, http::Request& request) {
   auto reset = co_await codes.ResetPassword(email, code, *password);
   if (!reset) {
     if (reset.error().code == ErrorCode::kValidation)
-      co_return http::Problem(422, reset.error().message, {{"otp", reset.error().message}});
+      co_return http::InvalidFieldsProblem({{"otp", reset.error().message, "/otp"}});
     co_return http::ProblemFrom(reset.error());
   }
   co_return http::Response::Json(200, nlohmann::json{{"detail", "password changed; log in again"}}.dump());

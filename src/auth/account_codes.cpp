@@ -39,7 +39,7 @@ AccountCodes::AccountCodes(sql::Database& db, IdentityService& identity, OtpServ
 
 Task<Result<void>> AccountCodes::IssueAndEnqueue(sql::Session& session, const std::string& user_id,
                                                  const std::string& email, const std::string& purpose) {
-  auto code = co_await otp_.Issue(session, user_id, purpose, UnixMillis());
+  auto code = co_await otp_.Issue(session, user_id, purpose, jobs_.clock().WallMillis());
   if (!code) co_return std::move(code).error();
   std::string subject = purpose == "verify" ? "Your Keel verification code" : "Your Keel password reset code";
   auto enqueued =
@@ -78,10 +78,10 @@ Task<Result<User>> AccountCodes::Verify(std::string email, std::string code) {
   if (!account) co_return std::move(account).error();
   if (!*account) co_return InvalidCode();
   const std::string id = (*account)->id;
-  auto consumed = co_await otp_.Consume(id, "verify", std::move(code), UnixMillis());
+  auto consumed = co_await otp_.Consume(id, "verify", std::move(code), jobs_.clock().WallMillis());
   if (!consumed) co_return std::move(consumed).error();
   auto marked = co_await db_.Execute("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?",
-                                     sql::Args(FormatRfc3339(UnixMillis()), id));
+                                     sql::Args(FormatRfc3339(jobs_.clock().WallMillis()), id));
   if (!marked) co_return std::move(marked).error();
   co_await identity_.UserChanged(id);
   co_return co_await identity_.FindUser(id);
@@ -109,16 +109,16 @@ Task<Result<void>> AccountCodes::ResetPassword(std::string email, std::string co
   if (!account) co_return std::move(account).error();
   if (!*account) co_return InvalidCode();
   const std::string id = (*account)->id;
-  auto consumed = co_await otp_.Consume(id, "reset", std::move(code), UnixMillis());
+  auto consumed = co_await otp_.Consume(id, "reset", std::move(code), jobs_.clock().WallMillis());
   if (!consumed) co_return std::move(consumed).error();
   auto done = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
     auto updated = co_await session.Execute(
         "UPDATE users SET password_hash = ?, email_verified = 1, updated_at = ? WHERE id = ?",
-        sql::Args(*hash, FormatRfc3339(UnixMillis()), id));
+        sql::Args(*hash, FormatRfc3339(jobs_.clock().WallMillis()), id));
     if (!updated) co_return std::move(updated).error();
     auto revoked = co_await session.Execute(
         "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-        sql::Args(UnixMillis() / 1000, id));
+        sql::Args(jobs_.clock().WallSeconds(), id));
     if (!revoked) co_return std::move(revoked).error();
     co_return Ok();
   });
@@ -129,7 +129,7 @@ Task<Result<void>> AccountCodes::ResetPassword(std::string email, std::string co
 }
 
 Task<Result<std::int64_t>> AccountCodes::PurgeExpired() {
-  auto now_ms = UnixMillis();
+  auto now_ms = jobs_.clock().WallMillis();
   auto codes = co_await otp_.PurgeExpired(now_ms);
   if (!codes) co_return std::move(codes).error();
   auto tokens =

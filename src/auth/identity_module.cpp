@@ -94,8 +94,8 @@ Task<http::Response> Login(IdentityService& service, http::RateLimiter* limiter,
   if (limiter != nullptr) {
     auto decision = co_await limiter->Check("login", account);
     if (decision && !decision->allowed) {
-      http::Response response =
-          http::Problem(429, "too many login attempts for this account; wait and try again");
+      http::Response response = http::ProblemFrom(
+          Error{ErrorCode::kRateLimited, "too many login attempts for this account; wait and try again"});
       http::RateLimiter::AddHeaders(*decision, response);
       co_return response;
     }
@@ -103,8 +103,8 @@ Task<http::Response> Login(IdentityService& service, http::RateLimiter* limiter,
   auto tokens = co_await service.Login(account, *password);
   if (!tokens) {
     if (tokens.error().code == ErrorCode::kRateLimited) {
-      http::Response response =
-          http::Problem(429, "too many failed logins for this account; wait and try again");
+      http::Response response = http::ProblemFrom(
+          Error{ErrorCode::kRateLimited, "too many failed logins for this account; wait and try again"});
       response.headers.Add("Retry-After", tokens.error().message);
       co_return response;
     }
@@ -147,7 +147,7 @@ Task<http::Response> Me(IdentityService& service, http::Request& request) {
 Task<http::Response> ListUsers(IdentityService& service, http::Request& request) {
   std::vector<http::FieldError> errors;
   auto pagination = http::ParsePagination(request, errors);
-  if (!errors.empty()) co_return http::Problem(422, "invalid pagination", errors);
+  if (!errors.empty()) co_return http::InvalidFieldsProblem(errors);
   auto json = co_await service.ListUsersJson(pagination.page, pagination.per_page);
   if (!json) co_return http::ProblemFrom(json.error());
   co_return http::Response::Json(200, std::move(*json));
@@ -215,7 +215,7 @@ Task<http::Response> CreateApiKey(IdentityService& service, http::Request& reque
 Task<http::Response> ListApiKeys(IdentityService& service, http::Request& request) {
   std::vector<http::FieldError> errors;
   auto pagination = http::ParsePagination(request, errors);
-  if (!errors.empty()) co_return http::Problem(422, "invalid pagination", errors);
+  if (!errors.empty()) co_return http::InvalidFieldsProblem(errors);
   auto keys = co_await service.ListApiKeys(request.principal->subject);
   if (!keys) co_return http::ProblemFrom(keys.error());
   nlohmann::ordered_json items = nlohmann::ordered_json::array();
@@ -306,8 +306,9 @@ Result<void> IdentityModule::Register(ModuleContext& context) {
   module->user_list_generations =
       std::make_unique<kv::CacheGenerations>(context.kv(), "users", kUserListCacheTtl * 2, context.metrics());
   kv::CacheGenerations* generations = module->user_list_generations.get();
-  module->service = std::make_unique<IdentityService>(context.database(), context.kv(), *generations,
-                                                      context.pool(), *module->hasher, *module->jwt, options);
+  module->service =
+      std::make_unique<IdentityService>(context.database(), context.kv(), *generations, context.pool(),
+                                        *module->hasher, *module->jwt, context.clock(), options);
   IdentityService& service = *module->service;
 
   OtpOptions otp_options;

@@ -61,11 +61,6 @@ constexpr const char* kInsertRefreshToken =
 
 }  // namespace
 
-std::int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string NormalizeEmail(std::string_view email) {
   auto first = email.find_first_not_of(" \t\r\n");
   auto last = email.find_last_not_of(" \t\r\n");
@@ -88,13 +83,15 @@ bool ValidEmail(std::string_view email) {
 
 IdentityService::IdentityService(sql::Database& db, kv::KvStore& kv,
                                  kv::CacheGenerations& user_list_generations, BlockingPool& hash_pool,
-                                 const PasswordHasher& hasher, const JwtCodec& jwt, IdentityOptions options)
+                                 const PasswordHasher& hasher, const JwtCodec& jwt, const Clock& clock,
+                                 IdentityOptions options)
     : db_(db),
       kv_(kv),
       user_list_generations_(user_list_generations),
       hash_pool_(hash_pool),
       hasher_(hasher),
       jwt_(jwt),
+      clock_(clock),
       options_(options) {}
 
 Task<Result<User>> IdentityService::Register(std::string email, std::string password, std::string name,
@@ -102,7 +99,7 @@ Task<Result<User>> IdentityService::Register(std::string email, std::string pass
   auto hash = co_await RunBlocking(hash_pool_, [&] { return hasher_.Hash(password); });
   if (!hash) co_return std::move(hash).error();
   std::string id = NewId();
-  std::string now = FormatRfc3339(UnixMillis());
+  std::string now = FormatRfc3339(clock_.WallMillis());
   bool verify = options_.require_email_verification && !active && verification_starter_;
   auto inserted = co_await db_.Transaction([&](sql::Session& session) -> Task<Result<void>> {
     auto row = co_await session.Execute(
@@ -165,7 +162,7 @@ Task<Result<User>> IdentityService::UpdateUser(std::string id, std::optional<std
     sets += "active = ?, ";
     params.push_back(std::int64_t{*active ? 1 : 0});
   }
-  params.push_back(FormatRfc3339(UnixMillis()));
+  params.push_back(FormatRfc3339(clock_.WallMillis()));
   params.push_back(id);
   auto changed = co_await db_.Execute(fmt::format("UPDATE users SET {}updated_at = ? WHERE id = ?", sets),
                                       std::move(params));
@@ -188,7 +185,7 @@ Task<Result<TokenPair>> IdentityService::Login(std::string email, std::string pa
   auto backoff = co_await kv_.Get(BackoffKey(email));
   if (backoff && backoff->has_value()) {
     // Milliseconds: a back-off of one second must last a whole second, whatever the clock's second hand says.
-    std::int64_t remaining_ms = std::stoll(**backoff) - UnixMillis();
+    std::int64_t remaining_ms = std::stoll(**backoff) - clock_.WallMillis();
     if (remaining_ms > 0)
       co_return Error{ErrorCode::kRateLimited, std::to_string((remaining_ms + 999) / 1000)};
   }
@@ -220,7 +217,7 @@ Task<void> IdentityService::RecordLoginFailure(const std::string& email) {
   if (!failures || *failures < options_.failures_before_backoff) co_return;
   std::int64_t exponent = std::min<std::int64_t>(*failures - options_.failures_before_backoff, 20);
   std::int64_t wait = std::min<std::int64_t>(std::int64_t{1} << exponent, kMaxBackoffSeconds);
-  (void)co_await kv_.Set(BackoffKey(email), std::to_string(UnixMillis() + wait * 1000),
+  (void)co_await kv_.Set(BackoffKey(email), std::to_string(clock_.WallMillis() + wait * 1000),
                          std::chrono::seconds(wait));
   log::Warn("login back-off", log::Fields().Add("failures", *failures).Add("wait_s", wait));
 }
@@ -241,7 +238,7 @@ sql::Params IdentityService::RefreshTokenRow(const TokenPair& pair, const std::s
 
 Task<Result<TokenPair>> IdentityService::IssueTokens(const std::string& user_id, const std::string& role,
                                                      std::string family_id) {
-  std::int64_t now = UnixNow();
+  std::int64_t now = clock_.WallSeconds();
   TokenPair pair = NewPair(user_id, role, now);
   auto stored = co_await db_.Execute(kInsertRefreshToken, RefreshTokenRow(pair, family_id, user_id, now));
   if (!stored) co_return std::move(stored).error();
@@ -250,7 +247,7 @@ Task<Result<TokenPair>> IdentityService::IssueTokens(const std::string& user_id,
 
 Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
   std::string token_hash = Sha256Hex(refresh_token);
-  std::int64_t now = UnixNow();
+  std::int64_t now = clock_.WallSeconds();
   enum class Outcome { kRotated, kUnknown, kReused, kExpired } outcome = Outcome::kUnknown;
   std::string user_id, role, family_id;
   TokenPair pair;
@@ -307,7 +304,7 @@ Task<Result<void>> IdentityService::Logout(std::string refresh_token) {
   auto revoked = co_await db_.Execute(
       "UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id = "
       "(SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
-      sql::Args(UnixNow(), Sha256Hex(refresh_token)));
+      sql::Args(clock_.WallSeconds(), Sha256Hex(refresh_token)));
   if (!revoked) co_return std::move(revoked).error();
   co_return Ok();
 }
@@ -318,7 +315,7 @@ Task<Result<http::Principal>> IdentityService::Authenticate(const http::Request&
     co_return Error{ErrorCode::kUnauthenticated, "no bearer token"};
   std::string_view token = header->substr(7);
   if (token.rfind(kApiKeyPrefix, 0) == 0) co_return co_await AuthenticateApiKey(token);
-  auto claims = jwt_.Verify(token, UnixNow());
+  auto claims = jwt_.Verify(token, clock_.WallSeconds());
   if (!claims) co_return std::move(claims).error();
   co_return co_await PrincipalFor(claims->subject);
 }
@@ -354,7 +351,7 @@ Task<Result<http::Principal>> IdentityService::AuthenticateApiKey(std::string_vi
     if (rows->empty()) co_return Error{ErrorCode::kUnauthenticated, "unknown or revoked API key"};
     user_id = std::string(*rows->Text(0, 1));
     (void)co_await db_.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?",
-                               sql::Args(FormatRfc3339(UnixMillis()), std::string(*rows->Text(0, 0))));
+                               sql::Args(FormatRfc3339(clock_.WallMillis()), std::string(*rows->Text(0, 0))));
     (void)co_await kv_.Set(cache_key, user_id, kUserStateTtl);
   }
   auto principal = co_await PrincipalFor(user_id);
@@ -374,7 +371,7 @@ Task<Result<ApiKey>> IdentityService::CreateApiKey(std::string user_id, std::str
       "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       sql::Args(key.id, user_id, key.name, key.prefix, Sha256Hex(key.secret), key.scopes_json,
-                FormatRfc3339(UnixMillis())));
+                FormatRfc3339(clock_.WallMillis())));
   if (!inserted) co_return std::move(inserted).error();
   auto rows = co_await db_.Query("SELECT created_at FROM api_keys WHERE id = ?", sql::Args(key.id));
   if (rows && !rows->empty()) key.created_at = std::string(*rows->Text(0, 0));
@@ -408,7 +405,7 @@ Task<Result<void>> IdentityService::RevokeApiKey(std::string user_id, std::strin
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return Error{ErrorCode::kNotFound, "no such API key"};
   auto revoked = co_await db_.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?",
-                                      sql::Args(FormatRfc3339(UnixMillis()), key_id));
+                                      sql::Args(FormatRfc3339(clock_.WallMillis()), key_id));
   if (!revoked) co_return std::move(revoked).error();
   (void)co_await kv_.Delete(ApiKeyCacheKey(std::string(*rows->Text(0, 0))));
   co_return Ok();

@@ -17,6 +17,7 @@
 #include "auth/password_hasher.hpp"
 #include "core/async.hpp"
 #include "core/blocking_pool.hpp"
+#include "core/clock.hpp"
 #include "http/message.hpp"
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
@@ -73,7 +74,7 @@ class IdentityService {
   // `user_list_generations` holds the admin listing's generation (kUserListCacheTtl * 2).
   IdentityService(sql::Database& db, kv::KvStore& kv, kv::CacheGenerations& user_list_generations,
                   BlockingPool& hash_pool, const PasswordHasher& hasher, const JwtCodec& jwt,
-                  IdentityOptions options);
+                  const Clock& clock, IdentityOptions options);
 
   // REQUIRES: email normalized (NormalizeEmail) and valid; password 10..256 characters; role "user" or
   // "admin". kConflict when the e-mail is taken.
@@ -140,6 +141,7 @@ class IdentityService {
   BlockingPool& hash_pool_;
   const PasswordHasher& hasher_;
   const JwtCodec& jwt_;
+  const Clock& clock_;  // token lifetimes, expiries, login back-off, timestamps
   const IdentityOptions options_;
   VerificationStarter verification_starter_;
   std::function<void()> verification_committed_;
@@ -152,7 +154,5 @@ nlohmann::ordered_json UserJson(const User& user);
 std::string NormalizeEmail(std::string_view email);
 // A plausible address: one '@', a non-empty local part, a dotted domain, at most 254 characters, no spaces.
 bool ValidEmail(std::string_view email);
-
-std::int64_t UnixNow();
 
 }  // namespace keel::auth

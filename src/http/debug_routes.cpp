@@ -31,7 +31,7 @@ std::optional<long> Milliseconds(const Request& request) {
 
 Task<Response> Sleep(Request& request) {
   auto ms = Milliseconds(request);
-  if (!ms) co_return Problem(422, "ms must be an integer from 0 to 60000", {{"ms", "out of range"}});
+  if (!ms) co_return InvalidFieldsProblem({{"ms", "must be an integer from 0 to 60000"}});
   asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(*ms));
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -40,7 +40,7 @@ Task<Response> Sleep(Request& request) {
 
 Task<Response> Block(BlockingPool& pool, Request& request) {
   auto ms = Milliseconds(request);
-  if (!ms) co_return Problem(422, "ms must be an integer from 0 to 60000", {{"ms", "out of range"}});
+  if (!ms) co_return InvalidFieldsProblem({{"ms", "must be an integer from 0 to 60000"}});
   auto done = co_await RunBlocking(pool, [ms = *ms]() -> Result<long> {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return ms;

@@ -8,18 +8,31 @@
 namespace keel::http {
 
 JsonFields::JsonFields(std::string_view body) {
-  json_ = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json_.is_discarded()) {
-    AddError("body", "is not valid JSON");
-    json_ = nlohmann::json::object();
-  } else if (!json_.is_object()) {
+  JsonBody parsed = ParseJsonBody(body);
+  problem_.malformed = std::move(parsed.malformed);
+  problem_.errors = std::move(parsed.errors);
+  json_ = std::move(parsed.value);
+  if (!problem_.malformed && !json_.is_object()) {
     AddError("body", "must be a JSON object");
     json_ = nlohmann::json::object();
   }
+  if (problem_.malformed) json_ = nlohmann::json::object();
+}
+
+void JsonFields::AddError(std::string name, std::string message) {
+  std::string pointer = name == "body" ? std::string() : JsonPointerAppend("", name);
+  problem_.errors.push_back({std::move(name), std::move(message), std::move(pointer)});
+}
+
+bool JsonFields::Reported(std::string_view name) const {
+  std::string pointer = JsonPointerAppend("", name);
+  return std::any_of(problem_.errors.begin(), problem_.errors.end(),
+                     [&](const FieldError& error) { return error.pointer == pointer; });
 }
 
 std::optional<std::string> JsonFields::String(std::string_view name, std::size_t min, std::size_t max,
                                               bool required, bool trim) {
+  if (Reported(name)) return std::nullopt;
   auto it = json_.find(name);
   if (it == json_.end()) {
     if (required) AddError(std::string(name), "is required");
@@ -49,6 +62,7 @@ std::optional<std::string> JsonFields::String(std::string_view name, std::size_t
 }
 
 std::optional<bool> JsonFields::Bool(std::string_view name, bool required) {
+  if (Reported(name)) return std::nullopt;
   auto it = json_.find(name);
   if (it == json_.end()) {
     if (required) AddError(std::string(name), "is required");
@@ -62,17 +76,16 @@ std::optional<bool> JsonFields::Bool(std::string_view name, bool required) {
 }
 
 const nlohmann::json* JsonFields::Member(std::string_view name) const {
+  if (Reported(name)) return nullptr;
   auto it = json_.find(name);
   return it == json_.end() ? nullptr : &*it;
 }
 
 void JsonFields::RejectUnknown(std::initializer_list<std::string_view> allowed) {
   for (const auto& [key, value] : json_.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() && !Reported(key))
       AddError(key, "is not a known field");
   }
 }
-
-Response JsonFields::Problem() const { return InvalidFieldsProblem(errors_); }
 
 }  // namespace keel::http

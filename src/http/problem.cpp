@@ -55,7 +55,12 @@ Response Problem(int status, std::string_view detail, const std::vector<FieldErr
   body["detail"] = std::string(detail);
   if (!errors.empty()) {
     auto& list = body["errors"] = nlohmann::ordered_json::array();
-    for (const auto& e : errors) list.push_back({{"field", e.field}, {"message", e.message}});
+    for (const auto& e : errors) {
+      nlohmann::ordered_json entry = {{"field", e.field}};
+      if (e.pointer) entry["pointer"] = *e.pointer;
+      entry["message"] = e.message;
+      list.push_back(std::move(entry));
+    }
   }
   Response r;
   r.status = status;
@@ -101,7 +106,8 @@ int HttpStatus(ErrorCode code) {
 }
 
 Response InvalidFieldsProblem(const std::vector<FieldError>& errors) {
-  return Problem(422, fmt::format("{} invalid field(s)", errors.size()), errors);
+  return Problem(HttpStatus(ErrorCode::kValidation), fmt::format("{} invalid field(s)", errors.size()),
+                 errors);
 }
 
 Response ProblemFrom(const Error& error) {

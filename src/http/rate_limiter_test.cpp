@@ -55,7 +55,7 @@ class RateLimiterFallbackTest : public ::testing::Test {
   }
 
   UnreachableKv down_;
-  SteadyClock clock_;
+  SystemClock clock_;
   Metrics metrics_;
 };
 

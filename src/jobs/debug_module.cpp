@@ -78,7 +78,7 @@ Task<http::Response> EnqueueDebugJob(JobQueue& queue, http::Request& request) {
   if (run_at) {
     auto parsed = ParseRfc3339(*run_at);
     if (!parsed)
-      co_return http::Problem(422, "invalid run_at", {{"run_at", "must be an RFC 3339 date-time"}});
+      co_return http::InvalidFieldsProblem({{"run_at", "must be an RFC 3339 date-time", "/run_at"}});
     job.run_at_ms = *parsed;
   }
   auto enqueued = co_await queue.Enqueue(std::move(job));

@@ -30,7 +30,7 @@ std::string JobQueue::QueueOf(const JobRequest& request) const {
 Task<Result<Enqueued>> JobQueue::Enqueue(JobRequest request) {
   auto resolved = Resolve(std::move(request));
   if (!resolved) co_return std::move(resolved).error();
-  auto enqueued = co_await store_.Enqueue(*resolved, UnixMillis());
+  auto enqueued = co_await store_.Enqueue(*resolved, clock_.WallMillis());
   if (enqueued && enqueued->created) {
     metrics_.Enqueued(resolved->queue, resolved->kind);
     Wake(resolved->queue);
@@ -41,7 +41,7 @@ Task<Result<Enqueued>> JobQueue::Enqueue(JobRequest request) {
 Task<Result<Enqueued>> JobQueue::Enqueue(sql::Session& session, JobRequest request) {
   auto resolved = Resolve(std::move(request));
   if (!resolved) co_return std::move(resolved).error();
-  auto enqueued = co_await store_.Enqueue(session, *resolved, UnixMillis());
+  auto enqueued = co_await store_.Enqueue(session, *resolved, clock_.WallMillis());
   if (enqueued && enqueued->created) metrics_.Enqueued(resolved->queue, resolved->kind);
   co_return enqueued;
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <string>
 
+#include "core/clock.hpp"
 #include "jobs/job_kinds.hpp"
 #include "jobs/job_metrics.hpp"
 #include "jobs/job_store.hpp"
@@ -17,8 +18,8 @@ class JobRuntime;
 
 class JobQueue {
  public:
-  JobQueue(JobStore& store, const JobKinds& kinds, JobMetrics& metrics)
-      : store_(store), kinds_(kinds), metrics_(metrics) {}
+  JobQueue(JobStore& store, const JobKinds& kinds, JobMetrics& metrics, const Clock& clock)
+      : store_(store), kinds_(kinds), metrics_(metrics), clock_(clock) {}
 
   // kInvalidArgument for a kind no module registered.
   Task<Result<Enqueued>> Enqueue(JobRequest request);
@@ -31,6 +32,8 @@ class JobQueue {
   void SetRuntime(JobRuntime* runtime) { runtime_ = runtime; }
   JobRuntime* runtime() const { return runtime_; }
   JobStore& store() { return store_; }
+  // The time jobs are enqueued, retried and cancelled at.
+  const Clock& clock() const { return clock_; }
   const JobKinds& kinds() const { return kinds_; }
 
   // The queue `request` will land in (its own, or its kind's).
@@ -42,6 +45,7 @@ class JobQueue {
   JobStore& store_;
   const JobKinds& kinds_;
   JobMetrics& metrics_;
+  const Clock& clock_;
   std::atomic<JobRuntime*> runtime_{nullptr};
 };
 

@@ -55,8 +55,9 @@ std::int64_t LatestTickAtOrBefore(const CronSchedule& schedule, std::int64_t now
 
 }  // namespace
 
-JobRuntime::JobRuntime(JobStore& store, const JobKinds& kinds, JobMetrics& metrics, RuntimeOptions options)
-    : store_(store), kinds_(kinds), metrics_(metrics), options_(std::move(options)) {}
+JobRuntime::JobRuntime(JobStore& store, const JobKinds& kinds, JobMetrics& metrics, const Clock& clock,
+                       RuntimeOptions options)
+    : store_(store), kinds_(kinds), metrics_(metrics), clock_(clock), options_(std::move(options)) {}
 
 JobRuntime::~JobRuntime() {
   if (started_ && !stopped_) (void)Stop(milliseconds(0));
@@ -114,7 +115,7 @@ Task<void> JobRuntime::Dispatch(QueueState& queue) {
     bool filled = false;
     if (free > 0) {
       auto claimed =
-          co_await store_.Claim(name, options_.worker_id, free, UnixMillis(), options_.lease.count());
+          co_await store_.Claim(name, options_.worker_id, free, clock_.WallMillis(), options_.lease.count());
       if (!claimed) {
         log::Warn("job claim failed", log::Fields().Add("queue", name).Add("error", claimed.error().message));
       } else if (!claimed->empty()) {
@@ -124,7 +125,7 @@ Task<void> JobRuntime::Dispatch(QueueState& queue) {
           const JobKind* kind = kinds_.Find(job.kind);
           auto timeout = kind != nullptr ? kind->timeout : std::chrono::milliseconds(std::chrono::minutes(5));
           metrics_.Started(job);
-          auto running = std::make_shared<RunningJob>(std::move(job), steady_clock::now() + timeout);
+          auto running = std::make_shared<RunningJob>(std::move(job), clock_.Now() + timeout);
           running_[running->job().id] = running;
           jobs.push_back(std::move(running));
         }
@@ -185,7 +186,7 @@ void JobRuntime::Spawn(Task<void> task) {
 
 Task<void> JobRuntime::Progress(std::shared_ptr<RunningJob> running, int percent, std::string message) {
   auto kept = co_await store_.Progress(running->job().id, running->job().lease_token, percent,
-                                       std::move(message), UnixMillis());
+                                       std::move(message), clock_.WallMillis());
   if (kept && !*kept) running->Cancel("lease lost: the job was cancelled or taken over");
 }
 
@@ -193,7 +194,7 @@ Task<void> JobRuntime::Finish(std::shared_ptr<RunningJob> running, Result<nlohma
                               double seconds) {
   const ClaimedJob& job = running->job();
   running_.erase(job.id);
-  auto now = UnixMillis();
+  auto now = clock_.WallMillis();
   if (outcome) {
     auto completed = co_await store_.Complete(job.id, job.lease_token, outcome->dump(), now);
     if (completed && *completed) {
@@ -245,7 +246,7 @@ Task<void> JobRuntime::Release(std::vector<std::shared_ptr<RunningJob>> jobs) {
     const ClaimedJob& job = running->job();
     running->Cancel("shutting down");
     running_.erase(job.id);
-    auto released = co_await store_.Release(job.id, job.lease_token, UnixMillis());
+    auto released = co_await store_.Release(job.id, job.lease_token, clock_.WallMillis());
     if (!released)
       log::Error("cannot release job lease; it will run again after the lease expires",
                  log::Fields().Add("job", job.id).Add("error", released.error().message));
@@ -260,8 +261,8 @@ Task<void> JobRuntime::Heartbeats() {
     for (const auto& current : running) {
       const ClaimedJob& job = current->job();
       if (current->cancelled()) continue;
-      auto now = UnixMillis();
-      if (steady_clock::now() > current->deadline()) {
+      auto now = clock_.WallMillis();
+      if (clock_.Now() > current->deadline()) {
         const JobKind* kind = kinds_.Find(job.kind);
         current->Cancel("timed out");
         auto timeout = kind != nullptr ? kind->timeout : milliseconds(0);
@@ -280,7 +281,7 @@ Task<void> JobRuntime::Heartbeats() {
 Task<void> JobRuntime::Reaper() {
   int round = 0;
   while (!stopping_) {
-    auto now = UnixMillis();
+    auto now = clock_.WallMillis();
     auto rescued = co_await store_.RescueExpired(now);
     if (rescued) {
       for (const auto& job : *rescued) {
@@ -312,7 +313,7 @@ Task<void> JobRuntime::Reaper() {
 
 Task<void> JobRuntime::Scheduler() {
   while (!stopping_) {
-    auto now = UnixMillis();
+    auto now = clock_.WallMillis();
     auto held =
         co_await store_.AcquireLease(kSchedulerLease, options_.worker_id, now, kSchedulerLeaseTtl.count());
     bool holds = held && *held;

@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/clock.hpp"
 #include "jobs/job_kinds.hpp"
 #include "jobs/job_metrics.hpp"
 #include "jobs/job_store.hpp"
@@ -56,7 +57,10 @@ struct WorkerCounts {
 
 class JobRuntime {
  public:
-  JobRuntime(JobStore& store, const JobKinds& kinds, JobMetrics& metrics, RuntimeOptions options);
+  // `clock` decides leases, time-outs, retries and schedules; the loop's timers (polls, heartbeats, the
+  // reaper) and the drain deadline run on real time.
+  JobRuntime(JobStore& store, const JobKinds& kinds, JobMetrics& metrics, const Clock& clock,
+             RuntimeOptions options);
   ~JobRuntime();
   JobRuntime(const JobRuntime&) = delete;
   JobRuntime& operator=(const JobRuntime&) = delete;
@@ -99,6 +103,7 @@ class JobRuntime {
   JobStore& store_;
   const JobKinds& kinds_;
   JobMetrics& metrics_;
+  const Clock& clock_;
   const RuntimeOptions options_;
   boost::asio::io_context io_;
   std::thread loop_;

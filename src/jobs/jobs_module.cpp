@@ -51,10 +51,11 @@ bool MayRead(const Request& request, const JobRecord& job) {
 // their existence does not leak).
 Task<std::variant<JobRecord, Response>> Readable(JobStore& store, const Request& request) {
   auto id = JobId(request);
-  if (!id) co_return http::Problem(404, "no such job");
+  if (!id) co_return http::ProblemFrom(Error{ErrorCode::kNotFound, "no such job"});
   auto job = co_await store.Find(*id);
   if (!job) co_return http::ProblemFrom(job.error());
-  if (!*job || !MayRead(request, **job)) co_return http::Problem(404, fmt::format("no job {}", *id));
+  if (!*job || !MayRead(request, **job))
+    co_return http::ProblemFrom(Error{ErrorCode::kNotFound, fmt::format("no job {}", *id)});
   co_return std::move(**job);
 }
 
@@ -131,7 +132,7 @@ Task<Response> ListJobs(JobStore& store, Request& request) {
     errors.push_back(
         {"state",
          "must be one of available, scheduled, running, retryable, completed, discarded, cancelled"});
-  if (!errors.empty()) co_return http::Problem(422, "invalid query", errors);
+  if (!errors.empty()) co_return http::InvalidFieldsProblem(errors);
   auto page = co_await store.List(filter, pagination.page, pagination.per_page);
   if (!page) co_return http::ProblemFrom(page.error());
   nlohmann::json items = nlohmann::json::array();
@@ -145,17 +146,17 @@ Task<Response> ListJobs(JobStore& store, Request& request) {
 
 Task<Response> RetryJob(JobQueue& queue, Request& request) {
   auto id = JobId(request);
-  if (!id) co_return http::Problem(404, "no such job");
-  auto job = co_await queue.store().Retry(*id, UnixMillis());
+  if (!id) co_return http::ProblemFrom(Error{ErrorCode::kNotFound, "no such job"});
+  auto job = co_await queue.store().Retry(*id, queue.clock().WallMillis());
   if (!job) co_return http::ProblemFrom(job.error());
   queue.Wake(job->queue);
   co_return Response::Json(200, JobJson(*job).dump());
 }
 
-Task<Response> CancelJob(JobStore& store, Request& request) {
+Task<Response> CancelJob(JobQueue& queue, Request& request) {
   auto id = JobId(request);
-  if (!id) co_return http::Problem(404, "no such job");
-  auto job = co_await store.Cancel(*id, UnixMillis());
+  if (!id) co_return http::ProblemFrom(Error{ErrorCode::kNotFound, "no such job"});
+  auto job = co_await queue.store().Cancel(*id, queue.clock().WallMillis());
   if (!job) co_return http::ProblemFrom(job.error());
   co_return Response::Json(200, JobJson(*job).dump());
 }
@@ -163,7 +164,7 @@ Task<Response> CancelJob(JobStore& store, Request& request) {
 Task<Response> Queues(JobQueue& queue, Request&) {
   auto depths = co_await queue.store().Depths();
   if (!depths) co_return http::ProblemFrom(depths.error());
-  auto now = UnixMillis();
+  auto now = queue.clock().WallMillis();
   std::map<std::string, nlohmann::json> queues;
   auto entry = [&queues](const std::string& name) -> nlohmann::json& {
     auto& q = queues[name];
@@ -213,7 +214,7 @@ Result<void> JobsModule::Register(ModuleContext& context) {
       "POST", "/api/v1/admin/jobs/{id}/retry", [&queue](Request& r) { return RetryJob(queue, r); },
       http::RouteOptions{.admin_only = true});
   router.Add(
-      "POST", "/api/v1/admin/jobs/{id}/cancel", [&store](Request& r) { return CancelJob(store, r); },
+      "POST", "/api/v1/admin/jobs/{id}/cancel", [&queue](Request& r) { return CancelJob(queue, r); },
       http::RouteOptions{.admin_only = true});
   router.Add(
       "GET", "/api/v1/admin/queues", [&queue](Request& r) { return Queues(queue, r); },
@@ -222,8 +223,9 @@ Result<void> JobsModule::Register(ModuleContext& context) {
   auto retention = std::chrono::hours(context.config().Int("jobs.retention_hours"));
   auto prune = JobKind::Make(
       "maintenance.prune_jobs", "maintenance",
-      [&store, retention](JobContext& context) -> Result<nlohmann::json> {
-        auto before = UnixMillis() - std::chrono::duration_cast<std::chrono::milliseconds>(retention).count();
+      [&store, &clock = context.clock(), retention](JobContext& context) -> Result<nlohmann::json> {
+        auto before =
+            clock.WallMillis() - std::chrono::duration_cast<std::chrono::milliseconds>(retention).count();
         auto pruned = context.Await(store.PruneFinished(before));
         if (!pruned) return std::move(pruned).error();
         return nlohmann::json{{"pruned", *pruned}};

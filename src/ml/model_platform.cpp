@@ -22,6 +22,7 @@ Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sq
   if (!specs) return std::move(specs).error();
   std::unique_ptr<ModelPlatform> platform(new ModelPlatform());
   platform->pool_ = &pool;
+  platform->clock_ = &clock;
   for (const auto& spec : *specs) platform->served_.push_back(spec.name);
   platform->poll_ = std::chrono::milliseconds(c.Int("ml.reload_poll_ms"));
   platform->server_ =
@@ -139,7 +140,7 @@ void ModelPlatform::Record(const std::shared_ptr<const LoadedModel>& model, cons
   if (!log_) return;
   std::shared_ptr<const ModelMeta> meta(model, &model->meta);
   const std::size_t width = model->meta.features.size();
-  std::int64_t now = UnixMillis();
+  std::int64_t now = clock_->WallMillis();
   auto latency_us = std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
   std::vector<PredictionRecord> records(predictions.size());
   for (std::size_t i = 0; i < records.size(); ++i) {

@@ -85,6 +85,7 @@ class ModelPlatform {
   ModelPlatform() = default;
 
   BlockingPool* pool_ = nullptr;
+  const Clock* clock_ = nullptr;  // prediction-log timestamps
   std::unique_ptr<ModelServer> server_;
   std::unique_ptr<PredictionCache> cache_;  // null when ml.cache_enabled is false
   std::unique_ptr<PredictionLog> log_;      // null when ml.log_enabled is false

@@ -34,7 +34,8 @@ Task<Response> Reload(ModelPlatform& models, Request& request) {
   auto outcome = co_await models.Reload(name);
   if (!outcome) {
     if (outcome.error().code == ErrorCode::kInvalidArgument)
-      co_return http::Problem(409, outcome.error().message + " (the served version stays)");
+      co_return http::ProblemFrom(
+          Error{ErrorCode::kConflict, outcome.error().message + " (the served version stays)"});
     co_return http::ProblemFrom(outcome.error());
   }
   nlohmann::json body = {{"model", name},
@@ -48,8 +49,9 @@ void AddLogRetention(ModuleContext& context) {
   auto retention_ms = context.config().Int("ml.log_retention_hours") * 3600 * 1000;
   auto prune = jobs::JobKind::Make(
       "maintenance.prune_prediction_logs", "maintenance",
-      [&db = context.database(), retention_ms](jobs::JobContext& job) -> Result<nlohmann::json> {
-        std::int64_t before = UnixMillis() - retention_ms;
+      [&db = context.database(), &clock = context.clock(),
+       retention_ms](jobs::JobContext& job) -> Result<nlohmann::json> {
+        std::int64_t before = clock.WallMillis() - retention_ms;
         std::int64_t pruned = 0;
         // In slices, so the write lock is never held for long.
         for (;;) {

@@ -71,9 +71,21 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(status, 422)
         self.assertEqual(sorted(e["field"] for e in problem["errors"]), ["admin", "name", "password"])
         status, _, problem = post(self.keel, "/api/v1/auth/register", b'{"email": "x@example.com",')
-        self.assertEqual(status, 422)
-        self.assertEqual(problem["errors"][0]["field"], "body")
+        self.assertEqual(status, 400)  # not JSON: one rule on every route
+        self.assertNotIn("errors", problem)
+        status, _, problem = post(self.keel, "/api/v1/auth/register",
+                                  b'{"email": "x@example.com", "password": "correct horse battery", "name": 1e400}')
+        self.assertEqual(status, 422)  # valid JSON, out of a double's range
+        self.assertEqual([(e["field"], e["pointer"]) for e in problem["errors"]], [("name", "/name")])
         self.assertEqual(self.login("x@example.com")[0], 401)  # nothing was written
+
+    def test_a_key_given_twice_is_refused_not_last_one_wins(self):
+        body = (b'{"email": "twice-a@example.com", "email": "twice-b@example.com", '
+                b'"password": "correct horse battery"}')
+        status, _, problem = post(self.keel, "/api/v1/auth/login", body)
+        self.assertEqual(status, 422)
+        self.assertEqual([(e["pointer"], e["message"]) for e in problem["errors"]],
+                         [("/email", "is given more than once")])
 
     def test_sql_metacharacters_are_stored_verbatim(self):
         name = "Robert'); DROP TABLE users;--"

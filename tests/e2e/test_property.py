@@ -131,6 +131,13 @@ class PropertyTest(unittest.TestCase):
             self.assertEqual(status, 422)
             self.assertEqual(errors, {"features.lot_area_sqft": "must be a finite number",
                                       "features.basement_sqft": "must be a finite number"})
+            # The rules of every JSON body: a number beyond a double is a field error with its pointer.
+            raw = json.dumps({"features": house()}).replace('"bedrooms": 3', '"bedrooms": 1e400')
+            self.assertIn("1e400", raw)
+            status, _, body = keel.request("POST", "/api/v1/property/predict", body=raw,
+                                           headers={"Content-Type": "application/json"})
+            self.assertEqual(status, 422, body)
+            self.assertEqual([e["pointer"] for e in json.loads(body)["errors"]], ["/features/bedrooms"])
             status, _, _ = keel.request("POST", "/api/v1/property/predict", body="{\"features\":",
                                         headers={"Content-Type": "application/json"})
             self.assertEqual(status, 400)

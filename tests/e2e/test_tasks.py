@@ -109,8 +109,11 @@ class TasksTest(unittest.TestCase):
 
     def test_bad_input_is_422_per_field_and_writes_nothing(self):
         dave = self.account("dave@example.com")
+        status, _, problem = self.call("POST", "/api/v1/tasks", dave, '{"title": "x",')
+        self.assertEqual(status, 400)  # not JSON
         cases = [
-            ('{"title": "x",', ["body"]),
+            ('{"title": "x", "title": "y"}', ["title"]),  # a key twice: refused, not "last one wins"
+            ('{"title": "x", "priority": 1e400}', ["priority"]),  # valid JSON, beyond a double
             ({"title": "", "status": "doing"}, ["status", "title"]),
             ({"title": "x" * 201, "priority": 1, "due_at": "2026-02-30T00:00:00Z"}, ["due_at", "priority", "title"]),
             ({"title": "ok", "user_id": "someone-else"}, ["user_id"]),
@@ -120,6 +123,7 @@ class TasksTest(unittest.TestCase):
             status, _, problem = self.call("POST", "/api/v1/tasks", dave, payload)
             self.assertEqual(status, 422, payload)
             self.assertEqual(sorted(e["field"] for e in problem["errors"]), fields, payload)
+            self.assertEqual(sorted(e["pointer"] for e in problem["errors"]), ["/" + f for f in fields], payload)
         status, _, problem = self.call("GET", "/api/v1/tasks?per_page=500&sort=title", dave)
         self.assertEqual(status, 422)
         self.assertEqual(sorted(e["field"] for e in problem["errors"]), ["per_page", "sort"])

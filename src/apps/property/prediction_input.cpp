@@ -46,12 +46,14 @@ std::string QuoteNonFiniteWords(std::string_view body) {
   return out;
 }
 
-// Appends one instance's row to `values`, or its errors (fields prefixed by `prefix`) to `errors`.
+// Appends one instance's row to `values`, or its errors to `errors`: fields named `prefix` + feature
+// ("features.area", "instances/3/area"), pointers `pointer` + "/" + feature.
 void ReadInstance(simdjson::dom::element instance, const ml::ModelMeta& meta, const std::string& prefix,
-                  std::vector<float>& values, std::vector<http::FieldError>& errors) {
+                  const std::string& pointer, std::vector<float>& values,
+                  std::vector<http::FieldError>& errors) {
   simdjson::dom::object object;
   if (instance.get_object().get(object) != simdjson::SUCCESS) {
-    errors.push_back({prefix.substr(0, prefix.size() - 1), "must be an object of features"});
+    errors.push_back({prefix.substr(0, prefix.size() - 1), "must be an object of features", pointer});
     return;
   }
   const std::size_t width = meta.features.size();
@@ -63,32 +65,37 @@ void ReadInstance(simdjson::dom::element instance, const ml::ModelMeta& meta, co
     std::size_t index = 0;
     while (index < width && meta.features[index].name != field.key) ++index;
     // The field's path is only built for an error: this loop runs for every feature of every request.
-    auto name = [&] { return prefix + std::string(field.key); };
+    auto error = [&](std::string message) {
+      errors.push_back(
+          {prefix + std::string(field.key), std::move(message), http::JsonPointerAppend(pointer, field.key)});
+    };
     if (index == width) {
-      errors.push_back({name(), "is not a feature of this model"});
+      error("is not a feature of this model");
       continue;
     }
     if (seen[index]) {
-      errors.push_back({name(), "is given more than once"});
+      error("is given more than once");
       continue;
     }
     seen[index] = true;
     double value = 0;
     std::string_view text;
     if (field.value.get_string().get(text) == simdjson::SUCCESS && IsNonFiniteWord(text)) {
-      errors.push_back({name(), "must be a finite number"});
+      error("must be a finite number");
     } else if (field.value.is_bool() || field.value.get_double().get(value) != simdjson::SUCCESS) {
-      errors.push_back({name(), "must be a number"});
+      error("must be a number");
     } else if (!std::isfinite(value)) {
-      errors.push_back({name(), "must be a finite number"});
+      error("must be a finite number");
     } else if (const auto& spec = meta.features[index]; value < spec.min || value > spec.max) {
-      errors.push_back({name(), fmt::format("must be between {} and {}", spec.min, spec.max)});
+      error(fmt::format("must be between {} and {}", spec.min, spec.max));
     } else {
       values[base + index] = static_cast<float>(value);
     }
   }
   for (std::size_t i = 0; i < width; ++i)
-    if (!seen[i]) errors.push_back({prefix + meta.features[i].name, "is missing"});
+    if (!seen[i])
+      errors.push_back({prefix + meta.features[i].name, "is missing",
+                        http::JsonPointerAppend(pointer, meta.features[i].name)});
   if (errors.size() != before) values.resize(base);
 }
 
@@ -100,47 +107,58 @@ ParsedPrediction ParsePredictionInput(std::string_view body, const ml::ModelMeta
   std::string quoted;
   if (parser.parse(body.data(), body.size()).get(document) != simdjson::SUCCESS) {
     quoted = QuoteNonFiniteWords(body);
-    if (quoted == body || parser.parse(quoted).get(document) != simdjson::SUCCESS)
-      return Malformed{"the body is not valid JSON"};
+    if (quoted == body || parser.parse(quoted).get(document) != simdjson::SUCCESS) {
+      // The slow path names the problem as every route does: not JSON (400), or a number out of range (422).
+      http::JsonBody diagnosis = http::ParseJsonBody(body);
+      if (diagnosis.malformed || diagnosis.errors.empty())
+        return http::InputProblem{diagnosis.malformed.value_or("the body is not valid JSON"), {}};
+      return http::InputProblem{std::nullopt, std::move(diagnosis.errors)};
+    }
   }
   simdjson::dom::object object;
   if (document.get_object().get(object) != simdjson::SUCCESS)
-    return InvalidFields{{{"body", "must be a JSON object with \"features\" or \"instances\""}}};
+    return http::InputProblem{std::nullopt,
+                              {{"body", "must be a JSON object with \"features\" or \"instances\"", ""}}};
 
-  InvalidFields invalid;
+  http::InputProblem invalid;
   simdjson::dom::element features, instances;
   bool has_features = false, has_instances = false;
   for (auto field : object) {
-    if (field.key == "features") {
-      has_features = true;
-      features = field.value;
-    } else if (field.key == "instances") {
-      has_instances = true;
-      instances = field.value;
+    std::string pointer = http::JsonPointerAppend("", field.key);
+    bool* has = field.key == "features" ? &has_features : field.key == "instances" ? &has_instances : nullptr;
+    if (has == nullptr) {
+      invalid.errors.push_back({std::string(field.key), "is not accepted here", pointer});
+    } else if (*has) {
+      invalid.errors.push_back({std::string(field.key), "is given more than once", pointer});
     } else {
-      invalid.errors.push_back({std::string(field.key), "is not accepted here"});
+      *has = true;
+      (field.key == "features" ? features : instances) = field.value;
     }
   }
   if (has_features == has_instances)
-    invalid.errors.push_back({"body", "must have exactly one of \"features\" or \"instances\""});
+    invalid.errors.push_back({"body", "must have exactly one of \"features\" or \"instances\"", ""});
   if (!invalid.errors.empty()) return invalid;
 
   PredictionInput input;
   if (has_features) {
-    ReadInstance(features, meta, "features.", input.values, invalid.errors);
+    ReadInstance(features, meta, "features.", "/features", input.values, invalid.errors);
     input.rows = 1;
   } else {
     input.many = true;
     simdjson::dom::array array;
     if (instances.get_array().get(array) != simdjson::SUCCESS) {
-      invalid.errors.push_back({"instances", "must be an array of feature objects"});
+      invalid.errors.push_back({"instances", "must be an array of feature objects", "/instances"});
     } else if (array.size() == 0 || array.size() > kMaxInstances) {
-      invalid.errors.push_back({"instances", fmt::format("must hold 1 to {} instances", kMaxInstances)});
+      invalid.errors.push_back(
+          {"instances", fmt::format("must hold 1 to {} instances", kMaxInstances), "/instances"});
     } else {
       input.values.reserve(array.size() * meta.features.size());
       std::size_t i = 0;
-      for (auto instance : array)
-        ReadInstance(instance, meta, fmt::format("instances/{}/", i++), input.values, invalid.errors);
+      for (auto instance : array) {
+        ReadInstance(instance, meta, fmt::format("instances/{}/", i), fmt::format("/instances/{}", i),
+                     input.values, invalid.errors);
+        ++i;
+      }
       input.rows = i;
     }
   }

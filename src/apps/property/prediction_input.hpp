@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "http/problem.hpp"
+#include "http/json_body.hpp"
 #include "ml/model_meta.hpp"
 
 namespace keel::property {
@@ -28,17 +28,9 @@ struct PredictionInput {
   }
 };
 
-// The body is not JSON (400).
-struct Malformed {
-  std::string detail;
-};
-
-// Well-formed, with invalid fields (422).
-struct InvalidFields {
-  std::vector<http::FieldError> errors;
-};
-
-using ParsedPrediction = std::variant<PredictionInput, Malformed, InvalidFields>;
+// The input, or its problem: not JSON (400) or invalid fields, each with its JSON pointer (422). The same
+// rules as every other JSON body (http/json_body.hpp), read with simdjson: this is the hot path.
+using ParsedPrediction = std::variant<PredictionInput, http::InputProblem>;
 
 ParsedPrediction ParsePredictionInput(std::string_view body, const ml::ModelMeta& meta);
 

@@ -16,7 +16,7 @@ ml::ModelMeta Meta() {
 
 std::vector<std::string> Fields(const ParsedPrediction& parsed) {
   std::vector<std::string> fields;
-  if (auto* invalid = std::get_if<InvalidFields>(&parsed))
+  if (auto* invalid = std::get_if<http::InputProblem>(&parsed))
     for (const auto& e : invalid->errors) fields.push_back(e.field + ": " + e.message);
   return fields;
 }
@@ -63,8 +63,8 @@ TEST(ParsePredictionInput, NamesEveryBadFieldWithItsInstance) {
 }
 
 TEST(ParsePredictionInput, RefusesBodiesOfTheWrongShape) {
-  EXPECT_TRUE(std::holds_alternative<Malformed>(ParsePredictionInput("{\"features\":", Meta())));
-  EXPECT_TRUE(std::holds_alternative<Malformed>(ParsePredictionInput("nope", Meta())));
+  EXPECT_TRUE(std::get<http::InputProblem>(ParsePredictionInput("{\"features\":", Meta())).malformed);
+  EXPECT_TRUE(std::get<http::InputProblem>(ParsePredictionInput("nope", Meta())).malformed);
   EXPECT_EQ(Fields(ParsePredictionInput("[1]", Meta())),
             std::vector<std::string>{"body: must be a JSON object with \"features\" or \"instances\""});
   EXPECT_EQ(Fields(ParsePredictionInput("{}", Meta())),
@@ -81,6 +81,23 @@ TEST(ParsePredictionInput, RefusesBodiesOfTheWrongShape) {
   for (int i = 0; i <= 1000; ++i) many += std::string(i ? "," : "") + R"({"area": 200, "year": 1900})";
   EXPECT_EQ(Fields(ParsePredictionInput(many + "]}", Meta())),
             std::vector<std::string>{"instances: must hold 1 to 1000 instances"});
+}
+
+TEST(ParsePredictionInput, SharesTheRulesOfEveryJsonBody) {
+  auto overflow = std::get<http::InputProblem>(
+      ParsePredictionInput(R"({"features":{"area":1e400,"year":2000}})", Meta()));
+  ASSERT_FALSE(overflow.malformed);
+  ASSERT_EQ(overflow.errors.size(), 1U);
+  EXPECT_EQ(overflow.errors[0].pointer, "/features/area");
+  EXPECT_EQ(overflow.ToResponse().status, 422);
+  auto twice = std::get<http::InputProblem>(ParsePredictionInput(
+      R"({"features":{"area":500,"year":2000},"features":{"area":900,"year":2000}})", Meta()));
+  ASSERT_EQ(twice.errors.size(), 1U);
+  EXPECT_EQ(twice.errors[0].pointer, "/features");
+  EXPECT_EQ(twice.errors[0].message, "is given more than once");
+  auto bad =
+      std::get<http::InputProblem>(ParsePredictionInput(R"({"instances":[{"area":1,"year":2000}]})", Meta()));
+  EXPECT_EQ(bad.errors.at(0).pointer, "/instances/0/area");
 }
 
 }  // namespace

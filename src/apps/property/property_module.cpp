@@ -36,9 +36,10 @@ double Cents(double price) { return std::round(price * 100.0) / 100.0; }
 
 class PropertyService {
  public:
-  PropertyService(ml::ModelPlatform& models, sql::Database& database, Metrics& metrics)
+  PropertyService(ml::ModelPlatform& models, sql::Database& database, const Clock& clock, Metrics& metrics)
       : models_(models),
         database_(database),
+        clock_(clock),
         duration_(prometheus::BuildHistogram()
                       .Name("keel_prediction_duration_seconds")
                       .Help("Time to answer a prediction request (cache, batching and model), by model.")
@@ -53,9 +54,7 @@ class PropertyService {
     if (!model)
       co_return http::ProblemFrom(Error{ErrorCode::kUnavailable, "the property model is not loaded yet"});
     auto parsed = ParsePredictionInput(request.body, model->meta);
-    if (auto* malformed = std::get_if<Malformed>(&parsed)) co_return http::Problem(400, malformed->detail);
-    if (auto* invalid = std::get_if<InvalidFields>(&parsed))
-      co_return http::InvalidFieldsProblem(invalid->errors);
+    if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
     PredictionInput& input = std::get<PredictionInput>(parsed);
 
     auto predicted = co_await models_.Predict(model, input.values, input.rows);
@@ -99,11 +98,10 @@ class PropertyService {
     auto window_text = request.QueryParam("window").value_or("1h");
     auto window = ParseWindow(window_text);
     if (!window)
-      co_return http::Problem(
-          422, "invalid query parameter",
+      co_return http::InvalidFieldsProblem(
           {{"window", "must be a number of minutes, hours or days (15m, 1h, 7d), at most 30d"}});
     std::string model = kModel;  // named: a converted temporary in a co_await is unsafe with g++ 12
-    auto stats = co_await PredictionStats(database_, model, *window, UnixMillis());
+    auto stats = co_await PredictionStats(database_, model, *window, clock_.WallMillis());
     if (!stats) co_return http::ProblemFrom(stats.error());
     (*stats)["window"] = window_text;
     co_return Response::Json(200, stats->dump());
@@ -112,6 +110,7 @@ class PropertyService {
  private:
   ml::ModelPlatform& models_;
   sql::Database& database_;
+  const Clock& clock_;
   prometheus::Histogram& duration_;
 };
 
@@ -121,7 +120,8 @@ PropertyModule::~PropertyModule() = default;
 Result<void> PropertyModule::Register(ModuleContext& context) {
   ml::ModelPlatform& models = context.models();
   if (!models.Serves(kModel)) return Ok();
-  service_ = std::make_unique<PropertyService>(models, context.database(), context.metrics());
+  service_ =
+      std::make_unique<PropertyService>(models, context.database(), context.clock(), context.metrics());
   auto* service = service_.get();
   auto& router = context.router();
   router.Add(

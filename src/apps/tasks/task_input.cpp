@@ -48,10 +48,9 @@ TaskPatch ReadFields(http::JsonFields& fields, bool title_required) {
 
 std::variant<TaskRecord, Invalid> ParseNewTask(std::string_view body) {
   http::JsonFields fields(body);
-  if (!fields.ok())
-    return Invalid{fields.errors()};  // nothing more to say about a body that is not an object
+  if (!fields.ok()) return fields.problem();  // nothing more to say about a body that is not an object
   TaskPatch given = ReadFields(fields, /*title_required=*/true);
-  if (!fields.ok()) return Invalid{fields.errors()};
+  if (!fields.ok()) return fields.problem();
   TaskRecord task;
   task.title = std::move(*given.title);
   task.description = given.description.value_or("");
@@ -63,10 +62,10 @@ std::variant<TaskRecord, Invalid> ParseNewTask(std::string_view body) {
 
 std::variant<TaskPatch, Invalid> ParsePatch(std::string_view body) {
   http::JsonFields fields(body);
-  if (!fields.ok()) return Invalid{fields.errors()};
+  if (!fields.ok()) return fields.problem();
   TaskPatch patch = ReadFields(fields, /*title_required=*/false);
   if (fields.ok() && patch.Empty()) fields.AddError("body", "names no field to change");
-  if (!fields.ok()) return Invalid{fields.errors()};
+  if (!fields.ok()) return fields.problem();
   return patch;
 }
 
@@ -112,7 +111,7 @@ std::variant<ListQuery, Invalid> ParseListQuery(const http::Request& request) {
     else
       query.user_id = *user;
   }
-  if (!errors.empty()) return Invalid{std::move(errors)};
+  if (!errors.empty()) return Invalid{std::nullopt, std::move(errors)};
   return query;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apps/tasks/task.hpp"
+#include "http/json_body.hpp"
 #include "http/message.hpp"
 #include "http/problem.hpp"
 
@@ -36,9 +37,8 @@ struct ListQuery {
   std::optional<std::string> user_id;  // admins only: whose tasks
 };
 
-struct Invalid {
-  std::vector<http::FieldError> errors;
-};
+// The input's problem: a malformed body (400), or invalid fields and query parameters (422).
+using Invalid = http::InputProblem;
 
 // Parses a create body into a task with defaults (status todo, priority medium); fields outside the API →
 // error.

@@ -38,7 +38,7 @@ TEST(ParseNewTask, ReportsEveryBadFieldOnce) {
 TEST(ParseNewTask, RequiresATitleAndAnObject) {
   EXPECT_EQ(Fields(std::get<Invalid>(ParseNewTask("{}"))), std::vector<std::string>{"title"});
   EXPECT_EQ(Fields(std::get<Invalid>(ParseNewTask("[1]"))), std::vector<std::string>{"body"});
-  EXPECT_EQ(Fields(std::get<Invalid>(ParseNewTask("{\"title\":"))), std::vector<std::string>{"body"});
+  EXPECT_TRUE(std::get<Invalid>(ParseNewTask("{\"title\":")).malformed.has_value());
   EXPECT_TRUE(std::holds_alternative<Invalid>(
       ParseNewTask(R"({"title":"a","description":")" + std::string(10001, 'd') + "\"}")));
 }

@@ -41,7 +41,7 @@ Result<nlohmann::json> Remind(sql::Database& db, jobs::JobQueue& queue, jobs::Jo
 
 Task<Result<void>> TaskReminders::Reschedule(sql::Session& session, std::string task_id, std::string owner_id,
                                              std::optional<std::string> due_at, std::string status) {
-  auto now_ms = UnixMillis();
+  auto now_ms = jobs_.clock().WallMillis();
   auto cancelled = co_await jobs_.store().CancelUnique(session, UniqueKey(task_id), now_ms);
   if (!cancelled) co_return std::move(cancelled).error();
   if (!due_at || status == "done") co_return Ok();
@@ -60,7 +60,7 @@ Task<Result<void>> TaskReminders::Reschedule(sql::Session& session, std::string 
 }
 
 Task<Result<void>> TaskReminders::Cancel(std::string task_id) {
-  auto cancelled = co_await jobs_.store().CancelUnique(UniqueKey(task_id), UnixMillis());
+  auto cancelled = co_await jobs_.store().CancelUnique(UniqueKey(task_id), jobs_.clock().WallMillis());
   if (!cancelled) co_return std::move(cancelled).error();
   co_return Ok();
 }

@@ -73,7 +73,7 @@ Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task)
   task.id = NewId();
   task.user_id = user_id;
   task.version = 1;
-  task.created_at = task.updated_at = FormatRfc3339(UnixMillis());
+  task.created_at = task.updated_at = FormatRfc3339(clock_.WallMillis());
   sql::Params params = sql::Args(task.id, user_id, task.title, task.description, task.status, task.priority,
                                  PriorityRank(task.priority));
   params.push_back(task.due_at ? sql::Value(*task.due_at) : sql::Value(nullptr));
@@ -172,7 +172,7 @@ Task<Result<TaskRecord>> TaskStore::Update(std::string user_id, std::string id, 
     set("priority_rank", static_cast<std::int64_t>(PriorityRank(*patch.priority)));
   }
   if (patch.due_at) set("due_at", *patch.due_at ? sql::Value(**patch.due_at) : sql::Value(nullptr));
-  params.push_back(FormatRfc3339(UnixMillis()));
+  params.push_back(FormatRfc3339(clock_.WallMillis()));
   params.push_back(id);
   params.push_back(user_id);
   std::string where = "id = ? AND user_id = ?";

@@ -22,6 +22,7 @@
 #include "apps/tasks/task_input.hpp"
 #include "apps/tasks/task_reminders.hpp"
 #include "core/async.hpp"
+#include "core/clock.hpp"
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
 
@@ -40,9 +41,9 @@ class TaskStore {
  public:
   // `reminders` may be null (no reminder e-mails).
   // `generations` holds the owners' list generations (kTaskListCacheTtl * 2).
-  TaskStore(sql::Database& db, kv::KvStore& kv, kv::CacheGenerations& generations,
+  TaskStore(sql::Database& db, kv::KvStore& kv, kv::CacheGenerations& generations, const Clock& clock,
             TaskReminders* reminders = nullptr)
-      : db_(db), kv_(kv), generations_(generations), reminders_(reminders) {}
+      : db_(db), kv_(kv), generations_(generations), clock_(clock), reminders_(reminders) {}
 
   Task<Result<TaskRecord>> Create(std::string user_id, TaskRecord task);
   Task<Result<TaskRecord>> Find(std::string user_id, std::string id);
@@ -65,6 +66,7 @@ class TaskStore {
   sql::Database& db_;
   kv::KvStore& kv_;
   kv::CacheGenerations& generations_;
+  const Clock& clock_;  // created_at, updated_at
   TaskReminders* reminders_;
 };
 

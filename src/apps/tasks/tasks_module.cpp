@@ -74,13 +74,13 @@ class TaskRoutes {
   TaskRoutes(sql::Database& db, kv::KvStore& kv, jobs::JobQueue& jobs, Metrics& metrics)
       : generations_(kv, "tasks", kTaskListCacheTtl * 2, metrics),
         reminders_(jobs),
-        store_(db, kv, generations_, &reminders_) {}
+        store_(db, kv, generations_, jobs.clock(), &reminders_) {}
 
   kv::CacheGenerations& generations() { return generations_; }
 
   Task<Response> Create(Request& request) {
     auto parsed = ParseNewTask(request.body);
-    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return http::InvalidFieldsProblem(invalid->errors);
+    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return invalid->ToResponse();
     auto task = co_await store_.Create(request.principal->subject, std::get<TaskRecord>(std::move(parsed)));
     if (!task) co_return http::ProblemFrom(task.error());
     Response response = WithTask(201, *task);
@@ -90,12 +90,13 @@ class TaskRoutes {
 
   Task<Response> List(Request& request) {
     auto parsed = ParseListQuery(request);
-    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return http::InvalidFieldsProblem(invalid->errors);
+    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return invalid->ToResponse();
     ListQuery query = std::get<ListQuery>(std::move(parsed));
     std::string owner = request.principal->subject;
     if (query.user_id && *query.user_id != owner) {
       if (request.principal->role != "admin")
-        co_return http::Problem(403, "only administrators may pass user_id");
+        co_return http::ProblemFrom(
+            Error{ErrorCode::kPermissionDenied, "only administrators may pass user_id"});
       owner = *query.user_id;
     }
     auto body = co_await store_.ListJson(owner, query);
@@ -125,7 +126,7 @@ class TaskRoutes {
 
   Task<Response> Patch(Request& request) {
     auto parsed = ParsePatch(request.body);
-    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return http::InvalidFieldsProblem(invalid->errors);
+    if (auto* invalid = std::get_if<Invalid>(&parsed)) co_return invalid->ToResponse();
     auto task = co_await store_.Update(request.principal->subject, std::string(*request.params.Get("id")),
                                        std::get<TaskPatch>(std::move(parsed)), ExpectedVersion(request));
     if (!task) co_return http::ProblemFrom(task.error());

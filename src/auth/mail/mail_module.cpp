@@ -28,6 +28,7 @@ std::string_view MailModule::OpenApi() const { return OpenApiPart(); }
 
 struct Mailer {
   sql::Database& db;
+  const Clock& clock;
   std::string from;
   std::optional<SmtpSender> smtp;  // none: the outbox is the delivery
 };
@@ -50,7 +51,7 @@ Result<nlohmann::json> SendMail(Mailer& module, jobs::JobContext& context) {
       "INSERT INTO outbox (job_id, to_address, subject, body, transport, created_at) VALUES (?, ?, ?, ?, ?, "
       "?) "
       "ON CONFLICT (job_id) DO NOTHING",
-      sql::Args(context.job().id, message.to, message.subject, body, transport, UnixMillis())));
+      sql::Args(context.job().id, message.to, message.subject, body, transport, module.clock.WallMillis())));
   if (!recorded) return std::move(recorded).error();
   return nlohmann::json{{"transport", transport}, {"to", message.to}};
 }
@@ -59,7 +60,7 @@ Task<http::Response> ListOutbox(sql::Database& db, http::Request& request) {
   std::vector<http::FieldError> errors;
   auto pagination = http::ParsePagination(request, errors);
   auto to = request.QueryParam("to");
-  if (!errors.empty()) co_return http::Problem(422, "invalid query", errors);
+  if (!errors.empty()) co_return http::InvalidFieldsProblem(errors);
   std::string where = to ? "WHERE to_address = ?" : "";
   sql::Params params;
   if (to) params.push_back(*to);
@@ -99,7 +100,8 @@ ConfigSchema MailModule::ConfigKeys() const { return mail::ConfigKeys(); }
 
 Result<void> MailModule::Register(ModuleContext& context) {
   const Config& c = context.config();
-  mailer_ = std::make_unique<Mailer>(Mailer{context.database(), c.String("mail.from"), std::nullopt});
+  mailer_ = std::make_unique<Mailer>(
+      Mailer{context.database(), context.clock(), c.String("mail.from"), std::nullopt});
   if (!c.String("mail.smtp_url").empty())
     mailer_->smtp.emplace(SmtpSettings{c.String("mail.smtp_url"), c.String("mail.smtp_username"),
                                        c.String("mail.smtp_password"), c.Bool("mail.require_tls"),
