@@ -1,5 +1,6 @@
 // PostgresDatabase: the connection pool, statements and transactions on leased connections.
 #include "storage/sql/postgres/postgres_database.hpp"
+#include "storage/sql/transaction.hpp"
 
 #include <future>
 #include <optional>
@@ -347,22 +348,17 @@ Task<Result<void>> PostgresDatabase::Transaction(std::function<Task<Result<void>
   if (!acquired) co_return std::move(acquired).error();
   Lease lease(*this, std::move(acquired).value());
   const auto timeout = options_.statement_timeout;
-  const Params none;
-  if (auto begun = co_await lease->Run("BEGIN", none, timeout); !begun) co_return std::move(begun).error();
   TransactionSession session(*lease, timeout);
-  Result<void> outcome = Ok();
-  try {
-    outcome = co_await body(session);
-  } catch (const std::exception& e) {
-    outcome = Error{ErrorCode::kInternal, fmt::format("transaction body threw: {}", e.what())};
-  }
-  if (outcome) {
-    auto committed = co_await lease->Run("COMMIT", none, timeout);
-    if (committed) co_return Ok();
-    outcome = std::move(committed).error();
-  }
-  (void)co_await lease->Run("ROLLBACK", none, timeout);  // when refused, Release drops the connection
-  co_return outcome;
+  // When ROLLBACK is refused, Release drops the connection.
+  co_return co_await RunTransaction(
+      "BEGIN",
+      [&lease, timeout](const char* sql) -> Task<Result<void>> {
+        const Params none;
+        auto done = co_await lease->Run(sql, none, timeout);
+        if (!done) co_return std::move(done).error();
+        co_return Ok();
+      },
+      session, body);
 }
 
 Task<Result<void>> PostgresDatabase::Ping() {

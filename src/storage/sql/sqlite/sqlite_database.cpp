@@ -1,5 +1,6 @@
 // SqliteDatabase: asynchronous connection leasing, statements on the pool, transactions and migrations.
 #include "storage/sql/sqlite/sqlite_database.hpp"
+#include "storage/sql/transaction.hpp"
 
 #include <utility>
 
@@ -218,25 +219,14 @@ Task<Result<void>> SqliteDatabase::Transaction(std::function<Task<Result<void>>(
   if (!acquired) co_return std::move(acquired).error();
   SqliteConnection* connection = *acquired;
   Lease lease(*this, connection);
-  auto exec = [&](const char* sql) {
-    return RunBlocking(pool_, [connection, sql] { return connection->Exec(sql); });
-  };
-
-  if (auto begun = co_await exec("BEGIN IMMEDIATE"); !begun) co_return begun;
   TransactionSession session(*this, connection);
-  Result<void> outcome = Ok();
-  try {
-    outcome = co_await body(session);
-  } catch (const std::exception& e) {
-    outcome = Error{ErrorCode::kInternal, fmt::format("transaction body threw: {}", e.what())};
-  }
-  if (outcome) {
-    auto committed = co_await exec("COMMIT");
-    if (committed) co_return Ok();
-    outcome = committed;
-  }
-  (void)co_await exec("ROLLBACK");  // when refused, ~Lease rolls back
-  co_return outcome;
+  // When ROLLBACK is refused, ~Lease rolls back.
+  co_return co_await RunTransaction(
+      "BEGIN IMMEDIATE",
+      [this, connection](const char* sql) {
+        return RunBlocking(pool_, [connection, sql] { return connection->Exec(sql); });
+      },
+      session, body);
 }
 
 Task<Result<void>> SqliteDatabase::Ping() {
