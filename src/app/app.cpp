@@ -180,8 +180,12 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
 }
 
 Result<sql::MigrationReport> App::Migrate() {
-  return database_->Migrate(database_->Backend() == "postgres" ? sql::PostgresMigrations()
-                                                               : sql::SqliteMigrations());
+  std::vector<sql::Migration> all = sql::PlatformMigrations(database_->Backend());
+  for (const auto& module : modules_) {
+    auto own = module->Migrations(database_->Backend());
+    all.insert(all.end(), own.begin(), own.end());
+  }
+  return database_->Migrate(all);
 }
 
 int App::Serve() {
@@ -307,7 +311,7 @@ Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concu
   job_runtime_->Start();
   job_queue_->SetRuntime(job_runtime_.get());
   // Jobs other processes enqueue (an API instance, a retry by an admin) start now instead of at the next
-  // poll; migrations/postgres/0008 sends the notifications.
+  // poll; src/jobs/migrations/postgres/0008 sends the notifications.
   job_listener_ =
       sql::ListenForNotifications(c, "keel_jobs", [runtime = job_runtime_.get()](const std::string& queue) {
         if (queue.empty())

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "auth/account_codes.hpp"
+#include "auth/identity_module.hpp"
 #include "auth/identity_service.hpp"
 #include "auth/mail/mail_jobs.hpp"
 #include "auth/otp_service.hpp"
@@ -22,6 +23,7 @@
 #include "jobs/job_metrics.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/job_store.hpp"
+#include "jobs/jobs_module.hpp"
 #include "storage/kv/cache_generations.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
@@ -40,7 +42,11 @@ struct AuthHarness {
         job_metrics(metrics) {
     RemoveFiles();
     db = std::move(sql::SqliteDatabase::Open({.path = path.string(), .pool_size = 2}, metrics)).value();
-    (void)db->Migrate(sql::SqliteMigrations()).value();
+    // Identity's tables, and the jobs table the mail jobs land in.
+    std::vector<sql::Migration> migrations = auth::Migrations("sqlite");
+    const auto& job_tables = jobs::Migrations("sqlite");
+    migrations.insert(migrations.end(), job_tables.begin(), job_tables.end());
+    (void)db->Migrate(migrations).value();
     // The mail job's kind must exist for enqueues to resolve; these tests read the mail from the jobs table.
     kinds.Add(jobs::JobKind::Make(
         mail::kMailKind, "priority",

@@ -32,6 +32,10 @@ std::string_view OpenApiPart();
 
 std::string_view IdentityModule::OpenApi() const { return OpenApiPart(); }
 
+std::vector<sql::Migration> IdentityModule::Migrations(std::string_view backend) const {
+  return auth::Migrations(backend);
+}
+
 // Everything the module owns.
 struct IdentityParts {
   std::unique_ptr<kv::CacheGenerations> user_list_generations;

@@ -9,6 +9,9 @@
 
 namespace keel::auth {
 
+// The identity module's migrations for `backend`, from the migrations/ folder beside this file (generated).
+const std::vector<sql::Migration>& Migrations(std::string_view backend);
+
 class IdentityService;
 struct IdentityParts;
 
@@ -18,6 +21,7 @@ class IdentityModule final : public Module {
   ~IdentityModule() override;
   std::string_view Name() const override { return "identity"; }
   std::string_view OpenApi() const override;
+  std::vector<sql::Migration> Migrations(std::string_view backend) const override;
   ConfigSchema ConfigKeys() const override;
   Result<void> Register(ModuleContext& context) override;
   // Starts the user listing's cache generations.

@@ -3,6 +3,8 @@
 // heartbeats, the reaper) and the drain deadline run on real time.
 #include "jobs/job_runtime.hpp"
 
+#include "jobs/jobs_module.hpp"
+
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -44,7 +46,7 @@ class JobRuntimeTest : public ::testing::Test {
     auto db = sql::SqliteDatabase::Open({.path = path_.string(), .pool_size = 2}, metrics_);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate(sql::SqliteMigrations()).ok());
+    ASSERT_TRUE(db_->Migrate(Migrations("sqlite")).ok());
     store_ = std::make_unique<JobStore>(*db_);
     job_metrics_ = std::make_unique<JobMetrics>(metrics_);
     queue_ = std::make_unique<JobQueue>(*store_, kinds_, *job_metrics_, clock_);

@@ -2,6 +2,8 @@
 // fencing of expired and cancelled leases, retries into discard, priorities, release, one fire per tick.
 #include "jobs/job_store.hpp"
 
+#include "jobs/jobs_module.hpp"
+
 #include <utility>
 
 #include <filesystem>
@@ -30,7 +32,7 @@ class JobStoreTest : public ::testing::Test {
     auto db = sql::SqliteDatabase::Open({.path = path_.string(), .pool_size = 2}, metrics_);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate(sql::SqliteMigrations()).ok());
+    ASSERT_TRUE(db_->Migrate(Migrations("sqlite")).ok());
     store_ = std::make_unique<JobStore>(*db_);
   }
   void TearDown() override {

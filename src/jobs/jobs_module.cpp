@@ -26,6 +26,10 @@ namespace keel::jobs {
 std::string_view OpenApiPart();
 
 std::string_view JobsModule::OpenApi() const { return OpenApiPart(); }
+
+std::vector<sql::Migration> JobsModule::Migrations(std::string_view backend) const {
+  return jobs::Migrations(backend);
+}
 namespace {
 
 namespace asio = boost::asio;

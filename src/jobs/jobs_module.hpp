@@ -7,10 +7,14 @@
 
 namespace keel::jobs {
 
+// The jobs module's migrations for `backend`, from the migrations/ folder beside this file (generated).
+const std::vector<sql::Migration>& Migrations(std::string_view backend);
+
 class JobsModule final : public Module {
  public:
   std::string_view Name() const override { return "jobs"; }
   std::string_view OpenApi() const override;
+  std::vector<sql::Migration> Migrations(std::string_view backend) const override;
   ConfigSchema ConfigKeys() const override;
   Result<void> Register(ModuleContext& context) override;
 };

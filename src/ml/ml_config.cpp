@@ -12,10 +12,19 @@ ConfigSchema ConfigKeys() {
           "ml.model_dir", "./models",
           "The model registry: <model_dir>/<name>/<version>/{model.json, meta.json}, written by keel train."),
       List("ml.models", {"property"},
-           "Models `keel serve` serves: \"name\" serves the newest valid version, \"name@version\" pins one. "
-           "/ready is 503 until every one is loaded."),
+           "Models `keel serve` loads at start and keeps loaded (eager): \"name\" serves the newest valid "
+           "version, \"name@version\" pins one. /ready is 503 until every one is loaded."),
+      Bool("ml.serve_registry", true,
+           "Also serve any other model of the registry, loaded on first use (on-demand models predict on the "
+           "request's thread, without batching)."),
+      Int("ml.max_loaded_models", 1000, 1, 1000000,
+          "On-demand models kept loaded; beyond it the least recently used is unloaded (its next use loads "
+          "it "
+          "again). Eager models (ml.models) do not count."),
       Int("ml.reload_poll_ms", 2000, 0, 3600000,
-          "How often the registry directory is checked for new versions (0: only at start and on POST "
+          "How often the registry's change feed (<model_dir>/changes.log, appended by keel train) and the "
+          "eager "
+          "models' directories are checked for new versions (0: only at start and on POST "
           "/api/v1/admin/models/{name}/reload)."),
       Int("ml.max_batch", 64, 1, 4096,
           "Dynamic batching: most rows one predict call takes from concurrent requests; 1 turns batching off "

@@ -25,8 +25,12 @@ Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sq
   platform->clock_ = &clock;
   for (const auto& spec : *specs) platform->served_.push_back(spec.name);
   platform->poll_ = std::chrono::milliseconds(c.Int("ml.reload_poll_ms"));
-  platform->server_ =
-      std::make_unique<ModelServer>(c.String("ml.model_dir"), std::move(specs).value(), metrics);
+  platform->root_ = c.String("ml.model_dir");
+  ModelServerOptions options;
+  options.eager = std::move(specs).value();
+  options.serve_registry = c.Bool("ml.serve_registry");
+  options.max_loaded = static_cast<std::size_t>(c.Int("ml.max_loaded_models"));
+  platform->server_ = std::make_unique<ModelServer>(platform->root_, std::move(options), metrics);
   if (c.Bool("ml.cache_enabled")) {
     kv::MemoryKvOptions options;
     options.max_bytes = static_cast<std::size_t>(c.Int("ml.cache_max_bytes"));
@@ -153,6 +157,20 @@ void ModelPlatform::Record(const std::shared_ptr<const LoadedModel>& model, cons
     records[i].cached = cached[i];
   }
   log_->Record(std::move(records));
+}
+
+Task<Result<std::shared_ptr<const LoadedModel>>> ModelPlatform::Load(std::string name) {
+  if (auto loaded = server_->Get(name)) co_return loaded;
+  co_return co_await RunBlocking(*pool_, [this, &name] { return server_->Acquire(name); });
+}
+
+Result<void> ModelPlatform::Announce(const std::string& name, const std::string& version) {
+  if (auto announced = AnnounceVersion(root_, name, version); !announced) return announced;
+  if (server_->Get(name)) {
+    auto reloaded = server_->Reload(name);
+    if (!reloaded) return std::move(reloaded).error();
+  }
+  return Ok();
 }
 
 Task<Result<ModelServer::ReloadOutcome>> ModelPlatform::Reload(std::string name) {

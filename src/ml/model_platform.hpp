@@ -54,10 +54,16 @@ class ModelPlatform {
   // Stops the watcher and the batchers, then flushes the prediction log. Idempotent.
   void Stop();
 
-  // True when ml.models names `name`.
+  // True when ml.models names `name` (an eager model).
   bool Serves(const std::string& name) const;
-  // The version served for `name`, or null (not loaded yet, or not served).
+  // The version served for `name` when it is loaded, or null.
   std::shared_ptr<const LoadedModel> Get(const std::string& name) const { return server_->Get(name); }
+  // The version served for `name`, loading the model off the caller's thread when it is not loaded yet
+  // (ml.serve_registry). kNotFound when the registry has no such model or version.
+  Task<Result<std::shared_ptr<const LoadedModel>>> Load(std::string name);
+  // Publishes a version a trainer of this process wrote into the registry: announces it on the change feed
+  // (so every process hears of it) and reloads the model here when it is loaded.
+  Result<void> Announce(const std::string& name, const std::string& version);
 
   struct Predictions {
     std::vector<double> values;  // one per row
@@ -76,8 +82,12 @@ class ModelPlatform {
               const std::vector<double>& predictions, const std::vector<bool>& cached,
               std::chrono::steady_clock::duration latency);
 
-  // Every served model with its versions on disk and the one served.
-  nlohmann::json Catalog() const { return server_->Catalog(); }
+  // One page of the registry's models with their versions on disk and the one served.
+  nlohmann::json Catalog(std::size_t offset, std::size_t limit, std::size_t& total) const {
+    return server_->Catalog(offset, limit, total);
+  }
+  // Models loaded now.
+  std::size_t Loaded() const { return server_->Loaded(); }
   // Reloads `name` off the caller's thread (see ModelServer::Reload).
   Task<Result<ModelServer::ReloadOutcome>> Reload(std::string name);
 
@@ -91,6 +101,7 @@ class ModelPlatform {
   std::unique_ptr<PredictionLog> log_;      // null when ml.log_enabled is false
   SingleFlight flights_;
   std::vector<std::string> served_;
+  std::filesystem::path root_;
   std::chrono::milliseconds poll_{0};
   bool started_ = false;
 };

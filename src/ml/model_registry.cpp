@@ -97,4 +97,24 @@ std::shared_ptr<const LoadedModel> ModelRegistry::Get(const std::string& name) c
   return found == served_.end() ? nullptr : found->second;
 }
 
+void ModelRegistry::Unload(const std::string& name) {
+  std::shared_ptr<const LoadedModel> released;  // destroyed outside the lock
+  std::lock_guard lock(mutex_);
+  auto found = served_.find(name);
+  if (found == served_.end()) return;
+  released = std::move(found->second);
+  served_.erase(found);
+}
+
+std::vector<std::string> ModelRegistry::Models() const {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (IsModelName(name) && entry.is_directory(ec)) names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 }  // namespace keel::ml

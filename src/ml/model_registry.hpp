@@ -47,6 +47,10 @@ class ModelRegistry {
 
   // The served version, or null.
   std::shared_ptr<const LoadedModel> Get(const std::string& name) const;
+  // Stops serving `name` (its version stays alive for predictions that still hold it).
+  void Unload(const std::string& name);
+  // The model directories in the registry, in name order.
+  std::vector<std::string> Models() const;
   // Version directories present for `name`, oldest first.
   std::vector<std::string> Versions(const std::string& name) const;
 

@@ -10,9 +10,11 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/log.hpp"
 #include "core/rfc3339.hpp"
 #include "core/sha256.hpp"
 #include "ml/dataset.hpp"
+#include "ml/registry_changes.hpp"
 #include "ml/regression_metrics.hpp"
 
 namespace keel::ml {
@@ -126,6 +128,10 @@ Result<TrainedVersion> TrainModelVersion(
     return Error{ErrorCode::kUnavailable,
                  fmt::format("cannot publish {}: {}", directory.string(), ec.message())};
   cleanup.path.clear();
+  // Serving processes learn of the version from the change feed; one that misses it still finds the version
+  // when it next loads the model, so a failed announcement is logged, not fatal.
+  if (auto announced = AnnounceVersion(request.model_dir, request.model_name, version); !announced)
+    log::Warn("new model version not announced", log::Fields().Add("error", announced.error().message));
   return TrainedVersion{std::move(meta), directory};
 }
 

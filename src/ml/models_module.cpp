@@ -1,7 +1,11 @@
 // The routes and jobs of the ML platform.
 #include "ml/models_module.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/clock.hpp"
+#include "http/pagination.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "jobs/cron.hpp"
@@ -9,6 +13,7 @@
 #include "jobs/job_kinds.hpp"
 #include "ml/ml_config.hpp"
 #include "ml/model_platform.hpp"
+#include "ml/prediction_input.hpp"
 #include "storage/sql/database.hpp"
 
 namespace keel::ml {
@@ -17,16 +22,56 @@ namespace keel::ml {
 std::string_view OpenApiPart();
 
 std::string_view ModelsModule::OpenApi() const { return OpenApiPart(); }
+
+std::vector<sql::Migration> ModelsModule::Migrations(std::string_view backend) const {
+  return ml::Migrations(backend);
+}
 namespace {
 
 using http::Request;
 using http::Response;
 
-Task<Response> Models(ModelPlatform& models, Request&) {
-  auto catalog = models.Catalog();
-  auto total = static_cast<std::int64_t>(catalog.size());
-  nlohmann::json body = {{"items", std::move(catalog)}, {"page", 1}, {"per_page", total}, {"total", total}};
+Task<Response> Models(ModelPlatform& models, Request& request) {
+  std::vector<http::FieldError> errors;
+  auto page = http::ParsePagination(request, errors);
+  if (!errors.empty()) co_return http::InvalidFieldsProblem(errors);
+  std::size_t total = 0;
+  auto catalog = models.Catalog(static_cast<std::size_t>((page.page - 1) * page.per_page),
+                                static_cast<std::size_t>(page.per_page), total);
+  nlohmann::json body = {{"items", std::move(catalog)},
+                         {"page", page.page},
+                         {"per_page", page.per_page},
+                         {"total", static_cast<std::int64_t>(total)}};
   co_return Response::Json(200, body.dump());
+}
+
+// Rounds a prediction to what the model's float output can carry.
+double Rounded(double value) { return std::round(value * 1e6) / 1e6; }
+
+// Any model of the registry by name: loaded on first use, cached and logged like every prediction.
+Task<Response> Predict(ModelPlatform& models, Request& request) {
+  std::string name(*request.params.Get("name"));
+  auto model = co_await models.Load(name);
+  if (!model) co_return http::ProblemFrom(model.error());
+  auto parsed = ParsePredictionInput(request.body, (*model)->meta);
+  if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
+  PredictionInput& input = std::get<PredictionInput>(parsed);
+  auto predicted = co_await models.Predict(*model, input.values, input.rows);
+  if (!predicted) co_return http::ProblemFrom(predicted.error());
+  for (double& value : predicted->values) value = Rounded(value);
+  bool all_hit =
+      std::all_of(predicted->cached.begin(), predicted->cached.end(), [](bool hit) { return hit; });
+  models.Record(*model, input.values, predicted->values, predicted->cached,
+                std::chrono::steady_clock::now() - request.received_at);
+  nlohmann::json body = {{"model", name}, {"version", (*model)->meta.version}, {"cached", all_hit}};
+  if (input.many)
+    body["predictions"] = predicted->values;
+  else
+    body["prediction"] = predicted->values[0];
+  Response response = Response::Json(200, body.dump());
+  response.headers.Add("X-Cache", all_hit ? "HIT" : "MISS");
+  response.headers.Add("X-Model-Version", (*model)->meta.version);
+  co_return response;
 }
 
 Task<Response> Reload(ModelPlatform& models, Request& request) {
@@ -81,6 +126,9 @@ Result<void> ModelsModule::Register(ModuleContext& context) {
   ModelPlatform& models = *platform_;
   auto& router = context.router();
   router.Add("GET", "/api/v1/models", [&models](Request& r) { return Models(models, r); });
+  router.Add(
+      "POST", "/api/v1/models/{name}/predict", [&models](Request& r) { return Predict(models, r); },
+      http::RouteOptions{.body_limit = 1 << 20, .json_body = true, .authenticated = true});
   router.Add(
       "POST", "/api/v1/admin/models/{name}/reload", [&models](Request& r) { return Reload(models, r); },
       http::RouteOptions{.admin_only = true});

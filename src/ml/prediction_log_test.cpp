@@ -1,6 +1,8 @@
 // PredictionLog: a full queue drops (and counts) what does not fit; Stop writes everything queued.
 #include "ml/prediction_log.hpp"
 
+#include "ml/models_module.hpp"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -36,7 +38,7 @@ class PredictionLogTest : public testing::Test {
                                         metrics_);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Migrate(sql::SqliteMigrations()).ok());
+    ASSERT_TRUE(db_->Migrate(Migrations("sqlite")).ok());
     meta_ = std::make_shared<ModelMeta>();
     meta_->name = "property";
     meta_->version = "v1";

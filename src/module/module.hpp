@@ -7,10 +7,12 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/result.hpp"
 #include "http/pipeline.hpp"
+#include "storage/sql/migrations.hpp"
 
 namespace keel {
 
@@ -77,6 +79,13 @@ class Module {
   // This module's part of the OpenAPI document, {"paths": {...}, "components": {"schemas": {...}}}: the
   // openapi.json beside its code, compiled in. Empty: the module adds no documented routes.
   virtual std::string_view OpenApi() const { return {}; }
+
+  // This module's migrations for `backend` ("sqlite" or "postgres"): migrations/{sqlite,postgres}/ beside its
+  // code, compiled in. `keel migrate` applies every module's in version order (storage/sql/migrations.hpp).
+  virtual std::vector<sql::Migration> Migrations(std::string_view backend) const {
+    (void)backend;
+    return {};
+  }
 
   // Reads the module's configuration, builds its parts, and adds its routes, job kinds and readiness checks.
   // Runs in every process (`keel serve`, `keel worker`, operator commands), so it starts no threads.

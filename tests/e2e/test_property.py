@@ -21,10 +21,10 @@ with open(os.path.join(SOURCE, "data", "example-house.json")) as f:
     HOUSE = json.load(f)["features"]
 
 
-def train(model_dir, *args):
+def train(model_dir, *args, name="property"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
     env["KEEL_ML_MODEL_DIR"] = model_dir
-    done = subprocess.run([BINARY, "train", "property", "--data", AMES, "--rounds", "150", *args],
+    done = subprocess.run([BINARY, "train", name, "--data", AMES, "--rounds", "150", *args],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["version"]
@@ -105,6 +105,33 @@ class PropertyTest(unittest.TestCase):
             # Each instance serves the version (1 per process).
             self.assertEqual(keel.metric('keel_model_info{model="property",version="%s"}' % self.version),
                              len(keel.processes))
+
+    def test_any_registry_model_is_served_by_name_on_first_use(self):
+        models = tempfile.mkdtemp(prefix="keel-models-")
+        shutil.copytree(self.models, models, dirs_exist_ok=True)
+        try:
+            with self.serve(**{"ml.model_dir": models}) as keel:
+                keel.create_user("reader@example.com", "correct horse battery")
+                reader = keel.login("reader@example.com", "correct horse battery")
+                path = "/api/v1/models/houses/predict"
+                self.assertEqual(keel.call("POST", path, reader, {"features": HOUSE})[0], 404)
+                version = train(models, name="houses")  # while serving: a model nobody configured
+                status, body = keel.call("POST", path, reader, {"features": HOUSE})
+                self.assertEqual(status, 200, body)
+                self.assertEqual((body["model"], body["version"]), ("houses", version))
+                self.assertTrue(120_000 < body["prediction"] < 320_000, body)
+                self.assertEqual(keel.call("POST", path, None, {"features": HOUSE})[0], 401)
+                status, problem = keel.call("POST", path, reader, {"features": {"bedrooms": 3}})
+                self.assertEqual(status, 422, problem)
+                status, catalog = keel.call("GET", "/api/v1/models?per_page=1&page=1")
+                self.assertEqual((catalog["total"], [m["name"] for m in catalog["items"]]), (2, ["houses"]))
+                self.assertFalse(catalog["items"][0]["eager"])
+                status, catalog = keel.call("GET", "/api/v1/models?per_page=1&page=2")
+                self.assertEqual([(m["name"], m["eager"], m["loaded"]) for m in catalog["items"]],
+                                 [("property", True, True)])
+                self.assertGreaterEqual(keel.metric("keel_model_loads_total"), 1)
+        finally:
+            shutil.rmtree(models, ignore_errors=True)
 
     def test_bad_input_is_refused_per_field_and_never_logged(self):
         with self.serve() as keel:

@@ -7,13 +7,13 @@
 #include <fmt/format.h>
 #include <prometheus/histogram.h>
 
-#include "apps/property/prediction_input.hpp"
 #include "apps/property/prediction_stats.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "ml/model_platform.hpp"
+#include "ml/prediction_input.hpp"
 
 namespace keel::property {
 
@@ -53,9 +53,9 @@ class PropertyService {
     auto model = models_.Get(kModel);
     if (!model)
       co_return http::ProblemFrom(Error{ErrorCode::kUnavailable, "the property model is not loaded yet"});
-    auto parsed = ParsePredictionInput(request.body, model->meta);
+    auto parsed = ml::ParsePredictionInput(request.body, model->meta);
     if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
-    PredictionInput& input = std::get<PredictionInput>(parsed);
+    ml::PredictionInput& input = std::get<ml::PredictionInput>(parsed);
 
     auto predicted = co_await models_.Predict(model, input.values, input.rows);
     if (!predicted) co_return http::ProblemFrom(predicted.error());

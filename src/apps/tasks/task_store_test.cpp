@@ -2,6 +2,8 @@
 // PLAN).
 #include "apps/tasks/task_store.hpp"
 
+#include "apps/tasks/tasks_module.hpp"
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -19,7 +21,7 @@ class TaskQueryPlanTest : public ::testing::Test {
     auto connection = sql::SqliteConnection::Open(path_.string(), 1000);
     ASSERT_TRUE(connection.ok());
     connection_ = std::move(connection).value();
-    for (const auto& migration : sql::SqliteMigrations()) ASSERT_TRUE(connection_->Exec(migration.sql).ok());
+    for (const auto& migration : Migrations("sqlite")) ASSERT_TRUE(connection_->Exec(migration.sql).ok());
     ASSERT_TRUE(connection_->Exec("ANALYZE").ok());
   }
   void TearDown() override {

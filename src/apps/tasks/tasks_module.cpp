@@ -18,6 +18,10 @@ namespace keel::tasks {
 std::string_view OpenApiPart();
 
 std::string_view TasksModule::OpenApi() const { return OpenApiPart(); }
+
+std::vector<sql::Migration> TasksModule::Migrations(std::string_view backend) const {
+  return tasks::Migrations(backend);
+}
 namespace {
 
 using http::Request;

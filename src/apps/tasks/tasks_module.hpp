@@ -7,6 +7,9 @@
 
 namespace keel::tasks {
 
+// The tasks module's migrations for `backend`, from the migrations/ folder beside this file (generated).
+const std::vector<sql::Migration>& Migrations(std::string_view backend);
+
 class TaskRoutes;
 
 class TasksModule final : public Module {
@@ -15,6 +18,7 @@ class TasksModule final : public Module {
   ~TasksModule() override;
   std::string_view Name() const override { return "tasks"; }
   std::string_view OpenApi() const override;
+  std::vector<sql::Migration> Migrations(std::string_view backend) const override;
   Result<void> Register(ModuleContext& context) override;
   // Starts the task lists' cache generations.
   void Start() override;

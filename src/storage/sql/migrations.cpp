@@ -13,7 +13,10 @@ Result<std::vector<Migration>> PendingMigrations(const std::vector<Migration>& a
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   for (std::size_t i = 1; i < sorted.size(); ++i) {
     if (sorted[i].version == sorted[i - 1].version)
-      return Error{ErrorCode::kInternal, fmt::format("two migrations have version {}", sorted[i].version)};
+      return Error{ErrorCode::kInternal,
+                   fmt::format("two migrations have version {}: {}/{} and {}/{}", sorted[i].version,
+                               sorted[i - 1].module, MigrationLabel(sorted[i - 1]), sorted[i].module,
+                               MigrationLabel(sorted[i]))};
   }
   std::set<std::int64_t> known;
   for (const auto& m : sorted) known.insert(m.version);

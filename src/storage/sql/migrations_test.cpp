@@ -87,11 +87,21 @@ TEST_F(SqliteMigrateTest, FailedMigrationRollsBackAndNamesItself) {
   EXPECT_EQ(fixed->applied, std::vector<std::string>{"0002_bad"});
 }
 
-TEST_F(SqliteMigrateTest, ShippedMigrationsApplyToAFreshDatabase) {
+TEST_F(SqliteMigrateTest, ThePlatformsMigrationsApplyToAFreshDatabase) {
   auto db = Open();
-  auto report = db->Migrate(SqliteMigrations());
+  auto report = db->Migrate(PlatformMigrations("sqlite"));
   ASSERT_TRUE(report.ok()) << report.error().message;
-  EXPECT_EQ(report->applied.size(), SqliteMigrations().size());
+  EXPECT_EQ(report->applied.size(), PlatformMigrations("sqlite").size());
+}
+
+TEST(PendingMigrations, TwoModulesWithOneVersionAreRefusedByName) {
+  std::vector<Migration> all = {{202612021530, "products", "SELECT 1", "sales"},
+                                {202612021530, "apps", "SELECT 1", "validation"}};
+  auto pending = PendingMigrations(all, {});
+  ASSERT_FALSE(pending.ok());
+  EXPECT_NE(pending.error().message.find("sales/202612021530_products"), std::string::npos)
+      << pending.error().message;
+  EXPECT_NE(pending.error().message.find("validation/202612021530_apps"), std::string::npos);
 }
 
 }  // namespace

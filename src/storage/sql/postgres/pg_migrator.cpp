@@ -105,7 +105,8 @@ Result<MigrationReport> MigratePostgres(const std::string& url, const std::vecto
     if (!recorded) return fail(recorded.error());
     if (auto committed = Exec(conn, "COMMIT"); !committed) return fail(committed.error());
     report.applied.push_back(MigrationLabel(migration));
-    log::Info("migration applied", log::Fields().Add("migration", MigrationLabel(migration)));
+    log::Info("migration applied",
+              log::Fields().Add("migration", MigrationLabel(migration)).Add("module", migration.module));
   }
   auto current = Run(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (current && PQntuples(current->get()) > 0)

@@ -284,7 +284,8 @@ Result<MigrationReport> SqliteDatabase::Migrate(const std::vector<Migration>& mi
                                                          applied_now.error().message)};
     }
     report.applied.push_back(MigrationLabel(migration));
-    log::Info("migration applied", log::Fields().Add("migration", MigrationLabel(migration)));
+    log::Info("migration applied",
+              log::Fields().Add("migration", MigrationLabel(migration)).Add("module", migration.module));
   }
   auto current = connection->Run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
   if (current && !current->empty()) report.current_version = current->Int(0, 0).value_or(0);

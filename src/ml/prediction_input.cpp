@@ -1,12 +1,12 @@
 // ParsePredictionInput: simdjson DOM walk of the request body, checked feature by feature.
-#include "apps/property/prediction_input.hpp"
+#include "ml/prediction_input.hpp"
 
 #include <cmath>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
-namespace keel::property {
+namespace keel::ml {
 namespace {
 
 bool IsNonFiniteWord(std::string_view text) {
@@ -166,4 +166,4 @@ ParsedPrediction ParsePredictionInput(std::string_view body, const ml::ModelMeta
   return input;
 }
 
-}  // namespace keel::property
+}  // namespace keel::ml

@@ -1,9 +1,9 @@
 // ParsePredictionInput: one instance and many, feature order, and one error per offending field.
-#include "apps/property/prediction_input.hpp"
+#include "ml/prediction_input.hpp"
 
 #include <gtest/gtest.h>
 
-namespace keel::property {
+namespace keel::ml {
 namespace {
 
 ml::ModelMeta Meta() {
@@ -101,4 +101,4 @@ TEST(ParsePredictionInput, SharesTheRulesOfEveryJsonBody) {
 }
 
 }  // namespace
-}  // namespace keel::property
+}  // namespace keel::ml

@@ -1,5 +1,6 @@
-// The body of POST /api/v1/property/predict, checked against the served model's meta.json:
-// {"features": {...}} for one prediction or {"instances": [{...}, ...]} for 1..kMaxInstances.
+// The body of a prediction request (POST /api/v1/property/predict, POST /api/v1/models/{name}/predict),
+// checked against the served model's meta.json: {"features": {...}} for one prediction or
+// {"instances": [{...}, ...]} for 1..kMaxInstances.
 // Every problem is reported, one entry per offending field ("features.area", "instances/3/area"): missing,
 // unknown, not a number, not finite (NaN and Infinity, also as bare literals as Python's json writes them),
 // out of the model's range. Parsed with simdjson: this is the hot path.
@@ -14,7 +15,7 @@
 #include "http/json_body.hpp"
 #include "ml/model_meta.hpp"
 
-namespace keel::property {
+namespace keel::ml {
 
 inline constexpr std::size_t kMaxInstances = 1000;
 
@@ -34,4 +35,4 @@ using ParsedPrediction = std::variant<PredictionInput, http::InputProblem>;
 
 ParsedPrediction ParsePredictionInput(std::string_view body, const ml::ModelMeta& meta);
 
-}  // namespace keel::property
+}  // namespace keel::ml
