@@ -58,6 +58,7 @@ bench: build
 	@bash bench/run-predict.sh
 	@bash bench/run-cluster.sh
 	@bash bench/run-jobs-cluster.sh
+	@bash bench/run-models.sh
 
 format:
 	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
