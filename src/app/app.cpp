@@ -25,6 +25,7 @@
 #include "jobs/job_queue.hpp"
 #include "jobs/job_runtime.hpp"
 #include "jobs/job_store.hpp"
+#include "jobs/jobs_config.hpp"
 #include "jobs/queue_spec.hpp"
 #include "ml/model_platform.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
@@ -153,7 +154,8 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   if (!proxies) return std::move(proxies).error();
   app->trusted_proxies_ = std::move(proxies).value();
   app->router_ = std::make_unique<http::Router>();
-  if (auto queues = jobs::ParseQueueSpecs(c.List("jobs.queues")); !queues)
+  app->jobs_options_ = jobs::JobsOptions::Read(c);
+  if (auto queues = jobs::ParseQueueSpecs(app->jobs_options_.queues); !queues)
     return Error{ErrorCode::kInvalidArgument, "jobs.queues: " + queues.error().message};
   app->job_kinds_ = std::make_unique<jobs::JobKinds>();
   app->job_metrics_ = std::make_unique<jobs::JobMetrics>(*app->metrics_);
@@ -231,8 +233,8 @@ int App::Serve() {
                              .Add("version", kVersion)
                              .Add("embedded", c.Embedded()));
 
-  if (c.Bool("jobs.workers")) {
-    if (auto started = StartWorkers({}, 0, c.Bool("jobs.scheduler")); !started) {
+  if (jobs_options_.workers) {
+    if (auto started = StartWorkers({}, 0, jobs_options_.scheduler); !started) {
       log::Error("cannot start job workers", log::Fields().Add("error", started.error().message));
       server.Stop();
       StopModules();
@@ -281,7 +283,7 @@ int App::Serve() {
 
 Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concurrency, bool scheduler) {
   const Config& c = config_;
-  auto configured = jobs::ParseQueueSpecs(c.List("jobs.queues"));
+  auto configured = jobs::ParseQueueSpecs(jobs_options_.queues);
   if (!configured) return std::move(configured).error();
   std::vector<jobs::QueueOptions> selected;
   if (queues.empty()) selected = *configured;
@@ -300,11 +302,11 @@ Result<void> App::StartWorkers(const std::vector<std::string>& queues, int concu
   jobs::RuntimeOptions options;
   options.worker_id = WorkerId(c);
   options.queues = std::move(selected);
-  options.poll_interval = std::chrono::milliseconds(c.Int("jobs.poll_interval_ms"));
-  options.lease = std::chrono::milliseconds(c.Int("jobs.lease_ms"));
-  options.heartbeat = std::chrono::milliseconds(c.Int("jobs.heartbeat_ms"));
-  options.rescue_interval = std::chrono::milliseconds(c.Int("jobs.rescue_interval_ms"));
-  options.idle_worker_timeout = std::chrono::milliseconds(c.Int("jobs.idle_worker_timeout_ms"));
+  options.poll_interval = jobs_options_.poll_interval;
+  options.lease = jobs_options_.lease;
+  options.heartbeat = jobs_options_.heartbeat;
+  options.rescue_interval = jobs_options_.rescue_interval;
+  options.idle_worker_timeout = jobs_options_.idle_worker_timeout;
   options.scheduler = scheduler;
   job_runtime_ =
       std::make_unique<jobs::JobRuntime>(*job_store_, *job_kinds_, *job_metrics_, clock_, std::move(options));
@@ -344,7 +346,7 @@ bool App::StopWorkers() {
   // drained.
   if (job_listener_) job_listener_->RequestStop();
   job_queue_->SetRuntime(nullptr);
-  bool stopped = job_runtime_->Stop(std::chrono::milliseconds(config_.Int("jobs.drain_timeout_ms")));
+  bool stopped = job_runtime_->Stop(jobs_options_.drain_timeout);
   job_listener_.reset();  // before the runtime it calls into goes
   return stopped;
 }
@@ -355,7 +357,7 @@ namespace {
 // Prometheus. Started once the workers run, so /health answering means the process works jobs.
 class WorkerOpsServer {
  public:
-  WorkerOpsServer(const Config& config, Metrics& metrics, const Readiness& readiness) {
+  WorkerOpsServer(const Config& config, int port, Metrics& metrics, const Readiness& readiness) {
     http::AddOpsRoutes(router_, metrics, readiness, nullptr);
     http::PipelineOptions pipeline_options;
     pipeline_options.access_log = false;  // scrapes and probes every few seconds would drown the job log
@@ -363,7 +365,7 @@ class WorkerOpsServer {
     pipeline_ = std::make_unique<http::Pipeline>(router_, pipeline_options, metrics);
     http::ServerOptions server_options;
     server_options.host = config.String("server.host");
-    server_options.port = static_cast<std::uint16_t>(config.Int("jobs.ops_port"));
+    server_options.port = static_cast<std::uint16_t>(port);
     server_options.io_threads = 1;
     server_ = std::make_unique<http::Server>(server_options, *pipeline_);
   }
@@ -386,14 +388,14 @@ class WorkerOpsServer {
 
 int App::Work(const std::vector<std::string>& queues, int concurrency) {
   log::Start(log::ParseLevel(config_.String("log.level")));
-  if (auto started = StartWorkers(queues, concurrency, config_.Bool("jobs.scheduler")); !started) {
+  if (auto started = StartWorkers(queues, concurrency, jobs_options_.scheduler); !started) {
     log::Error("cannot start job workers", log::Fields().Add("error", started.error().message));
     log::Stop();
     return 1;
   }
   std::unique_ptr<WorkerOpsServer> ops;
-  if (config_.Int("jobs.ops_port") > 0) {
-    ops = std::make_unique<WorkerOpsServer>(config_, *metrics_, readiness_);
+  if (jobs_options_.ops_port > 0) {
+    ops = std::make_unique<WorkerOpsServer>(config_, jobs_options_.ops_port, *metrics_, readiness_);
     if (auto started = ops->Start(); !started) {
       log::Error("cannot start the ops port", log::Fields().Add("error", started.error().message));
       bool stopped = StopWorkers();

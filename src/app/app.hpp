@@ -19,6 +19,7 @@
 #include "http/client_ip.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
+#include "jobs/jobs_config.hpp"
 #include "module/module.hpp"
 #include "storage/kv/kv_store.hpp"
 #include "storage/sql/database.hpp"
@@ -78,6 +79,7 @@ class App {
   void StopModules();
 
   Config config_;
+  jobs::JobsOptions jobs_options_;
   SystemClock clock_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<BlockingPool> pool_;

@@ -39,4 +39,25 @@ ConfigSchema ConfigKeys() {
   };
 }
 
+AuthOptions AuthOptions::Read(const Config& c) {
+  AuthOptions options;
+  options.jwt_secret = c.String("auth.jwt_secret");
+  options.jwt_kid = c.String("auth.jwt_kid");
+  options.jwt_previous_secret = c.String("auth.jwt_previous_secret");
+  options.jwt_previous_kid = c.String("auth.jwt_previous_kid");
+  options.key_file = c.String("auth.key_file");
+  options.issuer = c.String("auth.issuer");
+  options.audience = c.String("auth.audience");
+  options.access_ttl_s = c.Int("auth.access_ttl_s");
+  options.refresh_ttl_s = c.Int("auth.refresh_ttl_s");
+  options.argon2_ops = c.Int("auth.argon2_ops");
+  options.argon2_memory_kib = c.Int("auth.argon2_memory_kib");
+  options.require_email_verification = c.Bool("auth.require_email_verification");
+  options.otp_ttl = std::chrono::seconds(c.Int("auth.otp_ttl_s"));
+  options.otp_max_attempts = static_cast<int>(c.Int("auth.otp_max_attempts"));
+  options.otp_resend_interval = std::chrono::seconds(c.Int("auth.otp_resend_interval_s"));
+  options.login_failures_before_backoff = c.Int("auth.login_failures_before_backoff");
+  return options;
+}
+
 }  // namespace keel::auth

@@ -241,13 +241,12 @@ Task<http::Response> RevokeApiKey(IdentityService& service, http::Request& reque
 
 // The signing key: from config, or in embedded mode from a key file created on first start (mode 0600), so
 // tokens survive restarts. Several instances need a shared key, so there a missing one is an error.
-Result<std::string> LoadSigningSecret(const Config& config) {
-  const std::string& configured = config.String("auth.jwt_secret");
-  if (!configured.empty()) return configured;
-  if (!config.Embedded())
+Result<std::string> LoadSigningSecret(const AuthOptions& auth, bool embedded) {
+  if (!auth.jwt_secret.empty()) return auth.jwt_secret;
+  if (!embedded)
     return Error{ErrorCode::kInvalidArgument,
                  "auth.jwt_secret is required when instances share a database (set KEEL_AUTH_JWT_SECRET)"};
-  std::filesystem::path path = config.String("auth.key_file");
+  std::filesystem::path path = auth.key_file;
   if (std::filesystem::exists(path)) {
     std::ifstream in(path);
     std::string secret;
@@ -283,30 +282,28 @@ void IdentityModule::Start() { parts_->user_list_generations->Start(); }
 void IdentityModule::Stop() { parts_->user_list_generations->Stop(); }
 
 Result<void> IdentityModule::Register(ModuleContext& context) {
-  const Config& config = context.config();
-  auto secret = LoadSigningSecret(config);
+  const AuthOptions auth = AuthOptions::Read(context.config());
+  auto secret = LoadSigningSecret(auth, context.config().Embedded());
   if (!secret) return std::move(secret).error();
   std::optional<SigningKey> previous;
-  if (!config.String("auth.jwt_previous_secret").empty()) {
-    if (config.String("auth.jwt_previous_kid").empty() ||
-        config.String("auth.jwt_previous_kid") == config.String("auth.jwt_kid"))
+  if (!auth.jwt_previous_secret.empty()) {
+    if (auth.jwt_previous_kid.empty() || auth.jwt_previous_kid == auth.jwt_kid)
       return Error{ErrorCode::kInvalidArgument,
                    "auth.jwt_previous_kid must be set and differ from auth.jwt_kid"};
-    previous = SigningKey{config.String("auth.jwt_previous_kid"), config.String("auth.jwt_previous_secret")};
+    previous = SigningKey{auth.jwt_previous_kid, auth.jwt_previous_secret};
   }
 
   parts_ = std::make_unique<IdentityParts>();
   IdentityParts* module = parts_.get();
-  module->hasher =
-      std::make_unique<PasswordHasher>(static_cast<unsigned long long>(config.Int("auth.argon2_ops")),
-                                       static_cast<std::size_t>(config.Int("auth.argon2_memory_kib")) * 1024);
-  module->jwt = std::make_unique<JwtCodec>(SigningKey{config.String("auth.jwt_kid"), *secret}, previous,
-                                           config.String("auth.issuer"), config.String("auth.audience"));
+  module->hasher = std::make_unique<PasswordHasher>(static_cast<unsigned long long>(auth.argon2_ops),
+                                                    static_cast<std::size_t>(auth.argon2_memory_kib) * 1024);
+  module->jwt =
+      std::make_unique<JwtCodec>(SigningKey{auth.jwt_kid, *secret}, previous, auth.issuer, auth.audience);
   IdentityOptions options;
-  options.access_ttl_s = config.Int("auth.access_ttl_s");
-  options.refresh_ttl_s = config.Int("auth.refresh_ttl_s");
-  options.failures_before_backoff = config.Int("auth.login_failures_before_backoff");
-  options.require_email_verification = config.Bool("auth.require_email_verification");
+  options.access_ttl_s = auth.access_ttl_s;
+  options.refresh_ttl_s = auth.refresh_ttl_s;
+  options.failures_before_backoff = auth.login_failures_before_backoff;
+  options.require_email_verification = auth.require_email_verification;
   module->user_list_generations =
       std::make_unique<kv::CacheGenerations>(context.kv(), "users", kUserListCacheTtl * 2, context.metrics());
   kv::CacheGenerations* generations = module->user_list_generations.get();
@@ -316,9 +313,9 @@ Result<void> IdentityModule::Register(ModuleContext& context) {
   IdentityService& service = *module->service;
 
   OtpOptions otp_options;
-  otp_options.ttl = std::chrono::seconds(config.Int("auth.otp_ttl_s"));
-  otp_options.max_attempts = static_cast<int>(config.Int("auth.otp_max_attempts"));
-  otp_options.resend_interval = std::chrono::seconds(config.Int("auth.otp_resend_interval_s"));
+  otp_options.ttl = auth.otp_ttl;
+  otp_options.max_attempts = auth.otp_max_attempts;
+  otp_options.resend_interval = auth.otp_resend_interval;
   module->otp = std::make_unique<OtpService>(context.database(), *secret, otp_options);
   module->codes = std::make_unique<AccountCodes>(context.database(), service, *module->otp, context.jobs(),
                                                  context.pool(), *module->hasher, otp_options.ttl);

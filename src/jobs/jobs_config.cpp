@@ -37,4 +37,20 @@ ConfigSchema ConfigKeys() {
   };
 }
 
+JobsOptions JobsOptions::Read(const Config& c) {
+  JobsOptions options;
+  options.workers = c.Bool("jobs.workers");
+  options.queues = c.List("jobs.queues");
+  options.poll_interval = std::chrono::milliseconds(c.Int("jobs.poll_interval_ms"));
+  options.lease = std::chrono::milliseconds(c.Int("jobs.lease_ms"));
+  options.heartbeat = std::chrono::milliseconds(c.Int("jobs.heartbeat_ms"));
+  options.rescue_interval = std::chrono::milliseconds(c.Int("jobs.rescue_interval_ms"));
+  options.idle_worker_timeout = std::chrono::milliseconds(c.Int("jobs.idle_worker_timeout_ms"));
+  options.scheduler = c.Bool("jobs.scheduler");
+  options.ops_port = static_cast<int>(c.Int("jobs.ops_port"));
+  options.drain_timeout = std::chrono::milliseconds(c.Int("jobs.drain_timeout_ms"));
+  options.retention = std::chrono::hours(c.Int("jobs.retention_hours"));
+  return options;
+}
+
 }  // namespace keel::jobs

@@ -224,7 +224,7 @@ Result<void> JobsModule::Register(ModuleContext& context) {
       "GET", "/api/v1/admin/queues", [&queue](Request& r) { return Queues(queue, r); },
       http::RouteOptions{.admin_only = true});
 
-  auto retention = std::chrono::hours(context.config().Int("jobs.retention_hours"));
+  auto retention = JobsOptions::Read(context.config()).retention;
   auto prune = JobKind::Make(
       "maintenance.prune_jobs", "maintenance",
       [&store, &clock = context.clock(), retention](JobContext& context) -> Result<nlohmann::json> {

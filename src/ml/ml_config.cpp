@@ -49,4 +49,25 @@ ConfigSchema ConfigKeys() {
   };
 }
 
+MlOptions MlOptions::Read(const Config& c) {
+  MlOptions options;
+  options.model_dir = c.String("ml.model_dir");
+  options.models = c.List("ml.models");
+  options.serve_registry = c.Bool("ml.serve_registry");
+  options.max_loaded_models = static_cast<std::size_t>(c.Int("ml.max_loaded_models"));
+  options.reload_poll = std::chrono::milliseconds(c.Int("ml.reload_poll_ms"));
+  options.max_batch = static_cast<std::size_t>(c.Int("ml.max_batch"));
+  options.max_delay = std::chrono::microseconds(c.Int("ml.max_delay_us"));
+  options.batching = c.List("ml.batching");
+  options.cache_enabled = c.Bool("ml.cache_enabled");
+  options.cache_ttl = std::chrono::seconds(c.Int("ml.cache_ttl_s"));
+  options.cache_max_bytes = static_cast<std::size_t>(c.Int("ml.cache_max_bytes"));
+  options.log_enabled = c.Bool("ml.log_enabled");
+  options.log_queue_limit = static_cast<std::size_t>(c.Int("ml.log_queue_limit"));
+  options.log_batch_rows = static_cast<std::size_t>(c.Int("ml.log_batch_rows"));
+  options.log_flush = std::chrono::milliseconds(c.Int("ml.log_flush_ms"));
+  options.log_retention = std::chrono::hours(c.Int("ml.log_retention_hours"));
+  return options;
+}
+
 }  // namespace keel::ml

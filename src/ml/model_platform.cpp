@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/readiness.hpp"
+#include "ml/ml_config.hpp"
 #include "ml/prediction_cache.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
 #include "storage/kv/tiered_kv.hpp"
@@ -16,37 +17,35 @@ namespace keel::ml {
 Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sql::Database& database,
                                                              kv::KvStore& shared, const Clock& clock,
                                                              BlockingPool& pool, Metrics& metrics) {
-  BatcherOptions defaults{static_cast<std::size_t>(c.Int("ml.max_batch")),
-                          std::chrono::microseconds(c.Int("ml.max_delay_us"))};
-  auto specs = ParseServedModels(c.List("ml.models"), c.List("ml.batching"), defaults);
+  const MlOptions ml = MlOptions::Read(c);
+  auto specs = ParseServedModels(ml.models, ml.batching, BatcherOptions{ml.max_batch, ml.max_delay});
   if (!specs) return std::move(specs).error();
   std::unique_ptr<ModelPlatform> platform(new ModelPlatform());
   platform->pool_ = &pool;
   platform->clock_ = &clock;
   for (const auto& spec : *specs) platform->served_.push_back(spec.name);
-  platform->poll_ = std::chrono::milliseconds(c.Int("ml.reload_poll_ms"));
-  platform->root_ = c.String("ml.model_dir");
-  ModelServerOptions options;
-  options.eager = std::move(specs).value();
-  options.serve_registry = c.Bool("ml.serve_registry");
-  options.max_loaded = static_cast<std::size_t>(c.Int("ml.max_loaded_models"));
-  platform->server_ = std::make_unique<ModelServer>(platform->root_, std::move(options), metrics);
-  if (c.Bool("ml.cache_enabled")) {
-    kv::MemoryKvOptions options;
-    options.max_bytes = static_cast<std::size_t>(c.Int("ml.cache_max_bytes"));
-    const auto ttl = std::chrono::seconds(c.Int("ml.cache_ttl_s"));
-    std::unique_ptr<kv::KvStore> store = std::make_unique<kv::MemoryKv>(options, clock);
+  platform->poll_ = ml.reload_poll;
+  platform->root_ = ml.model_dir;
+  ModelServerOptions server;
+  server.eager = std::move(specs).value();
+  server.serve_registry = ml.serve_registry;
+  server.max_loaded = ml.max_loaded_models;
+  platform->server_ = std::make_unique<ModelServer>(platform->root_, std::move(server), metrics);
+  if (ml.cache_enabled) {
+    kv::MemoryKvOptions cache;
+    cache.max_bytes = ml.cache_max_bytes;
+    std::unique_ptr<kv::KvStore> store = std::make_unique<kv::MemoryKv>(cache, clock);
     // Scaled out: Redis behind the in-process level, so one instance's prediction is every instance's hit.
     if (c.String("kv.url").starts_with("redis://"))
-      store = std::make_unique<kv::TieredKv>(std::move(store), shared, ttl);
-    platform->cache_ = std::make_unique<PredictionCache>(std::move(store), ttl, metrics);
+      store = std::make_unique<kv::TieredKv>(std::move(store), shared, ml.cache_ttl);
+    platform->cache_ = std::make_unique<PredictionCache>(std::move(store), ml.cache_ttl, metrics);
   }
-  if (c.Bool("ml.log_enabled")) {
-    PredictionLogOptions options;
-    options.queue_limit = static_cast<std::size_t>(c.Int("ml.log_queue_limit"));
-    options.batch_rows = static_cast<std::size_t>(c.Int("ml.log_batch_rows"));
-    options.flush_interval = std::chrono::milliseconds(c.Int("ml.log_flush_ms"));
-    platform->log_ = std::make_unique<PredictionLog>(database, options, metrics);
+  if (ml.log_enabled) {
+    PredictionLogOptions log;
+    log.queue_limit = ml.log_queue_limit;
+    log.batch_rows = ml.log_batch_rows;
+    log.flush_interval = ml.log_flush;
+    platform->log_ = std::make_unique<PredictionLog>(database, log, metrics);
   }
   return platform;
 }

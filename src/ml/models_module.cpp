@@ -91,7 +91,9 @@ Task<Response> Reload(ModelPlatform& models, Request& request) {
 }
 
 void AddLogRetention(ModuleContext& context) {
-  auto retention_ms = context.config().Int("ml.log_retention_hours") * 3600 * 1000;
+  auto retention_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(MlOptions::Read(context.config()).log_retention)
+          .count();
   auto prune = jobs::JobKind::Make(
       "maintenance.prune_prediction_logs", "maintenance",
       [&db = context.database(), &clock = context.clock(),

@@ -25,4 +25,15 @@ ConfigSchema ConfigKeys() {
   };
 }
 
+MailOptions MailOptions::Read(const Config& c) {
+  MailOptions options;
+  options.smtp_url = c.String("mail.smtp_url");
+  options.smtp_username = c.String("mail.smtp_username");
+  options.smtp_password = c.String("mail.smtp_password");
+  options.require_tls = c.Bool("mail.require_tls");
+  options.timeout = std::chrono::milliseconds(c.Int("mail.timeout_ms"));
+  options.from = c.String("mail.from");
+  return options;
+}
+
 }  // namespace keel::mail

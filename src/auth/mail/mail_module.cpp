@@ -99,17 +99,15 @@ MailModule::~MailModule() = default;
 ConfigSchema MailModule::ConfigKeys() const { return mail::ConfigKeys(); }
 
 Result<void> MailModule::Register(ModuleContext& context) {
-  const Config& c = context.config();
-  mailer_ = std::make_unique<Mailer>(
-      Mailer{context.database(), context.clock(), c.String("mail.from"), std::nullopt});
-  if (!c.String("mail.smtp_url").empty())
-    mailer_->smtp.emplace(SmtpSettings{c.String("mail.smtp_url"), c.String("mail.smtp_username"),
-                                       c.String("mail.smtp_password"), c.Bool("mail.require_tls"),
-                                       std::chrono::milliseconds(c.Int("mail.timeout_ms"))});
+  const MailOptions mail = MailOptions::Read(context.config());
+  mailer_ = std::make_unique<Mailer>(Mailer{context.database(), context.clock(), mail.from, std::nullopt});
+  if (!mail.smtp_url.empty())
+    mailer_->smtp.emplace(
+        SmtpSettings{mail.smtp_url, mail.smtp_username, mail.smtp_password, mail.require_tls, mail.timeout});
   auto kind = jobs::JobKind::Make(kMailKind, "priority", [mailer = mailer_.get()](jobs::JobContext& job) {
     return SendMail(*mailer, job);
   });
-  kind.timeout = std::chrono::milliseconds(c.Int("mail.timeout_ms") * 2);
+  kind.timeout = mail.timeout * 2;
   context.job_kinds().Add(std::move(kind));
   sql::Database& db = context.database();
   context.router().Add(
