@@ -31,13 +31,13 @@ class AccountCodesClockTest : public ::testing::Test {
       : auth_(::testing::UnitTest::GetInstance()->current_test_info()->name(), Options(), Codes()) {}
 
   void SetUp() override {
-    auto user = RunToCompletion(auth_.service->Register(kEmail, "correct horse battery", "Ada"));
+    auto user = auth_.Run(auth_.service->Register(kEmail, "correct horse battery", "Ada"));
     ASSERT_TRUE(user.ok()) << user.error().message;
     code_ = auth_.LastCodeMailedTo(kEmail);
     ASSERT_EQ(code_.size(), 6U) << "no code was mailed";
   }
 
-  Result<User> Verify(const std::string& code) { return RunToCompletion(auth_.codes->Verify(kEmail, code)); }
+  Result<User> Verify(const std::string& code) { return auth_.Run(auth_.codes->Verify(kEmail, code)); }
   // A six-digit code that is not the mailed one.
   std::string WrongCode() const { return code_ == "000000" ? "000001" : "000000"; }
 
@@ -69,11 +69,11 @@ TEST_F(AccountCodesClockTest, ACodeDiesAfterItsAllowedWrongAttempts) {
 
 TEST_F(AccountCodesClockTest, ANewCodeIsMailedOnlyAfterTheResendInterval) {
   auth_.clock.Advance(std::chrono::seconds(59));
-  ASSERT_TRUE(RunToCompletion(auth_.codes->ResendVerification(kEmail)).ok());
+  ASSERT_TRUE(auth_.Run(auth_.codes->ResendVerification(kEmail)).ok());
   EXPECT_EQ(auth_.LastCodeMailedTo(kEmail), code_) << "too soon: no new mail";
   EXPECT_TRUE(Verify(WrongCode()).error().code == ErrorCode::kValidation);
   auth_.clock.Advance(std::chrono::seconds(1));
-  ASSERT_TRUE(RunToCompletion(auth_.codes->ResendVerification(kEmail)).ok());
+  ASSERT_TRUE(auth_.Run(auth_.codes->ResendVerification(kEmail)).ok());
   std::string fresh = auth_.LastCodeMailedTo(kEmail);
   ASSERT_EQ(fresh.size(), 6U);
   if (fresh != code_) {

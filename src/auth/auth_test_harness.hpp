@@ -8,16 +8,20 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>  // before Boost: Boost 1.74 + g++ 12 needs it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "auth/account_codes.hpp"
 #include "auth/identity_module.hpp"
 #include "auth/identity_service.hpp"
 #include "auth/mail/mail_jobs.hpp"
 #include "auth/otp_service.hpp"
+#include "core/async.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
-#include "core/run_to_completion.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_kinds.hpp"
 #include "jobs/job_metrics.hpp"
@@ -63,6 +67,21 @@ struct AuthHarness {
         },
         [] {});
   }
+  // Runs one awaitable to its end on `io`, which outlives the pool and database threads that answer into it
+  // (a fresh io_context per call could be destroyed while such a thread is still inside its post).
+  template <class T>
+  T Run(Task<T> task) {
+    io.restart();
+    std::optional<T> out;
+    boost::asio::co_spawn(
+        io, [&]() -> Task<void> { out.emplace(co_await std::move(task)); },
+        [](std::exception_ptr failure) {
+          if (failure) std::rethrow_exception(failure);
+        });
+    io.run();
+    return std::move(*out);
+  }
+
   ~AuthHarness() {
     codes.reset();
     otp.reset();
@@ -80,8 +99,8 @@ struct AuthHarness {
 
   // The six-digit code in the newest mail sent to `email`.
   std::string LastCodeMailedTo(const std::string& email) {
-    auto rows = RunToCompletion(
-        db->Query("SELECT args FROM jobs WHERE kind = ? ORDER BY id DESC", sql::Args(mail::kMailKind)));
+    auto rows =
+        Run(db->Query("SELECT args FROM jobs WHERE kind = ? ORDER BY id DESC", sql::Args(mail::kMailKind)));
     for (std::size_t r = 0; r < rows->rows.size(); ++r) {
       auto args = nlohmann::json::parse(std::string(rows->Text(r, 0).value_or("{}")));
       if (args.value("to", "") != email) continue;
@@ -99,6 +118,7 @@ struct AuthHarness {
     return request;
   }
 
+  boost::asio::io_context io;  // declared first: destroyed after everything that posts into it
   std::filesystem::path path;
   ManualClock clock;
   Metrics metrics;

@@ -24,16 +24,16 @@ class IdentityClockTest : public ::testing::Test {
   IdentityClockTest() : auth_(::testing::UnitTest::GetInstance()->current_test_info()->name(), Options()) {}
 
   void SetUp() override {
-    auto user = RunToCompletion(auth_.service->Register("ada@example.com", kPassword, "Ada", "user", true));
+    auto user = auth_.Run(auth_.service->Register("ada@example.com", kPassword, "Ada", "user", true));
     ASSERT_TRUE(user.ok()) << user.error().message;
   }
 
   Result<TokenPair> Login(const std::string& password) {
-    return RunToCompletion(auth_.service->Login("ada@example.com", password));
+    return auth_.Run(auth_.service->Login("ada@example.com", password));
   }
   Result<http::Principal> Authenticate(const std::string& token) {
     http::Request request = AuthHarness::Bearer(token);
-    return RunToCompletion(auth_.service->Authenticate(request));
+    return auth_.Run(auth_.service->Authenticate(request));
   }
 
   AuthHarness auth_;
@@ -55,10 +55,10 @@ TEST_F(IdentityClockTest, ARefreshTokenRotatesUntilItExpires) {
   auto pair = Login(kPassword);
   ASSERT_TRUE(pair.ok());
   auth_.clock.Advance(std::chrono::seconds(3599));
-  auto rotated = RunToCompletion(auth_.service->Refresh(pair->refresh_token));
+  auto rotated = auth_.Run(auth_.service->Refresh(pair->refresh_token));
   ASSERT_TRUE(rotated.ok()) << rotated.error().message;
   auth_.clock.Advance(std::chrono::seconds(3600));
-  auto expired = RunToCompletion(auth_.service->Refresh(rotated->refresh_token));
+  auto expired = auth_.Run(auth_.service->Refresh(rotated->refresh_token));
   ASSERT_FALSE(expired.ok());
   EXPECT_EQ(expired.error().code, ErrorCode::kUnauthenticated);
 }

@@ -3,17 +3,17 @@
 // heartbeats, the reaper) and the drain deadline run on real time.
 #include "jobs/job_runtime.hpp"
 
-#include "jobs/jobs_module.hpp"
-
 #include <atomic>
 #include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
-#include "core/run_to_completion.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_queue.hpp"
+#include "jobs/jobs_module.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::jobs {
@@ -86,12 +86,12 @@ class JobRuntimeTest : public ::testing::Test {
   std::int64_t Enqueue(const std::string& kind) {
     JobRequest request;
     request.kind = kind;
-    auto enqueued = RunToCompletion(queue_->Enqueue(std::move(request)));
+    auto enqueued = Await(queue_->Enqueue(std::move(request)));
     EXPECT_TRUE(enqueued.ok()) << enqueued.error().message;
     return enqueued->id;
   }
 
-  JobRecord Find(std::int64_t id) { return **RunToCompletion(store_->Find(id)); }
+  JobRecord Find(std::int64_t id) { return **Await(store_->Find(id)); }
 
   bool InState(std::int64_t id, const std::string& state) { return Find(id).state == state; }
 
@@ -108,6 +108,21 @@ class JobRuntimeTest : public ::testing::Test {
     };
   }
 
+  // Runs one awaitable to its end on io_, which outlives the database threads that answer into it.
+  template <class T>
+  T Await(Task<T> task) {
+    io_.restart();
+    std::optional<T> out;
+    boost::asio::co_spawn(
+        io_, [&]() -> Task<void> { out.emplace(co_await std::move(task)); },
+        [](std::exception_ptr failure) {
+          if (failure) std::rethrow_exception(failure);
+        });
+    io_.run();
+    return std::move(*out);
+  }
+
+  boost::asio::io_context io_;  // declared first: destroyed after the database
   std::filesystem::path path_;
   ManualClock clock_;
   Metrics metrics_;
@@ -156,7 +171,7 @@ TEST_F(JobRuntimeTest, AHeartbeatThatFindsTheLeaseGoneCancelsTheHandler) {
   StartRuntime("worker", milliseconds(10));
   auto id = Enqueue("test.block");
   ASSERT_TRUE(Eventually([&] { return started_ == 1; }));
-  ASSERT_TRUE(RunToCompletion(store_->Cancel(id, clock_.WallMillis())).ok());  // as an admin would
+  ASSERT_TRUE(Await(store_->Cancel(id, clock_.WallMillis())).ok());  // as an admin would
   ASSERT_TRUE(Eventually([&] { return saw_cancel_.load(); }));
   std::this_thread::sleep_for(milliseconds(50));
   EXPECT_EQ(Find(id).state, "cancelled") << "the handler's late failure does not overwrite the cancellation";

@@ -2,8 +2,6 @@
 // fencing of expired and cancelled leases, retries into discard, priorities, release, one fire per tick.
 #include "jobs/job_store.hpp"
 
-#include "jobs/jobs_module.hpp"
-
 #include <utility>
 
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "jobs/jobs_module.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::jobs {

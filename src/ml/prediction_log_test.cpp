@@ -1,8 +1,6 @@
 // PredictionLog: a full queue drops (and counts) what does not fit; Stop writes everything queued.
 #include "ml/prediction_log.hpp"
 
-#include "ml/models_module.hpp"
-
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -11,6 +9,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "ml/models_module.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::ml {

@@ -2,12 +2,11 @@
 // PLAN).
 #include "apps/tasks/task_store.hpp"
 
-#include "apps/tasks/tasks_module.hpp"
-
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
+#include "apps/tasks/tasks_module.hpp"
 #include "storage/sql/sqlite/sqlite_connection.hpp"
 
 namespace keel::tasks {
