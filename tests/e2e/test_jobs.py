@@ -266,11 +266,13 @@ class WorkerProcessTest(unittest.TestCase):
         self.assertEqual(get("/api/v1/tasks")[0], 404)  # probes and scrapes only
         job_id = enqueue(self.api, "debug.sleep", {"ms": 1})["id"]
         wait_for(lambda: job_row(self.api, job_id)["state"] == "completed", what="the job")
-        # Depths and worker counts are sampled every rescue interval: an earlier sample may show the job busy.
+        # Depths and worker counts are sampled every rescue interval: an earlier sample may show the job busy. The
+        # completion counter moves just after the row commits, so a scrape may come between the two.
         idle = re.compile(r'(?m)^keel_job_workers\{queue="default",state="busy"\} 0')
-        metrics = wait_for(lambda: 'state="available"} 0' in (m := get("/metrics")[1]) and idle.search(m) and m,
-                           what="a sample taken after the job")
-        self.assertRegex(metrics, r'keel_jobs_completed_total\{kind="debug.sleep",queue="default"\} 1')
+        completed = re.compile(r'keel_jobs_completed_total\{kind="debug.sleep",queue="default"\} 1')
+        metrics = wait_for(lambda: 'state="available"} 0' in (m := get("/metrics")[1]) and idle.search(m)
+                           and completed.search(m) and m, what="a sample taken after the job")
+        self.assertRegex(metrics, completed)
         # Draining a running job: not ready any more, still alive and scraped.
         running = enqueue(self.api, "debug.sleep", {"ms": 60000})["id"]
         wait_for(lambda: job_row(self.api, running)["state"] == "running", what="the long job")
