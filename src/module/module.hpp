@@ -38,8 +38,9 @@ namespace ml {
 class ModelPlatform;
 }
 
-// The platform as a module sees it while it registers. Every reference stays valid for the module's lifetime.
-// The components handed out are thread-safe; the context itself is used only during Register.
+// The platform as a module sees it while it registers. What it hands out stays valid as long as the module
+// can be called: from Register until the process stops serving (Stop) or the App is destroyed. The components
+// are thread-safe; the context itself is used only during Register.
 class ModuleContext {
  public:
   virtual ~ModuleContext() = default;
