@@ -9,7 +9,6 @@
 #include <string>
 #include <utility>  // before Boost: Boost 1.74 + g++ 12 needs it
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "auth/account_codes.hpp"
@@ -21,6 +20,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/run_to_completion.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_kinds.hpp"
 #include "jobs/job_metrics.hpp"
@@ -66,19 +66,10 @@ struct AuthHarness {
         },
         [] {});
   }
-  // Runs one awaitable to its end on `io`, which outlives the pool and database threads that answer into it
-  // (a fresh io_context per call could be destroyed while such a thread is still inside its post).
+  // Runs one awaitable to its end on `io`, which outlives the pool and database threads that answer into it.
   template <class T>
   T Run(Task<T> task) {
-    io.restart();
-    std::optional<T> out;
-    boost::asio::co_spawn(
-        io, [&]() -> Task<void> { out.emplace(co_await std::move(task)); },
-        [](std::exception_ptr failure) {
-          if (failure) std::rethrow_exception(failure);
-        });
-    io.run();
-    return std::move(*out);
+    return RunToCompletion(io, std::move(task));
   }
 
   ~AuthHarness() {

@@ -14,9 +14,11 @@
 
 namespace keel {
 
+// On `io`, which the caller keeps: give it a longer life than every thread that answers into it (pools,
+// database threads), or such a thread may still be inside its post when a per-call io_context goes away.
 template <class T>
-T RunToCompletion(Task<T> task) {
-  boost::asio::io_context io;
+T RunToCompletion(boost::asio::io_context& io, Task<T> task) {
+  io.restart();
   std::optional<T> out;
   boost::asio::co_spawn(
       io, [&]() -> Task<void> { out.emplace(co_await std::move(task)); },
@@ -25,6 +27,12 @@ T RunToCompletion(Task<T> task) {
       });
   io.run();
   return std::move(*out);
+}
+
+template <class T>
+T RunToCompletion(Task<T> task) {
+  boost::asio::io_context io;
+  return RunToCompletion(io, std::move(task));
 }
 
 inline void RunToCompletion(Task<void> task) {

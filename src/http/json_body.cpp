@@ -183,13 +183,15 @@ JsonBody ParseJsonBody(std::string_view body) {
     return out;
   }
   // An out-of-range number stops the parser; it is replaced by null and the body parsed again, so the rest is
-  // still checked for syntax and every such number is reported.
-  std::string text(body);
+  // still checked for syntax and every such number is reported. Only then is the body copied.
+  std::string text;
   DomBuilder builder;
   for (int overflows = 0;; ++overflows) {
     builder.Reset();
-    bool parsed = Json::sax_parse(text, &builder, Json::input_format_t::json, /*strict=*/true);
+    std::string_view input = overflows == 0 ? body : std::string_view(text);
+    bool parsed = Json::sax_parse(input, &builder, Json::input_format_t::json, /*strict=*/true);
     if (parsed) break;
+    if (overflows == 0) text = std::string(body);
     const auto& overflow = builder.overflow();
     if (!overflow || overflows == kMaxOverflows) {
       out.malformed = overflow ? "the body holds too many out-of-range numbers"

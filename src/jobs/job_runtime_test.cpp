@@ -8,9 +8,9 @@
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "core/run_to_completion.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/jobs_module.hpp"
@@ -111,15 +111,7 @@ class JobRuntimeTest : public ::testing::Test {
   // Runs one awaitable to its end on io_, which outlives the database threads that answer into it.
   template <class T>
   T Await(Task<T> task) {
-    io_.restart();
-    std::optional<T> out;
-    boost::asio::co_spawn(
-        io_, [&]() -> Task<void> { out.emplace(co_await std::move(task)); },
-        [](std::exception_ptr failure) {
-          if (failure) std::rethrow_exception(failure);
-        });
-    io_.run();
-    return std::move(*out);
+    return RunToCompletion(io_, std::move(task));
   }
 
   boost::asio::io_context io_;  // declared first: destroyed after the database

@@ -1,8 +1,6 @@
 // ModelPlatform: building the serving parts from ml.*, and the cache → single-flight → batch path.
 #include "ml/model_platform.hpp"
 
-#include <algorithm>
-
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -23,7 +21,6 @@ Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sq
   std::unique_ptr<ModelPlatform> platform(new ModelPlatform());
   platform->pool_ = &pool;
   platform->clock_ = &clock;
-  for (const auto& spec : *specs) platform->served_.push_back(spec.name);
   platform->poll_ = ml.reload_poll;
   platform->root_ = ml.model_dir;
   ModelServerOptions server;
@@ -56,7 +53,7 @@ void ModelPlatform::Start(Readiness& readiness) {
   if (log_) log_->Start();
   // Only a process that serves HTTP loads models, so only its /ready waits for them (a `keel worker`'s ops
   // port does not).
-  if (!served_.empty())
+  if (server_->EagerCount() > 0)
     readiness.Add("models", [server = server_.get()]() -> Task<Result<void>> { co_return server->Ready(); });
   server_->Start(poll_);
   started_ = true;
@@ -67,10 +64,6 @@ void ModelPlatform::Stop() {
   started_ = false;
   server_->Stop();
   if (log_) log_->Stop();  // after the batchers: what the last requests queued is written
-}
-
-bool ModelPlatform::Serves(const std::string& name) const {
-  return std::find(served_.begin(), served_.end(), name) != served_.end();
 }
 
 Task<Result<ModelPlatform::Predictions>> ModelPlatform::Predict(std::shared_ptr<const LoadedModel> model,

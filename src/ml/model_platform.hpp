@@ -55,7 +55,7 @@ class ModelPlatform {
   void Stop();
 
   // True when ml.models names `name` (an eager model).
-  bool Serves(const std::string& name) const;
+  bool Serves(const std::string& name) const { return server_->IsEager(name); }
   // The version served for `name` when it is loaded, or null.
   std::shared_ptr<const LoadedModel> Get(const std::string& name) const { return server_->Get(name); }
   // The version served for `name`, loading the model off the caller's thread when it is not loaded yet
@@ -86,8 +86,7 @@ class ModelPlatform {
   nlohmann::json Catalog(std::size_t offset, std::size_t limit, std::size_t& total) const {
     return server_->Catalog(offset, limit, total);
   }
-  // Models loaded now.
-  std::size_t Loaded() const { return server_->Loaded(); }
+
   // Reloads `name` off the caller's thread (see ModelServer::Reload).
   Task<Result<ModelServer::ReloadOutcome>> Reload(std::string name);
 
@@ -100,7 +99,6 @@ class ModelPlatform {
   std::unique_ptr<PredictionCache> cache_;  // null when ml.cache_enabled is false
   std::unique_ptr<PredictionLog> log_;      // null when ml.log_enabled is false
   SingleFlight flights_;
-  std::vector<std::string> served_;
   std::filesystem::path root_;
   std::chrono::milliseconds poll_{0};
   bool started_ = false;

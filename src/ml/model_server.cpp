@@ -65,23 +65,21 @@ ModelServer::ModelServer(std::filesystem::path root, ModelServerOptions options,
     served->eager = true;
     served->batch_size = &batch_sizes_.Add({{"model", spec.name}}, BatchBuckets());
     served->reload_failures = &reload_failures_.Add({{"model", spec.name}});
-    models_.emplace(spec.name, std::move(served));
+    eager_.emplace(spec.name, std::move(served));
   }
 }
 
 ModelServer::~ModelServer() { Stop(); }
 
 void ModelServer::Start(std::chrono::milliseconds poll) {
-  std::vector<std::string> eager;
-  for (auto& [name, served] : models_) {
+  for (auto& [name, served] : eager_) {
     if (served->spec.batching.max_batch > 1)
       served->batcher = std::make_unique<DynamicBatcher>(served->spec.batching,
                                                          [histogram = served->batch_size](std::size_t rows) {
                                                            histogram->Observe(static_cast<double>(rows));
                                                          });
-    eager.push_back(name);
+    (void)Reload(name);
   }
-  for (const auto& name : eager) (void)Reload(name);
   if (poll.count() > 0) watcher_ = std::thread([this, poll] { Watch(poll); });
 }
 
@@ -92,12 +90,12 @@ void ModelServer::Stop() {
   }
   watch_wake_.notify_all();
   if (watcher_.joinable()) watcher_.join();
-  std::shared_lock lock(models_mutex_);
-  for (auto& [name, served] : models_)
+  for (auto& [name, served] : eager_)
     if (served->batcher) served->batcher->Stop();
 }
 
 std::shared_ptr<ModelServer::Served> ModelServer::Find(const std::string& name, bool create) {
+  if (auto eager = eager_.find(name); eager != eager_.end()) return eager->second;
   {
     std::shared_lock lock(models_mutex_);
     auto found = models_.find(name);
@@ -124,25 +122,23 @@ void ModelServer::Watch(std::chrono::milliseconds poll) {
     // used. After the log was replaced, every loaded model is checked once.
     auto changes = feed_.Poll();
     std::vector<std::string> check = changes.models;
-    std::vector<std::shared_ptr<Served>> eager;
-    {
+    auto add = [&check](const std::string& name) {
+      if (std::find(check.begin(), check.end(), name) == check.end()) check.push_back(name);
+    };
+    if (changes.restarted) {
       std::shared_lock models_lock(models_mutex_);
-      for (const auto& [name, served] : models_) {
-        if (served->eager) eager.push_back(served);
-        if (changes.restarted) check.push_back(name);
-      }
+      for (const auto& [name, served] : models_) add(name);
     }
     // Eager models are few; their directories are listed too, for versions copied in by hand.
-    for (const auto& served : eager) {
+    for (const auto& [name, served] : eager_) {
       bool changed = false;
       {
         std::lock_guard load_lock(served->load_mutex);
-        changed = registry_.Versions(served->spec.name) != served->seen_versions;
+        changed = registry_.Versions(name) != served->seen_versions;
       }
       // Only a change in the directory list triggers a load: a broken version is refused (and counted) once,
       // not at every poll.
-      if (changed && std::find(check.begin(), check.end(), served->spec.name) == check.end())
-        check.push_back(served->spec.name);
+      if (changed || changes.restarted) add(name);
     }
     for (const auto& name : check) {
       auto served = Find(name, /*create=*/false);
@@ -234,9 +230,7 @@ Result<ModelServer::ReloadOutcome> ModelServer::ReloadLocked(Served& served) {
 std::shared_ptr<const LoadedModel> ModelServer::Get(const std::string& name) {
   auto loaded = registry_.Get(name);
   // Eager models are never evicted: their hot path skips the recency list.
-  bool eager = std::any_of(options_.eager.begin(), options_.eager.end(),
-                           [&](const ServedModelSpec& spec) { return spec.name == name; });
-  if (loaded && !eager && options_.serve_registry) {
+  if (loaded && !eager_.contains(name) && options_.serve_registry) {
     std::lock_guard lock(lru_mutex_);
     auto found = lru_index_.find(name);
     if (found != lru_index_.end()) lru_.splice(lru_.begin(), lru_, found->second);
@@ -269,7 +263,7 @@ void ModelServer::Forget(const std::string& name) {
   if (!served) return;
   std::lock_guard lock(served->load_mutex);
   {
-    // Used again since it was picked: keep it (the list is over its bound by one until the next touch).
+    // Used again since it was picked: keep it (that use evicted another).
     std::lock_guard lru_lock(lru_mutex_);
     if (lru_index_.contains(name)) return;
   }
@@ -282,11 +276,13 @@ void ModelServer::Forget(const std::string& name) {
 
 Task<Result<std::vector<double>>> ModelServer::Predict(std::shared_ptr<const LoadedModel> model,
                                                        std::vector<float> values, std::size_t rows) {
-  auto served = Find(model->meta.name, /*create=*/false);
+  // Only eager models batch; their entries never change, so the hot path takes no lock.
+  auto eager = eager_.find(model->meta.name);
+  Served* served = eager != eager_.end() ? eager->second.get() : nullptr;
   // The aliasing pointer keeps the whole version (booster and meta) alive while its batch is predicted.
   std::shared_ptr<const Predictor> predictor(model, model->model.get());
-  if (!served || !served->batcher) {
-    (served ? served->batch_size : dynamic_batch_size_)->Observe(static_cast<double>(rows));
+  if (served == nullptr || !served->batcher) {
+    (served != nullptr ? served->batch_size : dynamic_batch_size_)->Observe(static_cast<double>(rows));
     co_return predictor->Predict(values, rows);
   }
   DynamicBatcher& batcher = *served->batcher;
@@ -298,20 +294,16 @@ Task<Result<std::vector<double>>> ModelServer::Predict(std::shared_ptr<const Loa
 
 nlohmann::json ModelServer::Catalog(std::size_t offset, std::size_t limit, std::size_t& total) const {
   std::vector<std::string> names = registry_.Models();
-  {
-    // Eager models are listed even before their first version exists.
-    std::shared_lock lock(models_mutex_);
-    for (const auto& spec : options_.eager)
-      if (!std::binary_search(names.begin(), names.end(), spec.name))
-        names.insert(std::lower_bound(names.begin(), names.end(), spec.name), spec.name);
-  }
+  // Eager models are listed even before their first version exists.
+  for (const auto& spec : options_.eager)
+    if (!std::binary_search(names.begin(), names.end(), spec.name))
+      names.insert(std::lower_bound(names.begin(), names.end(), spec.name), spec.name);
   total = names.size();
   nlohmann::json models = nlohmann::json::array();
   for (std::size_t i = offset; i < names.size() && i < offset + limit; ++i) {
     const std::string& name = names[i];
-    const ServedModelSpec* spec = nullptr;
-    for (const auto& eager : options_.eager)
-      if (eager.name == name) spec = &eager;
+    auto eager = eager_.find(name);
+    const ServedModelSpec* spec = eager != eager_.end() ? &eager->second->spec : nullptr;
     auto current = registry_.Get(name);
     nlohmann::json entry = {
         {"name", name},

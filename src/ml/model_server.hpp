@@ -78,6 +78,9 @@ class ModelServer {
   // The registry's models in name order, page by page: versions on disk, the one served (when loaded) and
   // how each is served. `total` receives the number of models.
   nlohmann::json Catalog(std::size_t offset, std::size_t limit, std::size_t& total) const;
+  // True for a model of ml.models.
+  bool IsEager(const std::string& name) const { return eager_.contains(name); }
+  std::size_t EagerCount() const { return eager_.size(); }
   // Ok when every eager model is served; else kUnavailable naming those that are not.
   Result<void> Ready() const;
   // Models loaded now (eager ones included).
@@ -115,6 +118,9 @@ class ModelServer {
   prometheus::Counter& evictions_;
   prometheus::Gauge& loaded_;
 
+  // Fixed after construction: read without a lock.
+  std::map<std::string, std::shared_ptr<Served>> eager_;
+  // On-demand models seen so far.
   mutable std::shared_mutex models_mutex_;
   std::map<std::string, std::shared_ptr<Served>> models_;  // GUARDED_BY(models_mutex_)
 

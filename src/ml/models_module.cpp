@@ -1,7 +1,6 @@
 // The routes and jobs of the ML platform.
 #include "ml/models_module.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 #include "core/clock.hpp"
@@ -13,7 +12,7 @@
 #include "jobs/job_kinds.hpp"
 #include "ml/ml_config.hpp"
 #include "ml/model_platform.hpp"
-#include "ml/prediction_input.hpp"
+#include "ml/prediction_answer.hpp"
 #include "storage/sql/database.hpp"
 
 namespace keel::ml {
@@ -45,7 +44,7 @@ Task<Response> Models(ModelPlatform& models, Request& request) {
   co_return Response::Json(200, body.dump());
 }
 
-// Rounds a prediction to what the model's float output can carry.
+// Six decimals: a model's float output carries no more.
 double Rounded(double value) { return std::round(value * 1e6) / 1e6; }
 
 // Any model of the registry by name: loaded on first use, cached and logged like every prediction.
@@ -53,25 +52,7 @@ Task<Response> Predict(ModelPlatform& models, Request& request) {
   std::string name(*request.params.Get("name"));
   auto model = co_await models.Load(name);
   if (!model) co_return http::ProblemFrom(model.error());
-  auto parsed = ParsePredictionInput(request.body, (*model)->meta);
-  if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
-  PredictionInput& input = std::get<PredictionInput>(parsed);
-  auto predicted = co_await models.Predict(*model, input.values, input.rows);
-  if (!predicted) co_return http::ProblemFrom(predicted.error());
-  for (double& value : predicted->values) value = Rounded(value);
-  bool all_hit =
-      std::all_of(predicted->cached.begin(), predicted->cached.end(), [](bool hit) { return hit; });
-  models.Record(*model, input.values, predicted->values, predicted->cached,
-                std::chrono::steady_clock::now() - request.received_at);
-  nlohmann::json body = {{"model", name}, {"version", (*model)->meta.version}, {"cached", all_hit}};
-  if (input.many)
-    body["predictions"] = predicted->values;
-  else
-    body["prediction"] = predicted->values[0];
-  Response response = Response::Json(200, body.dump());
-  response.headers.Add("X-Cache", all_hit ? "HIT" : "MISS");
-  response.headers.Add("X-Model-Version", (*model)->meta.version);
-  co_return response;
+  co_return co_await AnswerPrediction(models, std::move(model).value(), request, Rounded);
 }
 
 Task<Response> Reload(ModelPlatform& models, Request& request) {

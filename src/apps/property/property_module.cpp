@@ -1,10 +1,8 @@
 // Handlers of /api/v1/property/* and the module's wiring.
 #include "apps/property/property_module.hpp"
 
-#include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
 #include <prometheus/histogram.h>
 
 #include "apps/property/prediction_stats.hpp"
@@ -13,7 +11,7 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "ml/model_platform.hpp"
-#include "ml/prediction_input.hpp"
+#include "ml/prediction_answer.hpp"
 
 namespace keel::property {
 
@@ -53,35 +51,10 @@ class PropertyService {
     auto model = models_.Get(kModel);
     if (!model)
       co_return http::ProblemFrom(Error{ErrorCode::kUnavailable, "the property model is not loaded yet"});
-    auto parsed = ml::ParsePredictionInput(request.body, model->meta);
-    if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
-    ml::PredictionInput& input = std::get<ml::PredictionInput>(parsed);
-
-    auto predicted = co_await models_.Predict(model, input.values, input.rows);
-    if (!predicted) co_return http::ProblemFrom(predicted.error());
-    std::vector<double>& prices = predicted->values;
-    for (double& price : prices) price = Cents(price);
-
-    auto latency = std::chrono::steady_clock::now() - request.received_at;
-    duration_.Observe(std::chrono::duration<double>(latency).count());
-    const std::vector<bool>& hits = predicted->cached;
-    bool all_hit = std::all_of(hits.begin(), hits.end(), [](bool hit) { return hit; });
-    models_.Record(model, input.values, prices, hits, latency);
-
-    std::string body;
-    if (input.many) {
-      body = R"({"predictions":[)";
-      for (std::size_t i = 0; i < prices.size(); ++i)
-        fmt::format_to(std::back_inserter(body), "{}{}", i ? "," : "", prices[i]);
-      fmt::format_to(std::back_inserter(body), R"(],"model":"{}","version":"{}","cached":{}}})", kModel,
-                     model->meta.version, all_hit);
-    } else {
-      body = fmt::format(R"({{"prediction":{},"model":"{}","version":"{}","cached":{}}})", prices[0], kModel,
-                         model->meta.version, all_hit);
-    }
-    Response response = Response::Json(200, std::move(body));
-    response.headers.Add("X-Cache", all_hit ? "HIT" : "MISS");
-    response.headers.Add("X-Model-Version", model->meta.version);
+    Response response = co_await ml::AnswerPrediction(models_, model, request, Cents);
+    if (response.status == 200)
+      duration_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - request.received_at).count());
     co_return response;
   }
 

@@ -1,0 +1,46 @@
+// AnswerPrediction: parse, predict, round, record, format.
+#include "ml/prediction_answer.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "http/problem.hpp"
+#include "ml/prediction_input.hpp"
+
+namespace keel::ml {
+
+Task<http::Response> AnswerPrediction(ModelPlatform& models, std::shared_ptr<const LoadedModel> model,
+                                      const http::Request& request, Rounding round) {
+  auto parsed = ParsePredictionInput(request.body, model->meta);
+  if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
+  PredictionInput& input = std::get<PredictionInput>(parsed);
+
+  auto predicted = co_await models.Predict(model, input.values, input.rows);
+  if (!predicted) co_return http::ProblemFrom(predicted.error());
+  std::vector<double>& values = predicted->values;
+  for (double& value : values) value = round(value);
+  const std::vector<bool>& hits = predicted->cached;
+  bool all_hit = std::all_of(hits.begin(), hits.end(), [](bool hit) { return hit; });
+  models.Record(model, input.values, values, hits, std::chrono::steady_clock::now() - request.received_at);
+
+  const ModelMeta& meta = model->meta;
+  std::string body;
+  if (input.many) {
+    body = R"({"predictions":[)";
+    for (std::size_t i = 0; i < values.size(); ++i)
+      fmt::format_to(std::back_inserter(body), "{}{}", i ? "," : "", values[i]);
+    fmt::format_to(std::back_inserter(body), R"(],"model":"{}","version":"{}","cached":{}}})", meta.name,
+                   meta.version, all_hit);
+  } else {
+    body = fmt::format(R"({{"prediction":{},"model":"{}","version":"{}","cached":{}}})", values[0], meta.name,
+                       meta.version, all_hit);
+  }
+  http::Response response = http::Response::Json(200, std::move(body));
+  response.headers.Add("X-Cache", all_hit ? "HIT" : "MISS");
+  response.headers.Add("X-Model-Version", meta.version);
+  co_return response;
+}
+
+}  // namespace keel::ml
