@@ -13,7 +13,7 @@ packages=(
   postgresql-15 pgbouncer redis-server
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd python3-psycopg2
-  python3-yaml
+  python3-yaml python3-h11 python3-jsonschema
   clang-format-14 libclang-rt-14-dev
 )
 

@@ -1,11 +1,13 @@
 // The pipeline's stages; Handle reads top-down in the order requests go through them.
 #include "http/pipeline.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <random>
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/log.hpp"
 #include "http/client_ip.hpp"
@@ -72,6 +74,16 @@ struct MetricKeyHash {
   }
 };
 
+// "GET, HEAD, POST, ..., OPTIONS": every method some route takes, for OPTIONS *.
+std::string ServerMethods(const Router& router) {
+  std::vector<std::string_view> methods = {"GET", "HEAD"};
+  for (const Route* route : router.Routes())
+    if (std::find(methods.begin(), methods.end(), route->method) == methods.end())
+      methods.push_back(route->method);
+  methods.push_back("OPTIONS");
+  return fmt::format("{}", fmt::join(methods, ", "));
+}
+
 std::uint64_t NextPipelineId() {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1);
@@ -82,6 +94,7 @@ std::uint64_t NextPipelineId() {
 Pipeline::Pipeline(const Router& router, PipelineOptions options, Metrics& metrics)
     : id_(NextPipelineId()),
       router_(router),
+      server_methods_(ServerMethods(router)),
       options_(std::move(options)),
       cors_(options_.cors_allowed_origins, options_.cors_max_age_s),
       requests_total_(prometheus::BuildCounter()
@@ -113,6 +126,13 @@ Task<Response> Pipeline::Handle(Request& request, RouteMatch match) {
 }
 
 Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
+  if (!match.pattern.empty()) request.route = match.pattern;  // preflights and 405s are counted by route too
+  if (request.path == "*") {  // OPTIONS * (the reader lets no other method through): the server's methods
+    request.route = "*";
+    Response response = Response::Empty(204);
+    response.headers.Add("Allow", server_methods_);
+    co_return response;
+  }
   if (CorsPolicy::IsPreflight(request) && match.kind != RouteMatch::Kind::kFound) {
     if (match.kind == RouteMatch::Kind::kNotFound) co_return Problem(404, "no route for " + request.path);
     co_return cors_.Preflight(request, match.allow);
@@ -129,7 +149,6 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
     co_return response;
   }
   const ::keel::http::Route& route = *match.route;
-  request.route = route.pattern;
   if (route.options.json_body && !request.body.empty() &&
       !IsJsonMediaType(request.headers.Get("Content-Type").value_or(""))) {
     co_return Problem(415, "this route takes a JSON body (Content-Type: application/json)");

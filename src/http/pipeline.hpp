@@ -71,6 +71,7 @@ class Pipeline {
 
   const std::uint64_t id_;  // keys the per-thread metric caches
   const Router& router_;
+  const std::string server_methods_;  // the Allow of OPTIONS *
   const PipelineOptions options_;
   const CorsPolicy cors_;
   prometheus::Family<prometheus::Counter>& requests_total_;

@@ -28,6 +28,8 @@ std::string ProblemType(int status) {
       return "urn:keel:problem:precondition-failed";
     case 413:
       return "urn:keel:problem:content-too-large";
+    case 414:
+      return "urn:keel:problem:uri-too-long";
     case 415:
       return "urn:keel:problem:unsupported-media-type";
     case 422:
@@ -38,8 +40,12 @@ std::string ProblemType(int status) {
       return "urn:keel:problem:headers-too-large";
     case 500:
       return "urn:keel:problem:internal";
+    case 501:
+      return "urn:keel:problem:not-implemented";
     case 503:
       return "urn:keel:problem:unavailable";
+    case 505:
+      return "urn:keel:problem:version-not-supported";
     default:
       return "about:blank";
   }

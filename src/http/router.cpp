@@ -99,9 +99,11 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   if (route != nullptr) {
     match.kind = RouteMatch::Kind::kFound;
     match.route = route;
+    match.pattern = route->pattern;
     return match;
   }
   match.kind = RouteMatch::Kind::kMethodNotAllowed;
+  match.pattern = node->routes.front()->pattern;
   match.params.clear();
   for (const auto& r : node->routes) {
     if (!match.allow.empty()) match.allow += ", ";

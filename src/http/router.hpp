@@ -43,6 +43,9 @@ struct RouteMatch {
   enum class Kind { kFound, kMethodNotAllowed, kNotFound };
   Kind kind = Kind::kNotFound;
   const Route* route = nullptr;
+  // The path template the path matched, also when the method is not allowed (for metrics); empty when no
+  // path matched.
+  std::string_view pattern;
   std::vector<std::pair<std::string_view, std::string>> params;
   std::string allow;  // methods the path accepts, for 405 and OPTIONS ("GET, HEAD")
 };

@@ -27,18 +27,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "core/log.hpp"
 #include "http/problem.hpp"
+#include "http/request_reader.hpp"
 
 namespace keel::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyTime = std::chrono::steady_clock::time_point;
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
@@ -48,6 +45,7 @@ namespace {
 constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 1 << 20;
+constexpr std::size_t kReadSize = 8192;
 
 // What a connection is waiting for; decides which timeout applies and what a timeout means.
 enum class Phase { kIdle, kHead, kBody, kHandling, kWriting, kLinger };
@@ -97,18 +95,6 @@ std::string SerializeHead(const Response& response, bool keep_alive, bool http10
   }
   head += "\r\n";
   return head;
-}
-
-Request HeadToRequest(const bhttp::request<bhttp::string_body>& message) {
-  Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  auto question = request.target.find('?');
-  request.path = request.target.substr(0, question);
-  if (question != std::string::npos) request.query = request.target.substr(question + 1);
-  for (const auto& field : message)
-    request.headers.Add(std::string(field.name_string()), std::string(field.value()));
-  return request;
 }
 
 }  // namespace
@@ -165,9 +151,13 @@ class Server::Connection {
   }
   asio::awaitable<bool> Write(Response& response, bool head_only, bool keep_alive, bool http10);
   asio::awaitable<void> Stream(Response& response);
+  asio::awaitable<bool> ReadMore(beast::flat_buffer& buffer);
   // Answers a request the server refuses itself; the caller then closes the connection.
   asio::awaitable<void> Refuse(beast::flat_buffer& buffer, Request& request, int status,
                                std::string_view detail);
+  asio::awaitable<void> Refuse(beast::flat_buffer& buffer, Request& request, const Refusal& refusal) {
+    return Refuse(buffer, request, refusal.status, refusal.detail);  // the reader outlives the answer
+  }
   asio::awaitable<void> LingeringClose(beast::flat_buffer& buffer);
 
   Server& server_;
@@ -182,81 +172,77 @@ class Server::Connection {
 asio::awaitable<void> Server::Connection::Run() {
   const ServerOptions& options = server_.options_;
   beast::flat_buffer buffer;
+  RequestReader reader(options.max_header_bytes);
   bool first_request = true;
-  boost::system::error_code ec;
 
   for (;;) {
+    reader.Begin();
     if (buffer.size() == 0) {
       // New connections get the header timeout (a client that connects and says nothing is a slow client);
       // kept-alive ones get the idle timeout.
       Enter(Phase::kIdle, first_request ? options.header_timeout : options.idle_timeout);
       if (thread_.draining) break;
-      std::size_t n = co_await socket_.async_read_some(buffer.prepare(8192),
-                                                       asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      buffer.commit(n);
+      if (!co_await ReadMore(buffer)) break;
     }
     first_request = false;
 
     Enter(Phase::kHead, options.header_timeout);
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    parser.body_limit((std::numeric_limits<std::uint64_t>::max)());  // the route's limit is applied below
-    co_await bhttp::async_read_header(socket_, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      Request partial;
-      partial.received_at = std::chrono::steady_clock::now();
-      partial.remote_address = remote_;
-      if (timed_out_) {
-        co_await Refuse(buffer, partial, 408, "the request head did not arrive in time");
-      } else if (ec == bhttp::error::header_limit) {
-        co_await Refuse(buffer, partial, 431,
-                        fmt::format("the request head is over {} bytes", options.max_header_bytes));
-      } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
-                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
-        co_await Refuse(buffer, partial, 400, fmt::format("malformed request: {}", ec.message()));
-      }
-      break;
-    }
-
-    Request request = HeadToRequest(parser.get());
+    Request request;
     request.received_at = std::chrono::steady_clock::now();
     request.remote_address = remote_;
-    const bool http10 = parser.get().version() == 10;
+    ReadStep step = reader.ReadHead(buffer);
+    while (step == ReadStep::kNeedMore) {
+      bool more = co_await ReadMore(buffer);
+      if (!more && timed_out_) {
+        co_await Refuse(buffer, request, 408, "the request head did not arrive in time");
+        break;
+      }
+      step = reader.ReadHead(buffer, !more);
+    }
+    if (step == ReadStep::kRefused) co_await Refuse(buffer, request, reader.refusal());
+    if (step != ReadStep::kDone) break;
+
+    request = reader.TakeHead();
+    request.received_at = std::chrono::steady_clock::now();
+    request.remote_address = remote_;
+    const bool http10 = reader.Http10();
     RouteMatch match = server_.pipeline_.Route(request);
     const std::size_t limit = server_.pipeline_.BodyLimit(match);
 
-    if (!parser.is_done()) {
-      if (auto length = parser.content_length(); length && *length > limit) {
-        co_await Refuse(buffer, request, 413,
-                        fmt::format("the request body is over this route's limit of {} bytes", limit));
+    if (reader.BodyFollows()) {
+      if (auto length = reader.ContentLength(); length && *length > limit) {
+        if (!match.pattern.empty()) request.route = match.pattern;
+        // Named, not a temporary in the co_await: g++ 12 destroyed it twice.
+        std::string too_large = fmt::format("the request body is over this route's limit of {} bytes", limit);
+        co_await Refuse(buffer, request, 413, too_large);
         break;
       }
-      parser.body_limit(limit);  // chunked bodies stop at the limit too
       if (auto expect = request.headers.Get("Expect"); expect && EqualsIgnoreCase(*expect, "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         Enter(Phase::kWriting, options.write_timeout);
+        boost::system::error_code ec;
         co_await asio::async_write(socket_, asio::buffer(kContinue),
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
       }
       Enter(Phase::kBody, options.body_timeout);
-      co_await bhttp::async_read(socket_, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (timed_out_) {
+      step = reader.ReadBody(buffer, limit);
+      while (step == ReadStep::kNeedMore) {
+        bool more = co_await ReadMore(buffer);
+        if (!more && timed_out_) {
           co_await Refuse(buffer, request, 408, "the request body did not arrive in time");
-        } else if (ec == bhttp::error::body_limit) {
-          co_await Refuse(buffer, request, 413,
-                          fmt::format("the request body is over this route's limit of {} bytes", limit));
-        } else if (ec != bhttp::error::partial_message && ec != asio::error::eof &&
-                   ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
-          co_await Refuse(buffer, request, 400, fmt::format("malformed request body: {}", ec.message()));
+          break;
         }
-        break;
+        step = reader.ReadBody(buffer, limit, !more);
       }
+      if (step == ReadStep::kRefused) {
+        if (!match.pattern.empty()) request.route = match.pattern;
+        co_await Refuse(buffer, request, reader.refusal());
+      }
+      if (step != ReadStep::kDone) break;
     }
-    request.body = std::move(parser.get().body());
-    bool keep_alive = parser.keep_alive();
+    request.body = reader.TakeBody();
+    bool keep_alive = reader.KeepAlive();
 
     phase_ = Phase::kHandling;
     Response response = co_await server_.pipeline_.Handle(request, std::move(match));
@@ -270,6 +256,16 @@ asio::awaitable<void> Server::Connection::Run() {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+}
+
+// Reads what has arrived into the buffer; false at the end of input, on a timeout (timed_out_) or an error.
+asio::awaitable<bool> Server::Connection::ReadMore(beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  std::size_t n = co_await socket_.async_read_some(buffer.prepare(kReadSize),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return false;
+  buffer.commit(n);
+  co_return true;
 }
 
 asio::awaitable<bool> Server::Connection::Write(Response& response, bool head_only, bool keep_alive,
@@ -308,6 +304,7 @@ asio::awaitable<void> Server::Connection::Stream(Response& response) {
 asio::awaitable<void> Server::Connection::Refuse(beast::flat_buffer& buffer, Request& request, int status,
                                                  std::string_view detail) {
   Response response = server_.pipeline_.Finish(request, Problem(status, detail));
+  if (status == 405) response.headers.Add("Allow", "");  // CONNECT: no method is allowed on it
   if (co_await Write(response, false, false, false)) co_await LingeringClose(buffer);
 }
 
