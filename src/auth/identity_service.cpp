@@ -53,6 +53,7 @@ User UserFrom(const sql::Rows& rows, std::size_t row) {
 std::string BackoffKey(const std::string& email) { return "auth:login-backoff:" + email; }
 std::string FailuresKey(const std::string& email) { return "auth:login-failures:" + email; }
 std::string UserStateKey(const std::string& id) { return "auth:user-state:" + id; }
+std::string SessionEndedKey(const std::string& family_id) { return "auth:session-ended:" + family_id; }
 std::string ApiKeyCacheKey(const std::string& key_hash) { return "auth:api-key:" + key_hash; }
 constexpr std::string_view kApiKeyPrefix = "keel_";
 constexpr const char* kInsertRefreshToken =
@@ -223,9 +224,9 @@ Task<void> IdentityService::RecordLoginFailure(const std::string& email) {
 }
 
 TokenPair IdentityService::NewPair(const std::string& user_id, const std::string& role,
-                                   std::int64_t now) const {
+                                   const std::string& family_id, std::int64_t now) const {
   TokenPair pair;
-  pair.access_token = jwt_.Sign(AccessClaims{user_id, role, now, now + options_.access_ttl_s});
+  pair.access_token = jwt_.Sign(AccessClaims{user_id, role, now, now + options_.access_ttl_s, family_id});
   pair.refresh_token = RandomToken();
   pair.expires_in = options_.access_ttl_s;
   return pair;
@@ -239,7 +240,7 @@ sql::Params IdentityService::RefreshTokenRow(const TokenPair& pair, const std::s
 Task<Result<TokenPair>> IdentityService::IssueTokens(const std::string& user_id, const std::string& role,
                                                      std::string family_id) {
   std::int64_t now = clock_.WallSeconds();
-  TokenPair pair = NewPair(user_id, role, now);
+  TokenPair pair = NewPair(user_id, role, family_id, now);
   auto stored = co_await db_.Execute(kInsertRefreshToken, RefreshTokenRow(pair, family_id, user_id, now));
   if (!stored) co_return std::move(stored).error();
   co_return pair;
@@ -248,7 +249,7 @@ Task<Result<TokenPair>> IdentityService::IssueTokens(const std::string& user_id,
 Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
   std::string token_hash = Sha256Hex(refresh_token);
   std::int64_t now = clock_.WallSeconds();
-  enum class Outcome { kRotated, kUnknown, kReused, kExpired } outcome = Outcome::kUnknown;
+  enum class Outcome { kRotated, kUnknown, kReused, kEnded, kExpired } outcome = Outcome::kUnknown;
   std::string user_id, role, family_id;
   TokenPair pair;
 
@@ -285,8 +286,11 @@ Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
       if (!revoke) co_return std::move(revoke).error();
       co_return Ok();
     }
-    if (spent || revoked) co_return Ok();
-    pair = NewPair(user_id, role, now);
+    if (revoked) {
+      outcome = Outcome::kEnded;
+      co_return Ok();
+    }
+    pair = NewPair(user_id, role, family_id, now);
     auto next = co_await session.Execute(kInsertRefreshToken, RefreshTokenRow(pair, family_id, user_id, now));
     if (!next) co_return std::move(next).error();
     outcome = Outcome::kRotated;
@@ -296,16 +300,46 @@ Task<Result<TokenPair>> IdentityService::Refresh(std::string refresh_token) {
   if (outcome == Outcome::kReused)
     log::Warn("refresh token reused; family revoked",
               log::Fields().Add("user_id", user_id).Add("family", family_id));
+  // Every later presentation of a dead family's token says it again, so a KV outage at the first one
+  // does not keep its access tokens alive.
+  if (outcome == Outcome::kReused || outcome == Outcome::kEnded) co_await EndSession(family_id);
   if (outcome != Outcome::kRotated) co_return BadRefresh();
   co_return pair;
 }
 
+Task<void> IdentityService::EndSession(const std::string& family_id) {
+  auto ttl = std::chrono::seconds(options_.access_ttl_s + JwtCodec::kClockSkewSeconds);
+  auto ended = co_await kv_.Set(SessionEndedKey(family_id), "1", ttl);
+  if (!ended)
+    log::Error(
+        "cannot mark the session ended; its access tokens work until they expire or the token "
+        "is presented again",
+        log::Fields().Add("family", family_id).Add("error", ended.error().message));
+}
+
+// The access token's session was ended (signed out, or its refresh token reused). When the KV store cannot
+// say, the database can: the family's rows are revoked.
+Task<Result<bool>> IdentityService::SessionEnded(const std::string& family_id) {
+  auto marked = co_await kv_.Get(SessionEndedKey(family_id));
+  if (marked) co_return marked->has_value();
+  auto rows = co_await db_.Query(
+      "SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL LIMIT 1",
+      sql::Args(family_id));
+  if (!rows) co_return std::move(rows).error();
+  co_return !rows->empty();
+}
+
 Task<Result<void>> IdentityService::Logout(std::string refresh_token) {
+  auto family = co_await db_.Query("SELECT family_id FROM refresh_tokens WHERE token_hash = ?",
+                                   sql::Args(Sha256Hex(refresh_token)));
+  if (!family) co_return std::move(family).error();
+  if (family->empty()) co_return Ok();
+  std::string family_id(*family->Text(0, 0));
   auto revoked = co_await db_.Execute(
-      "UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id = "
-      "(SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
-      sql::Args(clock_.WallSeconds(), Sha256Hex(refresh_token)));
+      "UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id = ?",
+      sql::Args(clock_.WallSeconds(), family_id));
   if (!revoked) co_return std::move(revoked).error();
+  co_await EndSession(family_id);
   co_return Ok();
 }
 
@@ -317,6 +351,11 @@ Task<Result<http::Principal>> IdentityService::Authenticate(const http::Request&
   if (token.rfind(kApiKeyPrefix, 0) == 0) co_return co_await AuthenticateApiKey(token);
   auto claims = jwt_.Verify(token, clock_.WallSeconds());
   if (!claims) co_return std::move(claims).error();
+  if (!claims->session.empty()) {
+    auto ended = co_await SessionEnded(claims->session);
+    if (!ended) co_return std::move(ended).error();
+    if (*ended) co_return Error{ErrorCode::kUnauthenticated, "the session was ended"};
+  }
   co_return co_await PrincipalFor(claims->subject);
 }
 

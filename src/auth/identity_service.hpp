@@ -95,10 +95,12 @@ class IdentityService {
   // failures; kPermissionDenied for the right password of an account whose e-mail is not verified yet.
   Task<Result<TokenPair>> Login(std::string email, std::string password);
 
-  // Spends a refresh token and returns a new pair. A spent token presented again revokes its whole family.
+  // Spends a refresh token and returns a new pair. A spent token presented again revokes its whole family
+  // and ends its session: the access tokens issued to it stop working at their next use, on every instance
+  // (the mark is in the KV store).
   Task<Result<TokenPair>> Refresh(std::string refresh_token);
 
-  // Revokes the family of the given refresh token. Unknown tokens are not an error.
+  // Revokes the family of the given refresh token and ends its session. Unknown tokens are not an error.
   Task<Result<void>> Logout(std::string refresh_token);
 
   Task<Result<User>> FindUser(std::string id);
@@ -125,13 +127,17 @@ class IdentityService {
   }
 
  private:
-  TokenPair NewPair(const std::string& user_id, const std::string& role, std::int64_t now) const;
+  TokenPair NewPair(const std::string& user_id, const std::string& role, const std::string& family_id,
+                    std::int64_t now) const;
   sql::Params RefreshTokenRow(const TokenPair& pair, const std::string& family_id, const std::string& user_id,
                               std::int64_t now) const;
   Task<Result<TokenPair>> IssueTokens(const std::string& user_id, const std::string& role,
                                       std::string family_id);
   Task<void> RecordLoginFailure(const std::string& email);
   Task<Result<http::Principal>> AuthenticateApiKey(std::string_view key);
+  // Marks a session (refresh-token family) ended for as long as its access tokens live.
+  Task<void> EndSession(const std::string& family_id);
+  Task<Result<bool>> SessionEnded(const std::string& family_id);
   Task<Result<http::Principal>> PrincipalFor(const std::string& user_id);
   Task<void> UsersChanged();
 

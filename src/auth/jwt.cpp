@@ -52,6 +52,7 @@ std::string JwtCodec::Sign(const AccessClaims& claims) const {
   nlohmann::ordered_json payload = {{"sub", claims.subject},   {"role", claims.role},
                                     {"iat", claims.issued_at}, {"exp", claims.expires_at},
                                     {"iss", issuer_},          {"aud", audience_}};
+  if (!claims.session.empty()) payload["sid"] = claims.session;
   std::string signing_input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(payload.dump());
   return signing_input + "." + Base64UrlEncode(HmacSha256(current_.secret, signing_input));
 }
@@ -89,7 +90,11 @@ Result<AccessClaims> JwtCodec::Verify(std::string_view token, std::int64_t now_s
   if (p["iss"] != issuer_) return Rejected("wrong issuer");
   if (p["aud"] != audience_) return Rejected("wrong audience");
   AccessClaims claims{p["sub"].get<std::string>(), p["role"].get<std::string>(), p["iat"].get<std::int64_t>(),
-                      p["exp"].get<std::int64_t>()};
+                      p["exp"].get<std::int64_t>(), ""};
+  if (p.contains("sid")) {
+    if (!p["sid"].is_string()) return Rejected("malformed sid");
+    claims.session = p["sid"].get<std::string>();
+  }
   if (now_seconds > claims.expires_at + kClockSkewSeconds) return Rejected("expired");
   if (claims.issued_at > now_seconds + kClockSkewSeconds) return Rejected("issued in the future");
   if (claims.subject.empty()) return Rejected("empty subject");

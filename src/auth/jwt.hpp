@@ -18,6 +18,9 @@ struct AccessClaims {
   std::string role;             // "user" or "admin"
   std::int64_t issued_at = 0;   // seconds since the epoch
   std::int64_t expires_at = 0;  // seconds since the epoch
+  // The session (refresh-token family) it was issued to, as "sid": ending the session ends the token.
+  // Empty in tokens signed before sessions were named.
+  std::string session;
 };
 
 struct SigningKey {

@@ -14,7 +14,7 @@ const SigningKey kCurrent{"k2", std::string(32, 'c')};
 const SigningKey kPrevious{"k1", std::string(32, 'p')};
 
 JwtCodec Codec() { return JwtCodec(kCurrent, kPrevious, "keel", "keel-api"); }
-AccessClaims Claims() { return {"user-1", "user", kNow, kNow + 900}; }
+AccessClaims Claims() { return {"user-1", "user", kNow, kNow + 900, "session-1"}; }
 
 std::string Part(const nlohmann::json& json) { return Base64UrlEncode(json.dump()); }
 
@@ -47,6 +47,13 @@ TEST(Jwt, RoundTrips) {
   EXPECT_EQ(verified->subject, "user-1");
   EXPECT_EQ(verified->role, "user");
   EXPECT_EQ(verified->expires_at, kNow + 900);
+  EXPECT_EQ(verified->session, "session-1");
+  // Tokens signed before sessions were named carry no sid, and still verify.
+  AccessClaims unnamed = Claims();
+  unnamed.session.clear();
+  auto old = codec.Verify(codec.Sign(unnamed), kNow);
+  ASSERT_TRUE(old.ok());
+  EXPECT_TRUE(old->session.empty());
 }
 
 TEST(Jwt, AcceptsThePreviousKeyDuringRotation) {

@@ -133,12 +133,23 @@ class AuthTest(unittest.TestCase):
         # The spent token comes back (stolen): refused, and the live one dies with its family.
         self.assertEqual(post(self.keel, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})[0], 401)
         self.assertEqual(post(self.keel, "/api/v1/auth/refresh", {"refresh_token": second["refresh_token"]})[0], 401)
+        # So do the access tokens issued to the family, at their next use, on every instance (in scaled mode
+        # consecutive requests go to different instances).
+        for _ in range(2):
+            for tokens in (first, second):
+                me = self.keel.request("GET", "/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+                self.assertEqual(me[0], 401)
+        # Another session of the same user is not touched.
+        _, _, other = self.login("rot@example.com")
+        self.assertEqual(self.keel.request("GET", "/api/v1/auth/me", headers=bearer(other["access_token"]))[0], 200)
 
     def test_logout_revokes_the_family(self):
         self.register("out@example.com")
         _, _, tokens = self.login("out@example.com")
         self.assertEqual(post(self.keel, "/api/v1/auth/logout", {"refresh_token": tokens["refresh_token"]})[0], 204)
         self.assertEqual(post(self.keel, "/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})[0], 401)
+        # Signing out ends the session's access token too.
+        self.assertEqual(self.keel.request("GET", "/api/v1/auth/me", headers=bearer(tokens["access_token"]))[0], 401)
 
     def test_repeated_failures_back_off_with_429(self):
         self.register("slow@example.com")

@@ -55,7 +55,8 @@ class RateLimitTest(unittest.TestCase):
         self.assertRegex(str(failure.exception), r'server.trusted_proxies: \\?"nginx\\?" is not an IP address')
 
     def test_per_user_and_per_account_limits(self):
-        config = dict(FAST_HASH, **{"ratelimit.user_burst": 2, "ratelimit.login_burst": 3})
+        config = dict(FAST_HASH, **{"ratelimit.user_burst": 2, "ratelimit.login_burst": 3,
+                                    "ratelimit.login_per_hour": 50})
         with Keel(config) as keel:
             account = {"email": "rl@example.com", "password": "correct horse battery", "name": "R"}
             keel.request("POST", "/api/v1/auth/register", body=json.dumps(account),
@@ -64,12 +65,16 @@ class RateLimitTest(unittest.TestCase):
             statuses = []
             token = None
             for _ in range(4):
-                status, _, body = keel.request("POST", "/api/v1/auth/login", body=login,
-                                               headers={"Content-Type": "application/json"})
+                status, headers, body = keel.request("POST", "/api/v1/auth/login", body=login,
+                                                     headers={"Content-Type": "application/json"})
                 statuses.append(status)
                 if status == 200:
                     token = json.loads(body)["access_token"]
             self.assertEqual(statuses, [200, 200, 200, 429])
+            # The refusal speaks of the limit that refused it (the account's), not of the address's.
+            self.assertEqual(headers["ratelimit-limit"], "50")
+            self.assertEqual(headers["ratelimit-remaining"], "0")
+            self.assertIn("retry-after", headers)
             status, _, key = keel.request("POST", "/api/v1/auth/api-keys", body=json.dumps({"name": "svc"}),
                                           headers={"Content-Type": "application/json",
                                                    "Authorization": f"Bearer {token}"})
