@@ -182,7 +182,8 @@ Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
                                      .Add("error", failure));
     response = Problem(500, "internal error; the request id identifies it in the server log");
   }
-  if (tightest) RateLimiter::AddHeaders(*tightest, response);
+  // A handler's own 429 (a per-account limit) speaks of the limit that refused it, not of this one.
+  if (tightest && response.status != 429) RateLimiter::AddHeaders(*tightest, response);
   co_return response;
 }
 
