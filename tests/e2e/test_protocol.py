@@ -85,6 +85,11 @@ class RoutingTest(unittest.TestCase):
         self.assertNotIn("access-control-allow-origin", headers)
         _, headers, _ = self.keel.request("GET", "/health", headers={"Origin": "https://evil.example"})
         self.assertNotIn("access-control-allow-origin", headers)
+        # Preflights are counted under the route they ask about, not as unmatched.
+        self.assertEqual(self.keel.metric(
+            'keel_http_requests_total{method="OPTIONS",route="/api/v1/debug/echo",status="204"}'), 1)
+        self.assertEqual(self.keel.metric('keel_http_requests_total{method="OPTIONS",route="unmatched",status="204"}'),
+                         0)
 
     def test_keep_alive_reuses_one_connection(self):
         conn = self.keel.connection()
@@ -158,6 +163,9 @@ class RoutingTest(unittest.TestCase):
         self.assertEqual(status_of(response), 413)
         # The answer came long before the body: the server did not read 100 MiB.
         self.assertLess(sent, 16 * 1024 * 1024)
+        # Counted under the route the body was for.
+        self.assertEqual(self.keel.metric(
+            'keel_http_requests_total{method="POST",route="/api/v1/debug/echo",status="413"}'), 1)
 
 
 class TimeoutTest(unittest.TestCase):
