@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Keel builds, tests and benchmarks with; does nothing when all are present.
+# Installs the Debian packages Keel builds, tests and benchmarks with, and the pinned npm tools of tests/openapi/;
+# does nothing when all are present.
 set -euo pipefail
 
 packages=(
@@ -14,18 +15,33 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd python3-psycopg2
   python3-yaml python3-h11 python3-jsonschema
-  clang-format-14 libclang-rt-14-dev
+  clang-format-14
+  # the fuzz targets (make fuzz): clang with libFuzzer and the sanitizers
+  clang-14 libclang-rt-14-dev
 )
+# The OpenAPI document's checks (tests/openapi/) run Node.js tools; a machine whose Node.js came with npm keeps it.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Those tools, exactly as tests/openapi/package-lock.json pins them; installed again only when the lock changed
+# (the stamp holds the lock's checksum). Nothing is fetched when the tests run.
+openapi="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/openapi"
+stamp="$openapi/node_modules/.keel-package-lock.sha256"
+lock_sum="$(sha256sum "$openapi/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "install-deps: installing tests/openapi/node_modules from package-lock.json"
+  (cd "$openapi" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  echo "$lock_sum" >"$stamp"
+fi

@@ -176,8 +176,12 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   }
   auto openapi = http::MergeOpenApi(http::OpenApiBase(), openapi_parts);
   if (!openapi) return std::move(openapi).error();
-  app->openapi_ = std::make_shared<const std::string>(std::move(openapi).value());
-  http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_, app->openapi_);
+  // The ops routes serve the document, and the document declares what the pipeline answers on every
+  // route, theirs included: fill it in once all are routed.
+  auto document = std::make_shared<std::string>();
+  http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_, document);
+  *document = http::DeclarePlatformAnswers(*openapi, *app->router_);
+  app->openapi_ = std::move(document);
   return app;
 }
 

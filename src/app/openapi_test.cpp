@@ -41,6 +41,31 @@ TEST(OpenApi, DocumentAndRouterAgree) {
         << route << " is missing from the OpenAPI document (an openapi.json beside its module)";
   for (const auto& entry : documented)
     EXPECT_TRUE(routed.contains(entry)) << entry << " is documented but not routed";
+  // What the pipeline answers on every route is declared on it, and every operation is named once.
+  std::set<std::string> operation_ids;
+  for (const http::Route* route : (*app)->router().Routes()) {
+    std::string method = route->method;
+    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto& operation = document["paths"][route->pattern][method];
+    const std::string where = route->method + " " + route->pattern;
+    ASSERT_TRUE(operation.contains("operationId")) << where << " has no operationId";
+    EXPECT_TRUE(operation_ids.insert(operation["operationId"].get<std::string>()).second)
+        << where << " repeats operationId " << operation["operationId"];
+    ASSERT_TRUE(operation.contains("security")) << where;
+    const auto& responses = operation["responses"];
+    EXPECT_TRUE(responses.contains("500")) << where;
+    if (route->options.authenticated || route->options.admin_only) {
+      EXPECT_EQ(operation["security"].size(), 1u) << where;
+      EXPECT_TRUE(responses.contains("401")) << where;
+      EXPECT_TRUE(responses.contains("429")) << where;
+    } else {
+      EXPECT_TRUE(operation["security"].empty()) << where << " is public but declares security";
+    }
+    EXPECT_TRUE(!route->options.admin_only || responses.contains("403")) << where;
+    EXPECT_TRUE(!route->options.json_body || responses.contains("415")) << where;
+    EXPECT_TRUE(route->options.rate_policy.empty() || responses.contains("429")) << where;
+  }
+  EXPECT_TRUE(document["components"]["responses"].contains("TooManyRequests"));
   app = Error{ErrorCode::kInternal, "released"};
   std::filesystem::remove_all(dir);
 }

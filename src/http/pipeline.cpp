@@ -28,6 +28,12 @@ std::string_view MethodLabel(std::string_view method) {
   return "OTHER";
 }
 
+bool KnownMethod(std::string_view method) {
+  static constexpr std::string_view kDefined[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                  "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  return std::find(std::begin(kDefined), std::end(kDefined), method) != std::end(kDefined);
+}
+
 bool ValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
@@ -126,6 +132,10 @@ Task<Response> Pipeline::Handle(Request& request, RouteMatch match) {
 }
 
 Task<Response> Pipeline::Dispatch(Request& request, RouteMatch& match) {
+  // A method HTTP does not define (or in lower case: methods are case-sensitive) is one this server does
+  // not implement (RFC 9110 §9.1); a defined one a route does not take is 405.
+  if (!KnownMethod(request.method))
+    co_return Problem(501, "the method " + request.method + " is not implemented");
   if (!match.pattern.empty()) request.route = match.pattern;  // preflights and 405s are counted by route too
   if (request.path == "*") {  // OPTIONS * (the reader lets no other method through): the server's methods
     request.route = "*";

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -94,6 +95,8 @@ std::optional<std::string> OriginFormOf(std::string_view target) {
     if (target.size() >= scheme.size() && EqualsIgnoreCase(target.substr(0, scheme.size()), scheme)) {
       rest = target.substr(scheme.size());
       auto path = rest.find_first_of("/?");
+      // userinfo ("user@host") is deprecated and must be treated as an error (RFC 9110 §4.2.4).
+      if (rest.substr(0, path).find('@') != std::string_view::npos) return std::nullopt;
       std::string origin;
       if (path == std::string_view::npos || rest[path] == '?') origin.push_back('/');
       if (path != std::string_view::npos) origin.append(rest.substr(path));
@@ -103,14 +106,44 @@ std::optional<std::string> OriginFormOf(std::string_view target) {
   return std::nullopt;
 }
 
-// Whether the buffered request line ends in a well-formed "HTTP/d.d" (Beast takes only 1.0 and 1.1 and
-// calls every other version malformed; a well-formed other version is 505, as nginx answers).
-bool NamesAVersion(const FlatBuffer& buffer) {
-  std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
-  std::string_view line = data.substr(0, data.find("\r\n"));
-  if (line.size() == data.size() || line.size() < 9) return false;
+// The version at the end of a request line ("GET / HTTP/1.1"): {major, minor}, or nullopt when the line
+// does not end in a well-formed "HTTP/d.d".
+std::optional<std::pair<int, int>> VersionOf(std::string_view line) {
+  if (line.size() < 9) return std::nullopt;
   std::string_view version = line.substr(line.size() - 9);
-  return version.substr(0, 6) == " HTTP/" && IsDigit(version[6]) && version[7] == '.' && IsDigit(version[8]);
+  if (version.substr(0, 6) != " HTTP/" || !IsDigit(version[6]) || version[7] != '.' || !IsDigit(version[8]))
+    return std::nullopt;
+  return std::pair{version[6] - '0', version[8] - '0'};
+}
+
+// The head with every line ended by CRLF and the request line's words one space apart: what nginx reads
+// in a head with bare LF line ends or runs of spaces, in the form Beast parses.
+std::string TidyHead(std::string_view head) {
+  std::string tidy;
+  tidy.reserve(head.size() + 16);
+  bool request_line = true;
+  while (!head.empty()) {
+    auto newline = head.find('\n');
+    std::string_view line = head.substr(0, newline);
+    head = newline == std::string_view::npos ? std::string_view() : head.substr(newline + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (request_line) {
+      std::size_t words = 0;
+      while (!line.empty()) {
+        line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
+        auto space = line.find(' ');
+        if (line.empty()) break;
+        if (words++ > 0) tidy += ' ';
+        tidy += line.substr(0, space);
+        line = space == std::string_view::npos ? std::string_view() : line.substr(space);
+      }
+      request_line = false;
+    } else {
+      tidy += line;
+    }
+    tidy += "\r\n";
+  }
+  return tidy;
 }
 
 }  // namespace
@@ -122,12 +155,14 @@ RequestReader::~RequestReader() = default;
 
 void RequestReader::Begin() {
   parser_->beast.emplace();
-  parser_->beast->header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(max_head_bytes_, (std::numeric_limits<std::uint32_t>::max)())));
-  parser_->beast->body_limit((std::numeric_limits<std::uint64_t>::max)());  // the route's limit comes later
+  parser_->beast->header_limit((std::numeric_limits<std::uint32_t>::max)());  // FrameHead applies ours
+  parser_->beast->body_limit((std::numeric_limits<std::uint64_t>::max)());    // the route's limit comes later
   parser_->target.clear();
   body_started_ = false;
-  head_consumed_ = 0;
+  scanned_ = 0;
+  request_line_end_ = 0;
+  head_end_ = 0;
+  needs_tidying_ = false;
   refusal_ = {};
 }
 
@@ -137,30 +172,102 @@ ReadStep RequestReader::Refuse(int status, std::string detail) {
 }
 
 ReadStep RequestReader::ReadHead(FlatBuffer& buffer, bool end_of_input) {
-  auto& parser = *parser_->beast;
-  boost::system::error_code ec;
-  if (buffer.size() > 0) {
-    std::size_t used = parser.put(buffer.data(), ec);
-    buffer.consume(used);
-    head_consumed_ += used;  // Beast takes the request line as soon as it is whole
-    if (!ec && parser.is_header_done()) return CheckHead();
-  }
-  if (ec == bhttp::error::header_limit) return RefuseOversizedHead(buffer);
-  if (!ec || ec == bhttp::error::need_more) {
+  ReadStep framed = FrameHead(buffer);
+  if (framed == ReadStep::kRefused) return framed;
+  if (framed == ReadStep::kNeedMore) {
     if (!end_of_input) return ReadStep::kNeedMore;
-    if (!parser.got_some() && buffer.size() == 0) return ReadStep::kClosed;
-    parser.put_eof(ec);
+    if (buffer.size() == 0) return ReadStep::kClosed;  // the peer left between requests
+    return Refuse(400, "the connection closed inside a request head");
   }
-  if (ec == bhttp::error::bad_version && NamesAVersion(buffer))
+  // The head is whole: Beast parses it in one go, as sent or, when it needs it, a tidied copy.
+  char* data = static_cast<char*>(buffer.data().data());
+  std::string tidied;
+  std::string_view head(data, head_end_);
+  if (needs_tidying_) {
+    tidied = TidyHead(head);
+    head = tidied;
+  }
+  std::string_view line = head.substr(0, head.find("\r\n"));
+  auto version = VersionOf(line);
+  // HTTP/1.2 and later minor versions are read as HTTP/1.1, the highest this server speaks (RFC 9110 §2.5),
+  // as nginx reads them. Beast takes only 1.0 and 1.1, so the digit is rewritten in place.
+  if (version && version->first == 1 && version->second > 1)
+    const_cast<char*>(head.data())[line.size() - 1] = '1';
+  boost::system::error_code ec;
+  parser_->beast->put(boost::asio::const_buffer(head.data(), head.size()), ec);
+  buffer.consume(head_end_);
+  if (!ec && parser_->beast->is_header_done()) return CheckHead();
+  if (ec == bhttp::error::bad_version && version)
     return Refuse(505, "only HTTP/1.0 and HTTP/1.1 are served here");
-  return Refuse(400, fmt::format("malformed request: {}", ec.message()));
+  return Refuse(400, fmt::format("malformed request: {}", ec ? ec.message() : "incomplete head"));
 }
 
-// The request line alone does not fit: 414, as nginx answers. A head too large otherwise is 431, the code
-// RFC 6585 made for it (nginx answers 400 "Request Header Or Cookie Too Large").
-ReadStep RequestReader::RefuseOversizedHead(const FlatBuffer& buffer) {
+// Finds where the head ends, resuming where the last call stopped, and refuses what Beast would take but
+// must not: a head over the limit (Beast counts only what follows the request line), obs-fold and lines
+// led by whitespace (RFC 9112 §5.2 lets a server refuse them; nginx does, and they hide fields from other
+// parsers). Empty lines before the request line are skipped (RFC 9112 §2.2). Where RFC 9112 lets a server
+// be lenient and nginx is (bare LF line ends, §2.2; runs of spaces in the request line, §3), the head is
+// marked for TidyHead, so Keel never reads a request nginx in front of it would read otherwise.
+ReadStep RequestReader::FrameHead(FlatBuffer& buffer) {
   const char* data = static_cast<const char*>(buffer.data().data());
-  if (head_consumed_ == 0 && std::memchr(data, '\n', std::min(buffer.size(), max_head_bytes_)) == nullptr)
+  std::size_t size = buffer.size();
+  if (scanned_ == 0) {
+    std::size_t blank = 0;
+    while (blank < size &&
+           (data[blank] == '\n' || (data[blank] == '\r' && blank + 1 < size && data[blank + 1] == '\n')))
+      blank += data[blank] == '\n' ? 1 : 2;
+    if (blank > 0) {
+      buffer.consume(blank);
+      data += blank;
+      size -= blank;
+    }
+    if (size == 1 && data[0] == '\r') return ReadStep::kNeedMore;
+  }
+  const std::size_t window = std::min(size, max_head_bytes_ + 1);
+  while (scanned_ < window) {
+    const void* found = std::memchr(data + scanned_, '\n', window - scanned_);
+    if (found == nullptr) {
+      scanned_ = window;
+      break;
+    }
+    std::size_t newline = static_cast<std::size_t>(static_cast<const char*>(found) - data);
+    const bool crlf = newline > 0 && data[newline - 1] == '\r';
+    if (!crlf) needs_tidying_ = true;
+    if (request_line_end_ == 0) {
+      request_line_end_ = newline;
+      std::string_view line(data, crlf ? newline - 1 : newline);
+      if (line.find("  ") != std::string_view::npos || (!line.empty() && line.back() == ' '))
+        needs_tidying_ = true;
+    }
+    if (newline + 1 >= size) {
+      scanned_ = newline;  // look at this line end again once the next byte is here
+      return ReadStep::kNeedMore;
+    }
+    char next = data[newline + 1];
+    if (next == ' ' || next == '\t')
+      return Refuse(400, "a header line starts with white space (obs-fold is not accepted)");
+    std::size_t end = 0;  // where the head ends when the next line is empty
+    if (next == '\n') {
+      end = newline + 2;
+      needs_tidying_ = true;
+    } else if (next == '\r') {
+      if (newline + 2 >= size) {
+        scanned_ = newline;
+        return ReadStep::kNeedMore;
+      }
+      if (data[newline + 2] == '\n') end = newline + 3;
+    }
+    if (end != 0) {
+      head_end_ = end;
+      if (head_end_ > max_head_bytes_) break;
+      return ReadStep::kDone;
+    }
+    scanned_ = newline + 1;
+  }
+  if (size <= max_head_bytes_) return ReadStep::kNeedMore;
+  // The request line alone does not fit: 414, as nginx answers. A head too large otherwise is 431, the
+  // code RFC 6585 made for it (nginx answers 400 "Request Header Or Cookie Too Large").
+  if (request_line_end_ == 0 || request_line_end_ >= max_head_bytes_)
     return Refuse(414, fmt::format("the request line is over {} bytes", max_head_bytes_));
   return Refuse(431, fmt::format("the request head is over {} bytes", max_head_bytes_));
 }
@@ -246,8 +353,11 @@ std::optional<std::uint64_t> RequestReader::ContentLength() const {
 ReadStep RequestReader::ReadBody(FlatBuffer& buffer, std::size_t limit, bool end_of_input) {
   auto& parser = *parser_->beast;
   if (!body_started_) {
-    // Once: Beast counts the limit down as chunks arrive. Chunked bodies stop at the limit too.
+    // Once: Beast counts the limit down as chunks arrive. Chunked bodies stop at the limit too, and their
+    // trailer section at the head's.
     parser.body_limit(limit);
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(max_head_bytes_, (std::numeric_limits<std::uint32_t>::max)())));
     parser.eager(true);
     body_started_ = true;
   }
@@ -258,7 +368,8 @@ ReadStep RequestReader::ReadBody(FlatBuffer& buffer, std::size_t limit, bool end
     if (ec || used == 0) break;
   }
   if (parser.is_done()) return ReadStep::kDone;
-  if (ec == bhttp::error::header_limit) return RefuseOversizedHead(buffer);
+  if (ec == bhttp::error::header_limit)
+    return Refuse(431, fmt::format("the trailer section is over {} bytes", max_head_bytes_));
   if (!ec || ec == bhttp::error::need_more) {
     if (!end_of_input) return ReadStep::kNeedMore;
     return ReadStep::kClosed;  // the client left mid-body: nothing to answer
@@ -270,7 +381,24 @@ ReadStep RequestReader::ReadBody(FlatBuffer& buffer, std::size_t limit, bool end
 
 std::string RequestReader::TakeBody() { return std::move(parser_->beast->get().body()); }
 
-bool RequestReader::KeepAlive() const { return parser_->beast->keep_alive(); }
+// HTTP/1.1 stays open unless a Connection header says close; HTTP/1.0 closes unless it says keep-alive.
+// "close" wins over "keep-alive" in any order (Beast lets "keep-alive, close" keep an HTTP/1.0 connection).
+bool RequestReader::KeepAlive() const {
+  const auto& message = parser_->beast->get();
+  bool keep = message.version() >= 11;
+  auto [first, last] = message.equal_range(bhttp::field::connection);
+  for (auto field = first; field != last; ++field) {
+    std::string_view value = field->value();
+    while (!value.empty()) {
+      auto comma = value.find(',');
+      std::string_view option = TrimOws(value.substr(0, comma));
+      value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+      if (EqualsIgnoreCase(option, "close")) return false;
+      if (EqualsIgnoreCase(option, "keep-alive")) keep = true;
+    }
+  }
+  return keep;
+}
 
 bool RequestReader::Http10() const { return parser_->beast->get().version() == 10; }
 

@@ -71,14 +71,19 @@ class RequestReader {
 
  private:
   ReadStep Refuse(int status, std::string detail);
+  ReadStep FrameHead(FlatBuffer& buffer);
   ReadStep CheckHead();
-  ReadStep RefuseOversizedHead(const FlatBuffer& buffer);
 
   struct Parser;
   std::unique_ptr<Parser> parser_;
   const std::size_t max_head_bytes_;
   bool body_started_ = false;
-  std::size_t head_consumed_ = 0;
+  // FrameHead's progress through the buffered head: bytes looked at, where the request line and the head
+  // end (0: not found yet).
+  std::size_t scanned_ = 0;
+  std::size_t request_line_end_ = 0;
+  std::size_t head_end_ = 0;
+  bool needs_tidying_ = false;  // bare LF line ends or runs of spaces in the request line
   Refusal refusal_;
 };
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 
+import openapi_check
 from keel import BINARY, toml_value
 
 
@@ -45,6 +46,8 @@ class Cluster:
         if started.returncode != 0:
             raise RuntimeError(f"keel cluster up failed:\n{started.stdout}\n{started.stderr}\n{self.logs()}")
         self.reload()
+        # Every answer request() returns is checked against the document the cluster serves.
+        self.api = openapi_check.load_document(self.nginx_port)
 
     def down(self):
         stopped = self.run("cluster", "down", "--dir", self.dir)
@@ -94,14 +97,18 @@ class Cluster:
             db.close()
 
     def request(self, port, method, path, body=None, headers=None, timeout=10):
+        """(status, headers with lower-case names, body bytes); AssertionError when the OpenAPI document does not
+        declare the answer (as Keel.request)."""
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
             data = response.read()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+            answer = response.status, {k.lower(): v for k, v in response.getheaders()}, data
         finally:
             conn.close()
+        self.api.check(method, path, *answer)
+        return answer
 
     def call(self, port, method, path, who=None, payload=None):
         headers = dict(who or {})

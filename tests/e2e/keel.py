@@ -9,6 +9,8 @@ import subprocess
 import tempfile
 import time
 
+import openapi_check
+
 BINARY = os.environ.get("KEEL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/release/keel"))
 
 # Scaled mode: the directory of a running `keel cluster`. Each Keel gets a fresh database on its PostgreSQL,
@@ -211,6 +213,9 @@ class Keel:
             log_path = os.path.join(self.dir, "keel.log" if i == 1 else f"keel-{i}.log")
             self.processes.append(KeelProcess(argv, self.dir, process_env, port, log_path))
         self.front_dir = None
+        # The OpenAPI document this Keel serves, read once it started: every answer request() returns is
+        # checked against it (openapi_check.py).
+        self.api = None
         if instances > 1:
             self.front_dir = tempfile.mkdtemp(prefix="keel-e2e-front-")
             os.chmod(self.front_dir, 0o755)  # nginx's workers run as nobody
@@ -249,6 +254,8 @@ class Keel:
                 process.start(timeout)
             if self.front_dir:
                 self.start_front()
+            if self.command[0] == "serve":
+                self.api = openapi_check.load_document(self.port)
         except BaseException:
             self.stop()  # what did start: a failed start leaves no process behind
             raise
@@ -356,14 +363,18 @@ class Keel:
         return "".join(process.log() for process in self.processes)
 
     def each(self, method, path):
-        """The same request to every instance directly (not through nginx): [(status, body bytes)]."""
+        """The same request to every instance directly (not through nginx): [(status, body bytes)], each answer
+        checked against the OpenAPI document."""
         answers = []
         for process in self.processes:
             conn = http.client.HTTPConnection("127.0.0.1", process.port, timeout=10)
             try:
                 conn.request(method, path)
                 response = conn.getresponse()
-                answers.append((response.status, response.read()))
+                data = response.read()
+                self.check_answer(method, path, response.status, {k.lower(): v for k, v in response.getheaders()},
+                                  data)
+                answers.append((response.status, data))
             finally:
                 conn.close()
         return answers
@@ -395,28 +406,40 @@ class Keel:
     def connection(self, timeout=10):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
-        """One request on a fresh connection; returns (status, headers as a dict with lower-case names, body bytes)."""
+    def request(self, method, path, body=None, headers=None, timeout=10, check=True):
+        """One request on a fresh connection; returns (status, headers as a dict with lower-case names, body bytes).
+        The answer must be one the OpenAPI document declares (AssertionError otherwise); check=False is only for
+        a request a test deliberately sends outside the API, with a comment saying why."""
         conn = self.connection(timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
             data = response.read()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+            answer = response.status, {k.lower(): v for k, v in response.getheaders()}, data
         finally:
             conn.close()
+        if check:
+            self.check_answer(method, path, *answer)
+        return answer
+
+    def check_answer(self, method, path, status, headers, body):
+        """AssertionError unless the OpenAPI document declares this answer (see openapi_check.py)."""
+        if self.api is None:
+            raise AssertionError(f"{method} {path}: no OpenAPI document to check the answer against (not started?)")
+        self.api.check(method, path, status, headers, body)
 
     def socket(self, timeout=10):
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
 
-    def call(self, method, path, who=None, payload=None, timeout=10):
-        """A JSON request; returns (status, parsed body or None). `who` is a dict of headers (a login)."""
+    def call(self, method, path, who=None, payload=None, timeout=10, check=True):
+        """A JSON request; returns (status, parsed body or None). `who` is a dict of headers (a login); check as
+        for request()."""
         headers = dict(who or {})
         body = None
         if payload is not None:
             body = json.dumps(payload)
             headers["Content-Type"] = "application/json"
-        status, _, data = self.request(method, path, body=body, headers=headers, timeout=timeout)
+        status, _, data = self.request(method, path, body=body, headers=headers, timeout=timeout, check=check)
         return status, json.loads(data) if data else None
 
     def create_user(self, email, password, admin=False):
@@ -463,3 +486,83 @@ def read_until_closed(sock, limit=1 << 20):
 def status_of(raw):
     """Status code of the first response in raw bytes."""
     return int(raw.split(b" ", 2)[1])
+
+
+def exchange(port, data, timeout=2.0):
+    """Sends raw bytes on a fresh loopback connection and reads until the server closes it, or until `timeout`
+    seconds pass with nothing arriving; returns (bytes received, whether the server closed)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    received = b""
+    try:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server refused early and closed; its answer may still be readable
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                return received, True
+            except socket.timeout:
+                return received, False
+            if not chunk:
+                return received, True
+            received += chunk
+    finally:
+        sock.close()
+
+
+def split_responses(raw):
+    """The HTTP/1.x responses in a byte stream, as [(status, headers with lower-case names, body)], and the bytes
+    after the last whole one (not a response, or cut off). Interim 1xx responses are skipped. Bodies are framed
+    by Content-Length or chunked; none of the requests may be HEAD."""
+    responses = []
+    while raw.startswith(b"HTTP/1."):
+        end = raw.find(b"\r\n\r\n")
+        if end < 0:
+            break
+        lines = raw[:end].decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        rest = raw[end + 4:]
+        if 100 <= status < 200:
+            raw = rest
+            continue
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body, rest = _dechunk(rest)
+            if body is None:
+                break
+        elif status in (204, 304):
+            body = b""
+        else:
+            length = int(headers.get("content-length", len(rest)))
+            if len(rest) < length:
+                break
+            body, rest = rest[:length], rest[length:]
+        responses.append((status, headers, body))
+        raw = rest
+    return responses, raw
+
+
+def _dechunk(raw):
+    """(body, rest) of the chunked body at the front of raw; (None, raw) when it is cut off."""
+    body, rest = b"", raw
+    while True:
+        line, found, rest = rest.partition(b"\r\n")
+        if not found:
+            return None, raw
+        size = int(line.split(b";")[0], 16)
+        if size == 0:
+            break
+        if len(rest) < size + 2:
+            return None, raw
+        body, rest = body + rest[:size], rest[size + 2:]
+    while True:  # trailer fields up to an empty line
+        line, found, rest = rest.partition(b"\r\n")
+        if not found:
+            return None, raw
+        if not line:
+            return body, rest

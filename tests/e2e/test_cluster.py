@@ -85,8 +85,10 @@ class CrossInstanceTest(unittest.TestCase):
         remaining = []
         for i in range(6):
             port = self.cluster.api_port(1 + i % 2)
+            # A new account each time: one account's failures end in its own 429, which speaks of the account's
+            # lock-out, not of the address's bucket.
             status, headers, _ = self.cluster.call(port, "POST", "/api/v1/auth/login",
-                                                   payload={"email": "nobody@example.com", "password": "wrong"})
+                                                   payload={"email": f"nobody{i}@example.com", "password": "wrong"})
             remaining.append((headers["x-keel-instance"], int(headers["ratelimit-remaining"])))
         counts = [r for _, r in remaining]
         # One bucket in Redis: every request, whichever instance took it, used up one more.
