@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`. Everything else is a convenience.
-.PHONY: all deps build run cluster cluster-status cluster-down test test-asan test-tsan bench format format-check clean \
-        config-docs
+.PHONY: all deps build run cluster cluster-status cluster-down test test-asan test-tsan fuzz bench format format-check \
+        clean config-docs
 
 JOBS ?= $(shell nproc)
 KEEL := build/release/keel
@@ -50,6 +50,10 @@ test-tsan: deps
 	@cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j $(JOBS)
 
+# The libFuzzer targets (fuzz/), each for FUZZ_SECONDS (default 60); fails on any crash, leak or sanitizer report.
+fuzz: deps
+	@bash scripts/fuzz.sh
+
 bench: build
 	@bash bench/run.sh
 	@bash bench/run.sh --threads 2
@@ -61,10 +65,10 @@ bench: build
 	@bash bench/run-models.sh
 
 format:
-	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
+	@find src fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
 
 format-check:
-	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 --dry-run -Werror
+	@find src fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 --dry-run -Werror
 
 clean:
 	@rm -rf build

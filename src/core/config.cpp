@@ -6,10 +6,14 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include "core/toml_guard.hpp"
 
 extern char** environ;
 
@@ -200,9 +204,16 @@ Result<Config> Config::Load(const ConfigSources& sources, ConfigSchema schema) {
   Config config = Defaults(std::move(schema));
 
   if (sources.file) {
+    std::ifstream in(*sources.file, std::ios::binary);
+    if (!in) return ConfigError(fmt::format("config file {}: cannot be read", *sources.file));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto line = NonAsciiOutsideStrings(text))
+      return ConfigError(
+          fmt::format("config file {}: a non-ASCII character outside a string or comment (line {})",
+                      *sources.file, *line));
     toml::table table;
     try {
-      table = toml::parse_file(*sources.file);
+      table = toml::parse(text, *sources.file);
     } catch (const toml::parse_error& e) {
       return ConfigError(
           fmt::format("config file {}: {} (line {})", *sources.file, e.description(), e.source().begin.line));
@@ -229,8 +240,9 @@ Result<Config> Config::Load(const ConfigSources& sources, ConfigSchema schema) {
 
   for (const auto& [name, text] : sources.environment) {
     if (name.rfind("KEEL_", 0) != 0) continue;
-    bool reserved = std::any_of(std::begin(kNonConfigEnv), std::end(kNonConfigEnv),
-                                [&](std::string_view prefix) { return name.rfind(prefix, 0) == 0; });
+    bool reserved =
+        std::any_of(std::begin(kNonConfigEnv), std::end(kNonConfigEnv),
+                    [&name = name](std::string_view prefix) { return name.rfind(prefix, 0) == 0; });
     if (reserved) continue;
     std::string full = EnvToKey(name);
     const ConfigKey* key = FindKey(*config.schema_, full);

@@ -1,13 +1,10 @@
-// The request reader on byte streams, whole and one byte at a time (the end-to-end conformance suite,
-// tests/e2e/test_http_conformance.py, covers the same ground over sockets).
-#include <utility>  // before Boost: Boost 1.74 + g++ 12 needs it
-
+// The request reader on byte streams, driven as a connection drives it, whole and one byte at a time (the
+// end-to-end conformance suite, tests/e2e/test_http_conformance.py, covers the same ground over sockets).
 #include "http/request_reader.hpp"
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include "http/request_stream.hpp"
 
 namespace keel::http {
 namespace {
@@ -20,50 +17,13 @@ struct Outcome {
 };
 
 Outcome Read(std::string_view bytes, std::size_t piece = 0, std::size_t body_limit = 1 << 20) {
-  RequestReader reader(1024);
-  boost::beast::flat_buffer buffer;
   Outcome outcome;
-  std::size_t fed = 0;
-  auto feed = [&] {
-    std::size_t n = piece == 0 ? bytes.size() - fed : std::min(piece, bytes.size() - fed);
-    auto space = buffer.prepare(n);
-    std::memcpy(space.data(), bytes.data() + fed, n);
-    buffer.commit(n);
-    fed += n;
-  };
-  feed();
-  for (;;) {
-    reader.Begin();
-    ReadStep step = reader.ReadHead(buffer);
-    while (step == ReadStep::kNeedMore && fed < bytes.size()) {
-      feed();
-      step = reader.ReadHead(buffer);
-    }
-    if (step == ReadStep::kNeedMore) step = reader.ReadHead(buffer, /*end_of_input=*/true);
-    if (step == ReadStep::kClosed) return outcome;
-    if (step == ReadStep::kRefused) {
-      outcome.refused = reader.refusal().status;
-      return outcome;
-    }
-    Request request = reader.TakeHead();
-    if (reader.BodyFollows()) {
-      step = reader.ReadBody(buffer, body_limit);
-      while (step == ReadStep::kNeedMore && fed < bytes.size()) {
-        feed();
-        step = reader.ReadBody(buffer, body_limit);
-      }
-      if (step == ReadStep::kNeedMore) {
-        outcome.need_more = true;
-        return outcome;
-      }
-      if (step == ReadStep::kRefused) {
-        outcome.refused = reader.refusal().status;
-        return outcome;
-      }
-    }
-    outcome.requests.push_back(request.method + " " + request.target + " " + reader.TakeBody());
-    if (!reader.KeepAlive()) return outcome;
-  }
+  StreamEnd end = ReadRequestStream(bytes, piece, 1024, body_limit, [&](Request& request) {
+    outcome.requests.push_back(request.method + " " + request.target + " " + request.body);
+  });
+  outcome.refused = end.refused;
+  outcome.need_more = end.cut_short;
+  return outcome;
 }
 
 // The same stream fed whole and one byte at a time must read the same.
