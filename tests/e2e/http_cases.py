@@ -163,9 +163,8 @@ CASES = [
          get(version=b"HTTP/1.0", headers=b"Host: t\r\nConnection: keep-alive, close\r\n"), closes(200),
          closes(200), note="`close` wins (RFC 9112 §9.3)."),
     Case("http_1_0_without_host", get(version=b"HTTP/1.0", headers=b""), closes(200), closes(200),
-         front=closes(400),
-         note="Host is required from HTTP/1.1 on. Through the front, nginx forwards `Host: $host`, empty for "
-              "this request, which Keel refuses as nginx itself does (empty_host)."),
+         note="Host is required from HTTP/1.1 on. Through the front, nginx forwards `Host: $host`, its "
+              "server_name for this request (an empty Host is refused, as nginx itself does: empty_host)."),
     Case("http_1_2_is_served_as_1_1", get(version=b"HTTP/1.2"), keeps(200), keeps(200),
          note="RFC 9110 §2.5: a higher minor version is served as the highest this server speaks, as nginx."),
     Case("http_2_0_in_a_request_line", get(version=b"HTTP/2.0"), closes(505), closes(505)),

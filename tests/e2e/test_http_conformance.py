@@ -61,6 +61,7 @@ class StandaloneNginx:
             upstream keel {{ server 127.0.0.1:{upstream_port}; keepalive 4; }}
             server {{
                 listen 127.0.0.1:{self.proxy_port};
+                server_name keel;  # $host for a request that names none, as deploy/cluster/nginx.conf.in
                 location / {{
                     proxy_http_version 1.1;
                     proxy_set_header Connection "";
