@@ -9,12 +9,12 @@ packages=(
   # libraries (see docs/architecture.md, "Dependencies")
   libboost-dev libsimdjson-dev nlohmann-json3-dev libsqlite3-dev
   prometheus-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  zlib1g-dev libssl-dev libsodium-dev libcurl4-openssl-dev libxgboost-dev libpq-dev libhiredis-dev
+  zlib1g-dev libssl-dev libsodium-dev libcurl4-openssl-dev libxgboost-dev libpq-dev libhiredis-dev libre2-dev
   # the scaled-out topology (keel cluster, scaled-mode tests)
   postgresql-15 pgbouncer redis-server
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd python3-psycopg2
-  python3-yaml python3-h11 python3-jsonschema
+  python3-yaml python3-h11 python3-jsonschema json-schema-test-suite
   clang-format-14
   # the fuzz targets (make fuzz): clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
