@@ -3,6 +3,7 @@
 
 #include "apps/property/property_module.hpp"
 #include "apps/tasks/tasks_module.hpp"
+#include "apps/validation/validation_module.hpp"
 #include "auth/identity_module.hpp"
 #include "auth/mail/mail_module.hpp"
 #include "jobs/debug_module.hpp"
@@ -22,6 +23,7 @@ std::vector<std::unique_ptr<Module>> Modules() {
   // The systems.
   modules.push_back(std::make_unique<tasks::TasksModule>());
   modules.push_back(std::make_unique<property::PropertyModule>());
+  modules.push_back(std::make_unique<validation::ValidationModule>());
   return modules;
 }
 

@@ -13,7 +13,7 @@ from keel import BINARY, CLUSTER_DIR, DATABASES, Keel, cluster_settings, with_da
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../fixtures/upgrade")
 PASSWORD = "correct horse battery"
 # Every schema a released Keel wrote; each must upgrade to this binary's.
-SCHEMAS = ["schema-0008"]
+SCHEMAS = ["schema-0008", "schema-202612021900"]
 
 
 def load_fixture(schema):
@@ -42,12 +42,12 @@ class UpgradeTest(unittest.TestCase):
         keel = Keel(db_path=load_fixture(schema))
         before = {table: keel.sql(f"SELECT COUNT(*) FROM {table}")[0][0]
                   for table in ("users", "tasks", "api_keys", "jobs", "outbox", "schema_migrations")}
+        known = {row[0] for row in keel.sql("SELECT name FROM schema_migrations")}  # what the fixture had
         env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
         migrated = subprocess.run([BINARY, "migrate", "--config", keel.config_path], capture_output=True, text=True,
                                   env=env, cwd=keel.dir, timeout=120)
         self.assertEqual(migrated.returncode, 0, migrated.stderr + migrated.stdout)
         applied = [line.split()[1] for line in migrated.stdout.splitlines() if line.startswith("applied ")]
-        known = {row[0] for row in keel.sql("SELECT name FROM schema_migrations")}
         self.assertFalse(known & {label.split("_", 1)[1] for label in applied}, "nothing is applied twice")
         with keel:
             after = {table: keel.sql(f"SELECT COUNT(*) FROM {table}")[0][0] for table in before}
@@ -71,6 +71,12 @@ class UpgradeTest(unittest.TestCase):
             self.assertEqual(len(outbox["items"]), 1)
             status, jobs = keel.call("GET", "/api/v1/admin/jobs?kind=tasks.reminder", admin)
             self.assertEqual(jobs["total"], 1)
+            if schema != "schema-0008":  # written with the validation module's tables
+                status, apps = keel.call("GET", "/api/v1/apps", ada)
+                self.assertEqual([(a["name"], a["mode"], a["rules_version"]) for a in apps["items"]],
+                                 [("Analytical Engine", "block", 2)])
+                status, rules = keel.call("GET", f"/api/v1/apps/{apps['items'][0]['id']}/rules", ada)
+                self.assertEqual((status, rules["unplanned"], sorted(rules["events"])), (200, "flag", ["purchase", "signup"]))
             # And the upgraded database takes writes like a new one.
             status, task = keel.call("POST", "/api/v1/tasks", ada, {"title": "After the upgrade"})
             self.assertEqual(status, 201, task)

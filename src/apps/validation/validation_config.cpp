@@ -1,0 +1,25 @@
+#include "apps/validation/validation_config.hpp"
+
+#include "core/config_keys.hpp"
+
+namespace keel::validation {
+
+ConfigSchema ConfigKeys() {
+  using schema::Int;
+  return {
+      Int("apps.ingest_key_grace_s", 86400, 0, 30LL * 86400,
+          "Seconds a rotated ingest key keeps working beside the new one (POST "
+          "/api/v1/apps/{id}/ingest-keys)."),
+      Int("apps.retention_days", 30, 1, 3650,
+          "Days event logs are kept before the retention job prunes them."),
+  };
+}
+
+ValidationOptions ValidationOptions::Read(const Config& config) {
+  ValidationOptions options;
+  options.ingest_key_grace = std::chrono::seconds(config.Int("apps.ingest_key_grace_s"));
+  options.retention_days = config.Int("apps.retention_days");
+  return options;
+}
+
+}  // namespace keel::validation

@@ -1,0 +1,24 @@
+// The apps.* keys of the Live Validation Dashboard (the validation module).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "core/config.hpp"
+
+namespace keel::validation {
+
+// The apps.* keys, in documentation order.
+ConfigSchema ConfigKeys();
+
+struct ValidationOptions {
+  // How long a rotated ingest key keeps working beside its replacement, so senders can switch over.
+  std::chrono::seconds ingest_key_grace{86400};
+  // How long event logs are kept (the retention job prunes older ones).
+  std::int64_t retention_days = 30;
+
+  // REQUIRES: `config` was loaded against a schema holding ConfigKeys().
+  static ValidationOptions Read(const Config& config);
+};
+
+}  // namespace keel::validation

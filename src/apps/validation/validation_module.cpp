@@ -1,0 +1,215 @@
+// Handlers of /api/v1/apps: apps, ingest keys and rules versions. Input is checked here, SQL is AppStore's.
+#include "apps/validation/validation_module.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/validation/app_store.hpp"
+#include "apps/validation/rule_set.hpp"
+#include "apps/validation/validation_config.hpp"
+#include "http/json_body.hpp"
+#include "http/json_fields.hpp"
+#include "http/pagination.hpp"
+#include "http/problem.hpp"
+#include "http/router.hpp"
+
+namespace keel::validation {
+
+// Generated from the openapi.json beside this file.
+std::string_view OpenApiPart();
+
+namespace {
+
+using http::Request;
+using http::Response;
+using Json = nlohmann::ordered_json;
+
+constexpr std::string_view kCollection = "/api/v1/apps";
+
+std::string AppId(const Request& request) { return std::string(*request.params.Get("app_id")); }
+
+bool ValidMode(std::string_view mode) { return mode == "flag" || mode == "block"; }
+
+Json PageJson(Json items, const http::Pagination& page, std::int64_t total) {
+  return Json{
+      {"items", std::move(items)}, {"page", page.page}, {"per_page", page.per_page}, {"total", total}};
+}
+
+// {"version", "created_at", "events", "unplanned"}: a stored version as clients read it.
+Json RulesJson(const RulesVersion& rules) {
+  Json body = Json::parse(rules.body);
+  Json json = {{"version", rules.version}, {"created_at", rules.created_at}};
+  json["events"] = body.contains("events") ? body["events"] : Json::object();
+  json["unplanned"] = body.contains("unplanned") ? body["unplanned"] : Json("allow");
+  return json;
+}
+
+// A version in a list: the event names its schemas cover, not the schemas.
+Json RulesSummaryJson(const RulesVersion& rules) {
+  Json full = RulesJson(rules);
+  Json names = Json::array();
+  for (const auto& [name, schema] : full["events"].items()) names.push_back(name);
+  full["events"] = std::move(names);
+  return full;
+}
+
+}  // namespace
+
+class AppRoutes {
+ public:
+  AppRoutes(sql::Database& db, const Clock& clock, const ValidationOptions& options)
+      : store_(db, clock, options.ingest_key_grace) {}
+
+  Task<Response> Create(Request& request) {
+    http::JsonFields fields(request.body);
+    fields.RejectUnknown({"name", "mode"});
+    auto name = fields.String("name", 1, 100, true, true);
+    auto mode = fields.String("mode", 1, 10, false);
+    if (mode && !ValidMode(*mode)) fields.AddError("mode", "must be flag or block");
+    if (!fields.ok()) co_return fields.Problem();
+    std::string chosen_mode = mode.value_or("flag");
+    auto created = co_await store_.Create(request.principal->subject, *name, std::move(chosen_mode));
+    if (!created) co_return http::ProblemFrom(created.error());
+    Response response = Response::Json(201, AppJson(created->first, created->second));
+    response.headers.Add("Location", fmt::format("{}/{}", kCollection, created->first.id));
+    co_return response;
+  }
+
+  Task<Response> List(Request& request) {
+    std::vector<http::FieldError> errors;
+    auto page = http::ParsePagination(request, errors);
+    if (!errors.empty()) co_return http::InvalidFieldsProblem(errors);
+    auto apps = co_await store_.List(request.principal->subject, page.page, page.per_page);
+    if (!apps) co_return http::ProblemFrom(apps.error());
+    Json items = Json::array();
+    for (const auto& app : apps->items) items.push_back(Json::parse(AppJson(app)));
+    co_return Response::Json(200, PageJson(std::move(items), page, apps->total).dump());
+  }
+
+  Task<Response> Get(Request& request) {
+    auto app = co_await store_.Find(request.principal->subject, AppId(request));
+    if (!app) co_return http::ProblemFrom(app.error());
+    co_return Response::Json(200, AppJson(*app));
+  }
+
+  Task<Response> Patch(Request& request) {
+    http::JsonFields fields(request.body);
+    fields.RejectUnknown({"name", "mode"});
+    auto name = fields.String("name", 1, 100, false, true);
+    auto mode = fields.String("mode", 1, 10, false);
+    if (mode && !ValidMode(*mode)) fields.AddError("mode", "must be flag or block");
+    if (!fields.ok()) co_return fields.Problem();
+    auto app = co_await store_.Update(request.principal->subject, AppId(request), name, mode);
+    if (!app) co_return http::ProblemFrom(app.error());
+    co_return Response::Json(200, AppJson(*app));
+  }
+
+  Task<Response> Delete(Request& request) {
+    auto deleted = co_await store_.Delete(request.principal->subject, AppId(request));
+    if (!deleted) co_return http::ProblemFrom(deleted.error());
+    co_return Response::Empty(204);
+  }
+
+  Task<Response> RotateKey(Request& request) {
+    auto issued = co_await store_.RotateKey(request.principal->subject, AppId(request));
+    if (!issued) co_return http::ProblemFrom(issued.error());
+    Json body = {{"ingest_key", issued->key}};
+    body["previous_key_expires_at"] =
+        issued->previous_expires_at ? Json(*issued->previous_expires_at) : nullptr;
+    co_return Response::Json(201, body.dump());
+  }
+
+  Task<Response> PutRules(Request& request) {
+    auto parsed = http::ParseJsonBody(request.body);
+    if (parsed.malformed || !parsed.errors.empty())
+      co_return http::InputProblem{parsed.malformed, parsed.errors}.ToResponse();
+    auto compiled = RuleSet::Compile(parsed.value);
+    if (auto* errors = std::get_if<std::vector<http::FieldError>>(&compiled))
+      co_return http::InvalidFieldsProblem(*errors);
+    std::string body = parsed.value.dump();
+    auto stored = co_await store_.PutRules(request.principal->subject, AppId(request), std::move(body));
+    if (!stored) co_return http::ProblemFrom(stored.error());
+    Response response = Response::Json(201, RulesJson(*stored).dump());
+    response.headers.Add(
+        "Location", fmt::format("{}/{}/rules/versions/{}", kCollection, AppId(request), stored->version));
+    co_return response;
+  }
+
+  Task<Response> GetRules(Request& request) {
+    auto rules = co_await store_.CurrentRules(request.principal->subject, AppId(request));
+    if (!rules) co_return http::ProblemFrom(rules.error());
+    co_return Response::Json(200, RulesJson(*rules).dump());
+  }
+
+  Task<Response> ListRules(Request& request) {
+    std::vector<http::FieldError> errors;
+    auto page = http::ParsePagination(request, errors);
+    if (!errors.empty()) co_return http::InvalidFieldsProblem(errors);
+    auto versions =
+        co_await store_.ListRules(request.principal->subject, AppId(request), page.page, page.per_page);
+    if (!versions) co_return http::ProblemFrom(versions.error());
+    Json items = Json::array();
+    for (const auto& version : versions->items) items.push_back(RulesSummaryJson(version));
+    co_return Response::Json(200, PageJson(std::move(items), page, versions->total).dump());
+  }
+
+  Task<Response> GetRulesVersion(Request& request) {
+    std::string_view text = *request.params.Get("version");
+    std::int64_t version = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), version);
+    if (error != std::errc() || end != text.data() + text.size() || version < 1)
+      co_return http::ProblemFrom(Error{ErrorCode::kNotFound, "versions are numbered from 1"});
+    auto rules = co_await store_.RulesAt(request.principal->subject, AppId(request), version);
+    if (!rules) co_return http::ProblemFrom(rules.error());
+    co_return Response::Json(200, RulesJson(*rules).dump());
+  }
+
+ private:
+  AppStore store_;
+};
+
+ValidationModule::ValidationModule() = default;
+ValidationModule::~ValidationModule() = default;
+
+ConfigSchema ValidationModule::ConfigKeys() const { return validation::ConfigKeys(); }
+
+std::string_view ValidationModule::OpenApi() const { return OpenApiPart(); }
+
+std::vector<sql::Migration> ValidationModule::Migrations(std::string_view backend) const {
+  return validation::Migrations(backend);
+}
+
+Result<void> ValidationModule::Register(ModuleContext& context) {
+  auto options = ValidationOptions::Read(context.config());
+  routes_ = std::make_unique<AppRoutes>(context.database(), context.clock(), options);
+  AppRoutes* r = routes_.get();
+  const http::RouteOptions authed{.authenticated = true};
+  const http::RouteOptions authed_json{.json_body = true, .authenticated = true};
+  http::Router& router = context.router();
+  router.Add(
+      "POST", "/api/v1/apps", [r](Request& q) { return r->Create(q); }, authed_json);
+  router.Add(
+      "GET", "/api/v1/apps", [r](Request& q) { return r->List(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/apps/{app_id}", [r](Request& q) { return r->Get(q); }, authed);
+  router.Add(
+      "PATCH", "/api/v1/apps/{app_id}", [r](Request& q) { return r->Patch(q); }, authed_json);
+  router.Add(
+      "DELETE", "/api/v1/apps/{app_id}", [r](Request& q) { return r->Delete(q); }, authed);
+  router.Add(
+      "POST", "/api/v1/apps/{app_id}/ingest-keys", [r](Request& q) { return r->RotateKey(q); }, authed);
+  router.Add(
+      "PUT", "/api/v1/apps/{app_id}/rules", [r](Request& q) { return r->PutRules(q); }, authed_json);
+  router.Add(
+      "GET", "/api/v1/apps/{app_id}/rules", [r](Request& q) { return r->GetRules(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/apps/{app_id}/rules/versions", [r](Request& q) { return r->ListRules(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/apps/{app_id}/rules/versions/{version}",
+      [r](Request& q) { return r->GetRulesVersion(q); }, authed);
+  return Ok();
+}
+
+}  // namespace keel::validation
