@@ -36,18 +36,24 @@ std::size_t StringEnd(std::string_view text, std::size_t open) {
 std::optional<std::size_t> NonAsciiOutsideStrings(std::string_view text) {
   std::size_t line = 1;
   std::size_t i = 0;
+  // The last character outside strings and comments that is not a space or tab. A quote opens a string
+  // only where TOML lets one start (a value after "=", "[", "{" or ","; a key at a line's start or after a
+  // "."); anywhere else (`port = 1"é`) the file is invalid, and toml++ goes on reading what follows.
+  char last = '\n';
   while (i < text.size()) {
     char c = text[i];
     if (c == '#') {
       i = std::min(text.find('\n', i), text.size());
-    } else if (c == '"' || c == '\'') {
+    } else if ((c == '"' || c == '\'') && std::string_view("=[{,.\n").find(last) != std::string_view::npos) {
       std::size_t end = StringEnd(text, i);
       line += static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(i),
                                                   text.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
       i = end;
+      last = c;
     } else {
       if (static_cast<unsigned char>(c) > 0x7F) return line;
       if (c == '\n') ++line;
+      if (c != ' ' && c != '\t' && c != '\r') last = c;
       ++i;
     }
   }

@@ -20,6 +20,10 @@ TEST(TomlGuard, NonAsciiElsewhereIsFoundWithItsLine) {
   EXPECT_EQ(NonAsciiOutsideStrings("a = \"\"\"\nline\n\"\"\"\n\xc2\xa1 = 1\n"), 4u);
   // An unterminated string ends at its line; what follows is outside it.
   EXPECT_EQ(NonAsciiOutsideStrings("a = \"open\n\xc5\x86\n"), 2u);
+  // A quote where no string can start opens none (found by config_fuzz).
+  EXPECT_EQ(NonAsciiOutsideStrings("[server]\nhost = 1\"\xd1\x9a\"\n"), 2u);
+  EXPECT_FALSE(NonAsciiOutsideStrings(
+      "a = [\n  \"\xc3\xa9\",\n  '\xc3\xa9'\n]\n\"k\xc3\xa9y\" = 1\nb = { c = \"\xc3\xa9\" }\n"));
 }
 
 }  // namespace
