@@ -9,7 +9,9 @@ add_library(keel_fuzz_parsers STATIC
   src/http/request_reader.cpp src/http/request_stream.cpp src/http/message.cpp src/http/json_body.cpp
   src/http/json_fields.cpp src/http/problem.cpp src/http/pagination.cpp src/http/router.cpp
   src/jobs/cron.cpp
-  src/ml/prediction_input.cpp src/ml/model_meta.cpp)
+  src/ml/prediction_input.cpp src/ml/model_meta.cpp
+  src/apps/validation/event_batch.cpp src/apps/validation/rule_set.cpp src/apps/validation/json_schema.cpp
+  src/apps/validation/schema_formats.cpp)
 target_include_directories(keel_fuzz_parsers PUBLIC ${CMAKE_SOURCE_DIR}/src ${CMAKE_BINARY_DIR}/generated)
 # Boost 1.74's Asio looks for clang's coroutines in libc++ only; clang 14 has them with libstdc++ too.
 # NDEBUG: fuzz the code as it ships (release builds), with the sanitizers watching. The libraries' debug
@@ -19,7 +21,7 @@ target_compile_definitions(keel_fuzz_parsers PUBLIC BOOST_ASIO_NO_DEPRECATED BOO
                                                     SPDLOG_FMT_EXTERNAL BOOST_ASIO_HAS_CO_AWAIT=1 NDEBUG)
 target_link_libraries(keel_fuzz_parsers PUBLIC Boost::headers prometheus-cpp::core spdlog::spdlog fmt::fmt
                                                nlohmann_json::nlohmann_json simdjson::simdjson OpenSSL::Crypto
-                                               PkgConfig::SODIUM Threads::Threads)
+                                               PkgConfig::SODIUM PkgConfig::RE2 Threads::Threads)
 
 add_custom_target(fuzz_targets)
 file(GLOB KEEL_FUZZ_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/fuzz/*_fuzz.cpp)

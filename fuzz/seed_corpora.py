@@ -23,6 +23,14 @@ QUERIES = [
     b"/api/v1/models/property/predict\nper_page=1000", b"/health\npage=-1&per_page=%41", b"//x/../y\n%zz&&=",
     b"/api/v1/apps/a/rules/versions/3\npage=99999999999999999999",
 ]
+EVENTS = [
+    b'{"event": "signup", "properties": {"plan": "pro", "email": "a@b.co", "seats": 3, "tags": ["x"]}}',
+    b'{"events": [{"event": "purchase", "timestamp": "2026-12-02T10:00:00Z", "properties": {"amount": 5,'
+    b' "at": "2026-12-02T10:00:00.5+01:00", "id": "123e4567-e89b-12d3-a456-426614174000", "ip": "10.0.0.1",'
+    b' "items": [1, null]}}, {"event": "pageview", "user_id": "u1"}]}',
+    b'{"event": "signup", "properties": {"plan": "gold", "x": 1, "seats": 0.5, "tags": ["Bad", 1]}}',
+    b'{"events": []}', b'{"event": "", "extra": 1}', b'{"events": [7, {"properties": []}]}',
+]
 CRONS = [b"* * * * *", b"0 3 * * *", b"*/15 9-17 * * MON-FRI", b"0 0 29 2 *", b"30 0 0 1 1 *", b"@hourly",
          b"0 0 31 2 *", b"61 * * * *", b"0 0 1-31/7 JAN,JUL SUN"]
 CONFIGS = [
@@ -48,6 +56,8 @@ def main(out):
         write(os.path.join(out, "json_input_fuzz"), f"body-{i}", body)
     for i, body in enumerate(PREDICTIONS + JSON_BODIES):
         write(os.path.join(out, "prediction_input_fuzz"), f"body-{i}", body)
+    for i, body in enumerate(EVENTS + JSON_BODIES):
+        write(os.path.join(out, "event_batch_fuzz"), f"body-{i}", body)
     for i, query in enumerate(QUERIES):
         write(os.path.join(out, "query_fuzz"), f"query-{i}", query)
     for i, cron in enumerate(CRONS):
