@@ -14,8 +14,8 @@
 namespace {
 
 const keel::validation::RuleSet& Rules() {
-  static const auto* rules = new keel::validation::RuleSet(std::get<keel::validation::RuleSet>(
-      keel::validation::RuleSet::Compile(nlohmann::json::parse(R"({
+  static const auto* rules = new keel::validation::RuleSet(
+      std::get<keel::validation::RuleSet>(keel::validation::RuleSet::Compile(nlohmann::json::parse(R"({
         "events": {
           "signup": {"type": "object", "required": ["plan"], "additionalProperties": false,
                      "properties": {"plan": {"enum": ["free", "pro"]}, "email": {"format": "email"},
