@@ -65,10 +65,10 @@ bench: build
 	@bash bench/run-models.sh
 
 format:
-	@find src fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
+	@find src fuzz bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
 
 format-check:
-	@find src fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 --dry-run -Werror
+	@find src fuzz bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 --dry-run -Werror
 
 clean:
 	@rm -rf build

@@ -44,7 +44,8 @@ std::string Body(int size) {
                 R"(", "email": "user@example.com", "seats": 12, "referrer": "https://example.com/pricing"}})";
         break;
       case 1:
-        body += R"({"event": "purchase", "properties": {"amount": 49.5, "currency": "EUR", "items": ["a", "b", "c"]}})";
+        body +=
+            R"({"event": "purchase", "properties": {"amount": 49.5, "currency": "EUR", "items": ["a", "b", "c"]}})";
         break;
       case 2:
         body += R"({"event": "pageview", "properties": {"path": "/docs/getting-started", "ms": 312}})";
