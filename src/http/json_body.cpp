@@ -52,7 +52,7 @@ class DomBuilder {
     Frame& frame = frames_.back();
     frame.duplicate = !frame.keys.insert(name).second;
     if (frame.duplicate)
-      errors_.push_back(FieldAt(JsonPointerAppend(Pointer(), name), "is given more than once"));
+      errors_.push_back(FieldAtPointer(JsonPointerAppend(Pointer(), name), "is given more than once"));
     frame.key = std::move(name);
     return true;
   }
@@ -68,7 +68,7 @@ class DomBuilder {
   bool parse_error(std::size_t position, const std::string& last_token,
                    const nlohmann::detail::exception& error) {
     if (error.id == kNumberOverflow) {
-      overflows_.push_back(FieldAt(NextPointer(), "is a number beyond the range of a double"));
+      overflows_.push_back(FieldAtPointer(NextPointer(), "is a number beyond the range of a double"));
       overflow_ = Overflow{position, last_token};
     } else {
       std::string what = error.what();
@@ -98,10 +98,6 @@ class DomBuilder {
     bool duplicate;              // that member was seen before: its value goes to `scratch`
     Json scratch;
   };
-
-  static FieldError FieldAt(const std::string& pointer, std::string message) {
-    return FieldError{pointer.empty() ? "body" : pointer.substr(1), std::move(message), pointer};
-  }
 
   std::string Pointer() const { return JsonPointer(parts_); }
 
@@ -156,8 +152,7 @@ bool Blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == 
 
 }  // namespace
 
-std::string JsonPointerAppend(std::string_view parent, std::string_view part) {
-  std::string pointer(parent);
+void AppendJsonPointerToken(std::string& pointer, std::string_view part) {
   pointer += '/';
   for (char c : part) {
     if (c == '~')
@@ -167,7 +162,16 @@ std::string JsonPointerAppend(std::string_view parent, std::string_view part) {
     else
       pointer += c;
   }
+}
+
+std::string JsonPointerAppend(std::string_view parent, std::string_view part) {
+  std::string pointer(parent);
+  AppendJsonPointerToken(pointer, part);
   return pointer;
+}
+
+FieldError FieldAtPointer(const std::string& pointer, std::string message) {
+  return FieldError{pointer.empty() ? "body" : pointer.substr(1), std::move(message), pointer};
 }
 
 std::string JsonPointer(const std::vector<std::string>& parts) {

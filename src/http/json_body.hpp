@@ -32,6 +32,10 @@ JsonBody ParseJsonBody(std::string_view body);
 std::string JsonPointer(const std::vector<std::string>& parts);
 // `parent` extended by one member name or array index.
 std::string JsonPointerAppend(std::string_view parent, std::string_view part);
+// The same, in place: `pointer` grows by "/" and the escaped part (for paths built on a hot path).
+void AppendJsonPointerToken(std::string& pointer, std::string_view part);
+// The field error at `pointer`: its field is the pointer without the leading "/" ("body" for "").
+FieldError FieldAtPointer(const std::string& pointer, std::string message);
 
 // What is wrong with a request's input: either it was not JSON at all, or these fields are invalid.
 struct InputProblem {

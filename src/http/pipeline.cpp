@@ -20,18 +20,19 @@ namespace {
 const std::vector<double> kDurationBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                               0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 
-// Metric labels must come from a closed set: unknown methods are folded into OTHER.
-std::string_view MethodLabel(std::string_view method) {
-  static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
-  for (auto known : kKnown)
-    if (known == method) return known;
-  return "OTHER";
-}
+// The methods HTTP defines (RFC 9110 §9, and PATCH).
+constexpr std::string_view kDefinedMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                "CONNECT", "OPTIONS", "TRACE", "PATCH"};
 
 bool KnownMethod(std::string_view method) {
-  static constexpr std::string_view kDefined[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-                                                  "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  return std::find(std::begin(kDefined), std::end(kDefined), method) != std::end(kDefined);
+  return std::find(std::begin(kDefinedMethods), std::end(kDefinedMethods), method) !=
+         std::end(kDefinedMethods);
+}
+
+// Metric labels must come from a closed set: other methods are folded into OTHER.
+std::string_view MethodLabel(std::string_view method) {
+  auto known = std::find(std::begin(kDefinedMethods), std::end(kDefinedMethods), method);
+  return known == std::end(kDefinedMethods) ? "OTHER" : *known;
 }
 
 bool ValidRequestId(std::string_view id) {

@@ -40,13 +40,13 @@ constexpr const char* kInsertKey =
 
 }  // namespace
 
-std::string AppJson(const App& app, const std::optional<std::string>& ingest_key) {
+nlohmann::ordered_json AppJson(const App& app, const std::optional<std::string>& ingest_key) {
   nlohmann::ordered_json json = {{"id", app.id}, {"name", app.name}, {"mode", app.mode}};
   json["rules_version"] = app.rules_version ? nlohmann::ordered_json(*app.rules_version) : nullptr;
   json["created_at"] = app.created_at;
   json["updated_at"] = app.updated_at;
   if (ingest_key) json["ingest_key"] = *ingest_key;
-  return json.dump();
+  return json;
 }
 
 Task<Result<std::pair<App, std::string>>> AppStore::Create(std::string owner_id, std::string name,

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/async.hpp"
 #include "core/clock.hpp"
 #include "storage/sql/database.hpp"
@@ -83,6 +85,6 @@ class AppStore {
 };
 
 // {"id", "name", "mode", "rules_version", "created_at", "updated_at"}, and "ingest_key" when given.
-std::string AppJson(const App& app, const std::optional<std::string>& ingest_key = std::nullopt);
+nlohmann::ordered_json AppJson(const App& app, const std::optional<std::string>& ingest_key = std::nullopt);
 
 }  // namespace keel::validation

@@ -82,7 +82,7 @@ class EnvelopeReader {
   }
 
   void Error(const std::string& pointer, std::string message) {
-    errors_.emplace_back(pointer.empty() ? "body" : pointer.substr(1), std::move(message), pointer);
+    errors_.push_back(http::FieldAtPointer(pointer, std::move(message)));
   }
 
  private:

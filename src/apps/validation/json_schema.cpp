@@ -14,6 +14,7 @@
 
 #include "apps/validation/schema_formats.hpp"
 #include "core/utf8.hpp"
+#include "http/json_body.hpp"
 
 namespace keel::validation {
 
@@ -124,18 +125,6 @@ bool MultipleOf(dom::element value, double divisor) {
   return std::fabs(quotient - std::nearbyint(quotient)) <= 1e-9 * std::max(1.0, std::fabs(quotient));
 }
 
-void AppendPointerToken(std::string& path, std::string_view token) {
-  path += '/';
-  for (char c : token) {
-    if (c == '~')
-      path += "~0";
-    else if (c == '/')
-      path += "~1";
-    else
-      path += c;
-  }
-}
-
 std::string Number(double n) { return fmt::format("{}", n); }
 
 }  // namespace
@@ -230,7 +219,7 @@ class Compiler {
       if (!value.is_object()) return Fail(at, "must be an object of schemas"), false;
       for (const auto& [name, schema] : value.items()) {
         std::string member_at = at;
-        AppendPointerToken(member_at, name);
+        http::AppendJsonPointerToken(member_at, name);
         auto compiled = Compile(schema, member_at);
         if (!compiled) return false;
         node.properties.emplace(name, std::move(compiled));
@@ -354,7 +343,7 @@ bool CompiledSchema::Node::Check(dom::element value, std::string& path, std::vec
     dom::object members = value.get_object().value_unsafe();
     for (const auto& name : required) {
       if (members.at_key(name).error() == simdjson::SUCCESS) continue;
-      AppendPointerToken(path, name);
+      http::AppendJsonPointerToken(path, name);
       bool go_on = broken("required", "is required");
       path.resize(path.rfind('/'));
       if (!go_on) return false;
@@ -368,7 +357,7 @@ bool CompiledSchema::Node::Check(dom::element value, std::string& path, std::vec
           schema = additional.get();
         if (schema == nullptr) continue;
         std::size_t mark = path.size();
-        AppendPointerToken(path, key);
+        http::AppendJsonPointerToken(path, key);
         bool member_valid =
             schema == additional.get() && additional->always_false
                 ? broken("additionalProperties", "is not allowed: no schema names this property")

@@ -5,13 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace keel::validation {
-namespace {
-
-http::FieldError ErrorAt(const std::string& pointer, std::string message) {
-  return http::FieldError(pointer.substr(1), std::move(message), pointer);
-}
-
-}  // namespace
+using http::FieldAtPointer;
 
 RuleSetResult RuleSet::Compile(const nlohmann::json& rules) {
   std::vector<http::FieldError> errors;
@@ -28,33 +22,33 @@ RuleSetResult RuleSet::Compile(const nlohmann::json& rules) {
       else if (value == "block")
         unplanned = Unplanned::kBlock;
       else
-        errors.push_back(ErrorAt("/unplanned", "must be allow, flag or block"));
+        errors.push_back(FieldAtPointer("/unplanned", "must be allow, flag or block"));
     } else if (key == "events") {
       if (!value.is_object()) {
-        errors.push_back(ErrorAt("/events", "must be an object of JSON Schemas by event name"));
+        errors.push_back(FieldAtPointer("/events", "must be an object of JSON Schemas by event name"));
         continue;
       }
       for (const auto& [name, schema] : value.items()) {
         std::string at = http::JsonPointerAppend("/events", name);
         if (name.empty() || name.size() > kMaxEventNameLength) {
           errors.push_back(
-              ErrorAt(at, fmt::format("an event name has 1 to {} characters", kMaxEventNameLength)));
+              FieldAtPointer(at, fmt::format("an event name has 1 to {} characters", kMaxEventNameLength)));
           continue;
         }
         auto compiled = CompiledSchema::Compile(schema);
         if (auto* error = std::get_if<SchemaError>(&compiled)) {
           std::string pointer = error->pointer == "/" ? at : at + error->pointer;
-          errors.push_back(ErrorAt(pointer, error->message));
+          errors.push_back(FieldAtPointer(pointer, error->message));
           continue;
         }
         schemas->emplace(name, std::get<CompiledSchema>(std::move(compiled)));
       }
     } else {
-      errors.push_back(
-          ErrorAt(http::JsonPointerAppend("", key), "is not part of a rules version (events, unplanned)"));
+      errors.push_back(FieldAtPointer(http::JsonPointerAppend("", key),
+                                      "is not part of a rules version (events, unplanned)"));
     }
   }
-  if (!rules.contains("events")) errors.push_back(ErrorAt("/events", "is required"));
+  if (!rules.contains("events")) errors.push_back(FieldAtPointer("/events", "is required"));
   if (!errors.empty()) return errors;
   return RuleSet(std::move(schemas), unplanned);
 }

@@ -30,7 +30,21 @@ constexpr std::string_view kCollection = "/api/v1/apps";
 
 std::string AppId(const Request& request) { return std::string(*request.params.Get("app_id")); }
 
-bool ValidMode(std::string_view mode) { return mode == "flag" || mode == "block"; }
+// The body of POST (name required) and PATCH /api/v1/apps: {"name", "mode"}.
+struct AppInput {
+  std::optional<std::string> name;
+  std::optional<std::string> mode;
+};
+
+std::variant<AppInput, Response> ReadAppInput(const Request& request, bool creating) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"name", "mode"});
+  AppInput input{fields.String("name", 1, 100, creating, true), fields.String("mode", 1, 10, false)};
+  if (input.mode && *input.mode != "flag" && *input.mode != "block")
+    fields.AddError("mode", "must be flag or block");
+  if (!fields.ok()) return fields.Problem();
+  return input;
+}
 
 Json PageJson(Json items, const http::Pagination& page, std::int64_t total) {
   return Json{
@@ -63,16 +77,13 @@ class AppRoutes {
       : store_(db, clock, options.ingest_key_grace) {}
 
   Task<Response> Create(Request& request) {
-    http::JsonFields fields(request.body);
-    fields.RejectUnknown({"name", "mode"});
-    auto name = fields.String("name", 1, 100, true, true);
-    auto mode = fields.String("mode", 1, 10, false);
-    if (mode && !ValidMode(*mode)) fields.AddError("mode", "must be flag or block");
-    if (!fields.ok()) co_return fields.Problem();
-    std::string chosen_mode = mode.value_or("flag");
-    auto created = co_await store_.Create(request.principal->subject, *name, std::move(chosen_mode));
+    auto input = ReadAppInput(request, /*creating=*/true);
+    if (auto* invalid = std::get_if<Response>(&input)) co_return std::move(*invalid);
+    AppInput& app = std::get<AppInput>(input);
+    std::string mode = app.mode.value_or("flag");
+    auto created = co_await store_.Create(request.principal->subject, std::move(*app.name), std::move(mode));
     if (!created) co_return http::ProblemFrom(created.error());
-    Response response = Response::Json(201, AppJson(created->first, created->second));
+    Response response = Response::Json(201, AppJson(created->first, created->second).dump());
     response.headers.Add("Location", fmt::format("{}/{}", kCollection, created->first.id));
     co_return response;
   }
@@ -84,26 +95,24 @@ class AppRoutes {
     auto apps = co_await store_.List(request.principal->subject, page.page, page.per_page);
     if (!apps) co_return http::ProblemFrom(apps.error());
     Json items = Json::array();
-    for (const auto& app : apps->items) items.push_back(Json::parse(AppJson(app)));
+    for (const auto& app : apps->items) items.push_back(AppJson(app));
     co_return Response::Json(200, PageJson(std::move(items), page, apps->total).dump());
   }
 
   Task<Response> Get(Request& request) {
     auto app = co_await store_.Find(request.principal->subject, AppId(request));
     if (!app) co_return http::ProblemFrom(app.error());
-    co_return Response::Json(200, AppJson(*app));
+    co_return Response::Json(200, AppJson(*app).dump());
   }
 
   Task<Response> Patch(Request& request) {
-    http::JsonFields fields(request.body);
-    fields.RejectUnknown({"name", "mode"});
-    auto name = fields.String("name", 1, 100, false, true);
-    auto mode = fields.String("mode", 1, 10, false);
-    if (mode && !ValidMode(*mode)) fields.AddError("mode", "must be flag or block");
-    if (!fields.ok()) co_return fields.Problem();
-    auto app = co_await store_.Update(request.principal->subject, AppId(request), name, mode);
+    auto input = ReadAppInput(request, /*creating=*/false);
+    if (auto* invalid = std::get_if<Response>(&input)) co_return std::move(*invalid);
+    AppInput& change = std::get<AppInput>(input);
+    auto app = co_await store_.Update(request.principal->subject, AppId(request), std::move(change.name),
+                                      std::move(change.mode));
     if (!app) co_return http::ProblemFrom(app.error());
-    co_return Response::Json(200, AppJson(*app));
+    co_return Response::Json(200, AppJson(*app).dump());
   }
 
   Task<Response> Delete(Request& request) {
