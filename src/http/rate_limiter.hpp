@@ -1,7 +1,8 @@
 // Rate limits by named policy (auth routes per IP, API per IP, per user, login per account), with GCRA state
 // in the KV store so one limit holds for every thread (and, with Redis, every instance).
 //
-// Thread safety: immutable after construction; Check is safe from any thread.
+// Thread safety: Check is safe from any thread; AddPolicy only before the first Check (while modules
+// register).
 #pragma once
 
 #include <chrono>
@@ -46,6 +47,9 @@ class RateLimiter {
   RateLimiter(kv::KvStore& kv, std::map<std::string, RatePolicy, std::less<>> policies, Metrics& metrics,
               RateFallback fallback = {}, std::unique_ptr<kv::KvStore> local = nullptr);
 
+  // A policy of a module's own (replacing one of that name).
+  void AddPolicy(std::string name, RatePolicy policy) { policies_[std::move(name)] = policy; }
+
   // Counts one request against `policy` for `subject` (an IP, a user id, an e-mail). A KV failure is counted
   // and handled by the fallback (open: let through; local: this process's share; closed: refused); nullopt
   // when the policy is unknown or the request is let through uncounted.
@@ -58,7 +62,7 @@ class RateLimiter {
   RateDecision Decide(const RatePolicy& policy, std::string_view policy_name, const kv::GcraDecision& state);
 
   kv::KvStore& kv_;
-  const std::map<std::string, RatePolicy, std::less<>> policies_;
+  std::map<std::string, RatePolicy, std::less<>> policies_;
   const RateFallback fallback_;
   std::unique_ptr<kv::KvStore> local_;
   prometheus::Family<prometheus::Counter>& limited_;

@@ -117,6 +117,12 @@ Task<Result<void>> AppStore::Delete(std::string owner_id, std::string id) {
                                       sql::Args(id, owner_id));
   if (!deleted) co_return std::move(deleted).error();
   if (*deleted == 0) co_return NoApp();
+  // The rollups have no foreign key (a flush may land after the delete); what lands late, retention prunes.
+  std::vector<sql::Statement> rollups = {
+      {"DELETE FROM validation_rollups WHERE app_id = ?", sql::Args(id)},
+      {"DELETE FROM validation_violation_rollups WHERE app_id = ?", sql::Args(id)}};
+  auto pruned = co_await db_.WriteAll(std::move(rollups));
+  if (!pruned) co_return std::move(pruned).error();
   co_return Ok();
 }
 

@@ -12,6 +12,10 @@ ConfigSchema ConfigKeys() {
           "/api/v1/apps/{id}/ingest-keys)."),
       Int("apps.retention_days", 30, 1, 3650,
           "Days event logs are kept before the retention job prunes them."),
+      Int("apps.ingest_per_minute", 600000, 1, 1000000000,
+          "POST /api/v1/logs requests per app per minute (a batch is one request), when rate limits are on."),
+      Int("apps.ingest_burst", 20000, 1, 1000000000,
+          "POST /api/v1/logs requests per app allowed back to back."),
   };
 }
 
@@ -19,6 +23,8 @@ ValidationOptions ValidationOptions::Read(const Config& config) {
   ValidationOptions options;
   options.ingest_key_grace = std::chrono::seconds(config.Int("apps.ingest_key_grace_s"));
   options.retention_days = config.Int("apps.retention_days");
+  options.ingest_per_minute = config.Int("apps.ingest_per_minute");
+  options.ingest_burst = config.Int("apps.ingest_burst");
   return options;
 }
 

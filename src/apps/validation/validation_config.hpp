@@ -16,6 +16,9 @@ struct ValidationOptions {
   std::chrono::seconds ingest_key_grace{86400};
   // How long event logs are kept (the retention job prunes older ones).
   std::int64_t retention_days = 30;
+  // Each app's ingestion limit (POST /api/v1/logs requests): per minute, and back to back.
+  std::int64_t ingest_per_minute = 600'000;
+  std::int64_t ingest_burst = 20'000;
 
   // REQUIRES: `config` was loaded against a schema holding ConfigKeys().
   static ValidationOptions Read(const Config& config);

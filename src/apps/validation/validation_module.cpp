@@ -1,4 +1,5 @@
-// Handlers of /api/v1/apps: apps, ingest keys and rules versions. Input is checked here, SQL is AppStore's.
+// Handlers of /api/v1/apps (apps, ingest keys, rules versions, an app's logs and dashboard) and of
+// /api/v1/dashboard; the module's parts and their wiring. Input is checked here, SQL is in the stores.
 #include "apps/validation/validation_module.hpp"
 
 #include <charconv>
@@ -7,12 +8,20 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/validation/app_store.hpp"
+#include "apps/validation/dashboard.hpp"
+#include "apps/validation/event_writer.hpp"
+#include "apps/validation/ingest_route.hpp"
+#include "apps/validation/ingest_targets.hpp"
+#include "apps/validation/log_reader.hpp"
+#include "apps/validation/rollup_counters.hpp"
+#include "apps/validation/rollup_flusher.hpp"
 #include "apps/validation/rule_set.hpp"
 #include "apps/validation/validation_config.hpp"
 #include "http/json_body.hpp"
 #include "http/json_fields.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 
 namespace keel::validation {
@@ -69,12 +78,39 @@ Json RulesSummaryJson(const RulesVersion& rules) {
   return full;
 }
 
+// `window` of a dashboard request (default 1h); nullopt after a 422.
+std::variant<DashboardWindow, Response> ReadWindow(const Request& request) {
+  auto name = request.QueryParam("window").value_or("1h");
+  auto window = FindWindow(name);
+  if (!window) return http::InvalidFieldsProblem({{"window", "must be one of 15m, 1h, 24h, 7d"}});
+  return *window;
+}
+
 }  // namespace
+
+// The ingest side: key lookups, the writer, this instance's rollup counts and their flusher.
+class Ingestion {
+ public:
+  explicit Ingestion(ModuleContext& context)
+      : targets(context.database(), context.clock(), context.metrics()),
+        writer(context.database()),
+        flusher(context.database(), counters, context.metrics()),
+        route(targets, writer, counters, context.clock(), context.rate_limiter()) {}
+
+  IngestTargets targets;
+  EventWriter writer;
+  RollupCounters counters;
+  RollupFlusher flusher;
+  IngestRoute route;
+};
 
 class AppRoutes {
  public:
-  AppRoutes(sql::Database& db, const Clock& clock, const ValidationOptions& options)
-      : store_(db, clock, options.ingest_key_grace) {}
+  AppRoutes(ModuleContext& context, const ValidationOptions& options, IngestTargets& targets)
+      : store_(context.database(), context.clock(), options.ingest_key_grace),
+        targets_(targets),
+        logs_(context.database()),
+        dashboards_(context.database(), context.clock(), context.metrics()) {}
 
   Task<Response> Create(Request& request) {
     auto input = ReadAppInput(request, /*creating=*/true);
@@ -112,18 +148,21 @@ class AppRoutes {
     auto app = co_await store_.Update(request.principal->subject, AppId(request), std::move(change.name),
                                       std::move(change.mode));
     if (!app) co_return http::ProblemFrom(app.error());
+    targets_.Forget(app->id);
     co_return Response::Json(200, AppJson(*app).dump());
   }
 
   Task<Response> Delete(Request& request) {
     auto deleted = co_await store_.Delete(request.principal->subject, AppId(request));
     if (!deleted) co_return http::ProblemFrom(deleted.error());
+    targets_.Forget(AppId(request));
     co_return Response::Empty(204);
   }
 
   Task<Response> RotateKey(Request& request) {
     auto issued = co_await store_.RotateKey(request.principal->subject, AppId(request));
     if (!issued) co_return http::ProblemFrom(issued.error());
+    targets_.Forget(AppId(request));
     Json body = {{"ingest_key", issued->key}};
     body["previous_key_expires_at"] =
         issued->previous_expires_at ? Json(*issued->previous_expires_at) : nullptr;
@@ -140,6 +179,7 @@ class AppRoutes {
     std::string body = parsed.value.dump();
     auto stored = co_await store_.PutRules(request.principal->subject, AppId(request), std::move(body));
     if (!stored) co_return http::ProblemFrom(stored.error());
+    targets_.Forget(AppId(request));
     Response response = Response::Json(201, RulesJson(*stored).dump());
     response.headers.Add(
         "Location", fmt::format("{}/{}/rules/versions/{}", kCollection, AppId(request), stored->version));
@@ -175,8 +215,48 @@ class AppRoutes {
     co_return Response::Json(200, RulesJson(*rules).dump());
   }
 
+  Task<Response> Logs(Request& request) { co_return co_await ReadEvents(request, /*failed=*/false); }
+  Task<Response> Failed(Request& request) { co_return co_await ReadEvents(request, /*failed=*/true); }
+
+  Task<Response> AppDashboard(Request& request) {
+    auto window = ReadWindow(request);
+    if (auto* invalid = std::get_if<Response>(&window)) co_return std::move(*invalid);
+    auto app = co_await store_.Find(request.principal->subject, AppId(request));
+    if (!app) co_return http::ProblemFrom(app.error());
+    auto json =
+        co_await dashboards_.ForApp(request.principal->subject, app->id, std::get<DashboardWindow>(window));
+    if (!json) co_return http::ProblemFrom(json.error());
+    co_return Response::Json(200, std::move(json).value());
+  }
+
+  Task<Response> Overview(Request& request) {
+    auto window = ReadWindow(request);
+    if (auto* invalid = std::get_if<Response>(&window)) co_return std::move(*invalid);
+    auto json = co_await dashboards_.ForOwner(request.principal->subject, std::get<DashboardWindow>(window));
+    if (!json) co_return http::ProblemFrom(json.error());
+    co_return Response::Json(200, std::move(json).value());
+  }
+
  private:
+  Task<Response> ReadEvents(Request& request, bool failed) {
+    auto query = ReadLogQuery(request, /*with_validity=*/!failed);
+    if (auto* invalid = std::get_if<Response>(&query)) co_return std::move(*invalid);
+    auto app = co_await store_.Find(request.principal->subject, AppId(request));
+    if (!app) co_return http::ProblemFrom(app.error());
+    LogQuery& filter = std::get<LogQuery>(query);
+    Result<nlohmann::ordered_json> page = Error{ErrorCode::kInternal, "not read"};
+    if (failed)
+      page = co_await logs_.Failed(app->id, std::move(filter));
+    else
+      page = co_await logs_.Logs(app->id, std::move(filter));
+    if (!page) co_return http::ProblemFrom(page.error());
+    co_return Response::Json(200, page->dump());
+  }
+
   AppStore store_;
+  IngestTargets& targets_;
+  LogReader logs_;
+  Dashboards dashboards_;
 };
 
 ValidationModule::ValidationModule() = default;
@@ -192,8 +272,14 @@ std::vector<sql::Migration> ValidationModule::Migrations(std::string_view backen
 
 Result<void> ValidationModule::Register(ModuleContext& context) {
   auto options = ValidationOptions::Read(context.config());
-  routes_ = std::make_unique<AppRoutes>(context.database(), context.clock(), options);
+  if (http::RateLimiter* limiter = context.rate_limiter())
+    limiter->AddPolicy(
+        std::string(kIngestRatePolicy),
+        http::RatePolicy{options.ingest_per_minute, std::chrono::seconds(60), options.ingest_burst});
+  ingestion_ = std::make_unique<Ingestion>(context);
+  routes_ = std::make_unique<AppRoutes>(context, options, ingestion_->targets);
   AppRoutes* r = routes_.get();
+  IngestRoute* ingest = &ingestion_->route;
   const http::RouteOptions authed{.authenticated = true};
   const http::RouteOptions authed_json{.json_body = true, .authenticated = true};
   http::Router& router = context.router();
@@ -218,7 +304,24 @@ Result<void> ValidationModule::Register(ModuleContext& context) {
   router.Add(
       "GET", "/api/v1/apps/{app_id}/rules/versions/{version}",
       [r](Request& q) { return r->GetRulesVersion(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/apps/{app_id}/logs", [r](Request& q) { return r->Logs(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/apps/{app_id}/failed", [r](Request& q) { return r->Failed(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/apps/{app_id}/dashboard", [r](Request& q) { return r->AppDashboard(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/dashboard", [r](Request& q) { return r->Overview(q); }, authed);
+  // The ingest key is the credential (checked by the route, not the user authenticator), and the app's own
+  // limit replaces the per-IP one: one sender's address may carry many apps' traffic.
+  router.Add(
+      "POST", "/api/v1/logs", [ingest](Request& q) { return ingest->Ingest(q); },
+      http::RouteOptions{.body_limit = 1 << 20, .json_body = true, .rate_policy = ""});
   return Ok();
 }
+
+void ValidationModule::Start() { ingestion_->flusher.Start(); }
+
+void ValidationModule::Stop() { ingestion_->flusher.Stop(); }
 
 }  // namespace keel::validation

@@ -1,5 +1,6 @@
 // The Live Validation Dashboard (seed 002): apps with ingest keys, versioned validation rules (JSON Schema
-// per event), and, as it grows, event-log ingestion, live aggregates and exports. Routes under /api/v1/apps.
+// per event), event-log ingestion (POST /api/v1/logs), reading the logs, and dashboards from per-minute
+// rollups. Routes under /api/v1/apps, /api/v1/logs and /api/v1/dashboard.
 #pragma once
 
 #include <memory>
@@ -12,6 +13,7 @@ namespace keel::validation {
 const std::vector<sql::Migration>& Migrations(std::string_view backend);
 
 class AppRoutes;
+class Ingestion;
 
 class ValidationModule final : public Module {
  public:
@@ -22,8 +24,12 @@ class ValidationModule final : public Module {
   std::string_view OpenApi() const override;
   std::vector<sql::Migration> Migrations(std::string_view backend) const override;
   Result<void> Register(ModuleContext& context) override;
+  // Starts and stops the rollup flusher.
+  void Start() override;
+  void Stop() override;
 
  private:
+  std::unique_ptr<Ingestion> ingestion_;
   std::unique_ptr<AppRoutes> routes_;
 };
 

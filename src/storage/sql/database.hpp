@@ -44,6 +44,10 @@ class Database {
   // Like Execute, committed (durably) before it returns.
   virtual Task<Result<Rows>> Write(std::string sql, Params params = {}) = 0;
 
+  // Several write statements in one transaction: all committed (durably) before it returns, or none. The
+  // default runs them through Transaction; SQLite puts them in its next group commit.
+  virtual Task<Result<void>> WriteAll(std::vector<Statement> statements);
+
   // Runs body as one write transaction: committed when body returns ok, rolled back when it fails or throws.
   // SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE) so the transaction cannot fail half-way on a lock.
   virtual Task<Result<void>> Transaction(std::function<Task<Result<void>>(Session&)> body) = 0;

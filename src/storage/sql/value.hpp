@@ -35,6 +35,12 @@ Params Args(T&&... values) {
   return params;
 }
 
+// One parameterized statement, for the calls that take several (Database::WriteAll).
+struct Statement {
+  std::string sql;
+  Params params;
+};
+
 struct Rows {
   std::vector<std::string> columns;
   std::vector<std::vector<Value>> rows;

@@ -165,6 +165,20 @@ TEST_F(PostgresDatabaseTest, CommittedTransactionIsVisible) {
   });
 }
 
+TEST_F(PostgresDatabaseTest, WriteAllCommitsEveryStatementOrNone) {
+  Run([&]() -> Task<void> {
+    std::vector<Statement> both = {{Sql("INSERT INTO {} (name, qty) VALUES (?, 1)"), Args("a")},
+                                   {Sql("INSERT INTO {} (name, qty) VALUES (?, 2)"), Args("b")}};
+    EXPECT_TRUE((co_await db_->WriteAll(both)).ok());
+    std::vector<Statement> second_fails = {{Sql("INSERT INTO {} (name, qty) VALUES (?, 3)"), Args("c")},
+                                           {Sql("INSERT INTO {} (name, qty) VALUES (?, 4)"), Args("a")}};
+    auto refused = co_await db_->WriteAll(second_fails);
+    EXPECT_FALSE(refused.ok());
+    auto rows = co_await db_->Query(Sql("SELECT COUNT(*) FROM {}"), {});
+    EXPECT_EQ(rows->Int(0, 0), 2);
+  });
+}
+
 TEST_F(PostgresDatabaseTest, ConcurrentWritesShareASmallPool) {
   Open(url_, {.min_connections = 1, .max_connections = 3, .acquire_timeout = std::chrono::seconds(10)});
   std::vector<std::optional<Result<std::int64_t>>> results(60);

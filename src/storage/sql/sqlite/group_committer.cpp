@@ -49,11 +49,23 @@ bool GroupCommitter::Enqueue(PendingWrite write) {
 }
 
 Task<Result<Rows>> GroupCommitter::Write(std::string sql, Params params) {
+  std::vector<Statement> statements;
+  statements.push_back({std::move(sql), std::move(params)});
+  co_return co_await Submit(std::move(statements));
+}
+
+Task<Result<void>> GroupCommitter::WriteAll(std::vector<Statement> statements) {
+  auto written = co_await Submit(std::move(statements));
+  if (!written) co_return std::move(written).error();
+  co_return Ok();
+}
+
+Task<Result<Rows>> GroupCommitter::Submit(std::vector<Statement> statements) {
   std::optional<Result<Rows>> outcome;
   auto initiate = [&](auto handler) {
     auto executor = asio::get_associated_executor(handler);
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    PendingWrite write{std::move(sql), std::move(params), [&outcome, shared, executor](Result<Rows> result) {
+    PendingWrite write{std::move(statements), [&outcome, shared, executor](Result<Rows> result) {
                          asio::post(executor, [&outcome, shared, result = std::move(result)]() mutable {
                            outcome.emplace(std::move(result));
                            (*shared)();
@@ -95,7 +107,11 @@ void GroupCommitter::CommitBatch(std::deque<PendingWrite>& batch) {
   }
   for (auto& write : batch) {
     (void)connection_->Exec("SAVEPOINT write");
-    auto rows = connection_->Run(write.sql, write.params);
+    Result<Rows> rows = Rows{};
+    for (const auto& statement : write.statements) {
+      rows = connection_->Run(statement.sql, statement.params);
+      if (!rows) break;
+    }
     if (rows) {
       (void)connection_->Exec("RELEASE write");
       results.emplace_back(std::move(rows).value());

@@ -1,8 +1,8 @@
-// Group commit for single-statement writes: one writer thread with its own connection takes every write
-// queued while the previous commit was syncing, runs them in one transaction (each inside its own SAVEPOINT,
-// so a failing statement undoes only itself) and commits once. Every caller is answered only after that
-// commit is on disk (synchronous=FULL), so batching trades no durability for throughput: one fsync serves the
-// whole batch.
+// Group commit for writes of one statement or a few: one writer thread with its own connection takes every
+// write queued while the previous commit was syncing, runs them in one transaction (each write inside its own
+// SAVEPOINT, so a failing write undoes only itself) and commits once. Every caller is answered only after
+// that commit is on disk (synchronous=FULL), so batching trades no durability for throughput: one fsync
+// serves the whole batch.
 //
 // Thread safety: Submit may be called from any thread; completions run on the submitter's executor.
 #pragma once
@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/async.hpp"
 #include "core/metrics.hpp"
@@ -33,15 +34,19 @@ class GroupCommitter {
   // Runs one write statement in the next group commit; its rows (RETURNING) and change count, or its error.
   // kOverloaded when queue_limit writes are already waiting.
   Task<Result<Rows>> Write(std::string sql, Params params);
+  // Several statements in one savepoint of the next group commit: all of them, or (on an error) none.
+  Task<Result<void>> WriteAll(std::vector<Statement> statements);
 
   void Stop();
 
  private:
+  // Statements committed together; complete gets the last one's rows.
   struct PendingWrite {
-    std::string sql;
-    Params params;
+    std::vector<Statement> statements;
     std::function<void(Result<Rows>)> complete;
   };
+
+  Task<Result<Rows>> Submit(std::vector<Statement> statements);
 
   bool Enqueue(PendingWrite write);
   void Run();

@@ -214,6 +214,10 @@ Task<Result<Rows>> SqliteDatabase::Write(std::string sql, Params params) {
   co_return co_await writer_->Write(std::move(sql), std::move(params));
 }
 
+Task<Result<void>> SqliteDatabase::WriteAll(std::vector<Statement> statements) {
+  co_return co_await writer_->WriteAll(std::move(statements));
+}
+
 Task<Result<void>> SqliteDatabase::Transaction(std::function<Task<Result<void>>(Session&)> body) {
   auto acquired = co_await Acquire();
   if (!acquired) co_return std::move(acquired).error();

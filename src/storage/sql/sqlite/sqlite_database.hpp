@@ -40,6 +40,7 @@ class SqliteDatabase final : public Database {
   Task<Result<Rows>> Query(std::string sql, Params params) override;
   Task<Result<std::int64_t>> Execute(std::string sql, Params params) override;
   Task<Result<Rows>> Write(std::string sql, Params params) override;
+  Task<Result<void>> WriteAll(std::vector<Statement> statements) override;
   Task<Result<void>> Transaction(std::function<Task<Result<void>>(Session&)> body) override;
   Task<Result<void>> Ping() override;
   Result<MigrationReport> Migrate(const std::vector<Migration>& migrations) override;

@@ -146,6 +146,20 @@ TEST_F(SqliteDatabaseTest, GroupCommittedWritesFailAlone) {
   });
 }
 
+TEST_F(SqliteDatabaseTest, WriteAllCommitsEveryStatementOrNone) {
+  Run([&]() -> Task<void> {
+    std::vector<Statement> both = {{"INSERT INTO items (name, qty) VALUES (?, 1)", Args("a")},
+                                   {"INSERT INTO items (name, qty) VALUES (?, 2)", Args("b")}};
+    EXPECT_TRUE((co_await db_->WriteAll(both)).ok());
+    std::vector<Statement> second_fails = {{"INSERT INTO items (name, qty) VALUES (?, 3)", Args("c")},
+                                           {"INSERT INTO items (name, qty) VALUES (?, 4)", Args("a")}};
+    auto refused = co_await db_->WriteAll(second_fails);
+    EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+    auto rows = co_await db_->Query("SELECT COUNT(*) FROM items");
+    EXPECT_EQ(rows->Int(0, 0), 2);
+  });
+}
+
 TEST_F(SqliteDatabaseTest, WaitsForAConnectionThenTimesOut) {
   // Both connections are held by open transactions; a third caller waits and gives up with kOverloaded.
   asio::io_context& io = io_;
