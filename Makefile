@@ -63,6 +63,7 @@ bench: build
 	@bash bench/run-cluster.sh
 	@bash bench/run-jobs-cluster.sh
 	@bash bench/run-models.sh
+	@bash bench/run-ingest.sh
 
 format:
 	@find src fuzz bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
