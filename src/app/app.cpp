@@ -29,6 +29,7 @@
 #include "jobs/queue_spec.hpp"
 #include "ml/model_platform.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
+#include "storage/pubsub/pubsub.hpp"
 
 namespace keel {
 namespace {
@@ -74,6 +75,7 @@ class App::Context final : public ModuleContext {
   BlockingPool& pool() override { return *app_.pool_; }
   sql::Database& database() override { return *app_.database_; }
   kv::KvStore& kv() override { return *app_.kv_; }
+  pubsub::PubSub& pubsub() override { return *app_.pubsub_; }
   http::Router& router() override { return *app_.router_; }
   http::RateLimiter* rate_limiter() override { return app_.rate_limiter_.get(); }
   Readiness& readiness() override { return app_.readiness_; }
@@ -124,6 +126,9 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   auto kv = kv::OpenKvStore(c, app->clock_, *app->metrics_);
   if (!kv) return std::move(kv).error();
   app->kv_ = std::move(kv).value();
+  auto pubsub = pubsub::OpenPubSub(c, *app->metrics_);
+  if (!pubsub) return std::move(pubsub).error();
+  app->pubsub_ = std::move(pubsub).value();
 
   if (c.Bool("ratelimit.enabled")) {
     auto policy = [&c](const char* group, const char* per, std::chrono::seconds period) {

@@ -22,6 +22,7 @@
 #include "jobs/jobs_config.hpp"
 #include "module/module.hpp"
 #include "storage/kv/kv_store.hpp"
+#include "storage/pubsub/pubsub.hpp"
 #include "storage/sql/database.hpp"
 
 namespace keel::auth {
@@ -85,6 +86,7 @@ class App {
   std::unique_ptr<BlockingPool> pool_;
   std::unique_ptr<sql::Database> database_;
   std::unique_ptr<kv::KvStore> kv_;
+  std::unique_ptr<pubsub::PubSub> pubsub_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::RateLimiter> rate_limiter_;
   std::unique_ptr<jobs::JobKinds> job_kinds_;

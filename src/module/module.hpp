@@ -26,6 +26,9 @@ class Database;
 namespace kv {
 class KvStore;
 }
+namespace pubsub {
+class PubSub;
+}
 namespace http {
 class Router;
 class RateLimiter;
@@ -53,6 +56,8 @@ class ModuleContext {
   virtual BlockingPool& pool() = 0;
   virtual sql::Database& database() = 0;
   virtual kv::KvStore& kv() = 0;
+  // Messages to every instance (Redis in the scaled mode): for what is shown live, never for what must last.
+  virtual pubsub::PubSub& pubsub() = 0;
   virtual http::Router& router() = 0;
   // Null when ratelimit.enabled is false.
   virtual http::RateLimiter* rate_limiter() = 0;

@@ -239,6 +239,7 @@ void RedisConnection::ConnectTo(const std::string& address) {
     if (!ready_) log::Info("redis connected", log::Fields().Add("port", endpoint_.port));
     ready_ = true;
     backoff_ = std::chrono::milliseconds(100);
+    if (!pattern_.empty()) SendSubscribe();
   });
 }
 
@@ -290,6 +291,34 @@ void RedisConnection::SendRaw(const std::vector<std::string>& args, Done done) {
       pending->Deliver(
           Error{ErrorCode::kTimeout, fmt::format("redis did not answer within {} ms", timeout.count())});
   });
+}
+
+void RedisConnection::SubscribePattern(std::string pattern, OnMessage on_message) {
+  pattern_ = std::move(pattern);
+  on_message_ = std::move(on_message);
+  if (ready_ && context_ != nullptr) SendSubscribe();
+}
+
+void RedisConnection::SendSubscribe() {
+  // hiredis keeps this callback for the subscription's life and calls it for every message (and with no
+  // reply when the connection ends); it finds this object through the context, which forgets it when this
+  // object is destroyed.
+  (void)redisAsyncCommand(context_, &RedisConnection::OnPatternReply, nullptr, "PSUBSCRIBE %b",
+                          pattern_.data(), pattern_.size());
+}
+
+void RedisConnection::OnPatternReply(redisAsyncContext* context, void* reply, void*) {
+  auto* self = static_cast<RedisConnection*>(context->data);
+  if (reply == nullptr || self == nullptr) return;
+  const auto& message = *static_cast<redisReply*>(reply);
+  // ["pmessage", pattern, channel, payload]; the subscription's confirmation is ["psubscribe", pattern, n].
+  if (message.type != REDIS_REPLY_ARRAY || message.elements != 4) return;
+  const redisReply* kind = message.element[0];
+  if (kind->type != REDIS_REPLY_STRING || std::string_view(kind->str, kind->len) != "pmessage") return;
+  const redisReply* channel = message.element[2];
+  const redisReply* payload = message.element[3];
+  if (channel->type != REDIS_REPLY_STRING || payload->type != REDIS_REPLY_STRING) return;
+  self->on_message_(std::string(channel->str, channel->len), std::string(payload->str, payload->len));
 }
 
 void RedisConnection::OnReply(redisAsyncContext*, void* reply, void* privdata) {

@@ -44,6 +44,12 @@ class RedisConnection {
   // a kInternal error), kUnavailable when not connected, or kTimeout when no reply came within the timeout.
   void Send(const std::vector<std::string>& args, Done done);
 
+  using OnMessage = std::function<void(std::string channel, std::string message)>;
+  // Makes this a subscriber connection: PSUBSCRIBE `pattern` once connected, and again after every reconnect;
+  // on_message runs on the io_context's thread for each message to a matching channel. Redis takes no other
+  // command on a subscribed connection, so use one for this alone.
+  void SubscribePattern(std::string pattern, OnMessage on_message);
+
  private:
   struct Watch;    // the socket as Asio sees it
   struct Pending;  // one command waiting for its reply or its timeout
@@ -56,6 +62,8 @@ class RedisConnection {
   void OnDisconnected();
   void SendRaw(const std::vector<std::string>& args, Done done);
   static void OnReply(redisAsyncContext* context, void* reply, void* privdata);
+  void SendSubscribe();
+  static void OnPatternReply(redisAsyncContext* context, void* reply, void* privdata);
 
   boost::asio::io_context& io_;
   const RedisEndpoint endpoint_;
@@ -63,6 +71,8 @@ class RedisConnection {
   redisAsyncContext* context_ = nullptr;  // null while disconnected; owned by hiredis, freed by it
   std::unique_ptr<Watch> watch_;
   bool ready_ = false;
+  std::string pattern_;  // empty: not a subscriber
+  OnMessage on_message_;
   std::chrono::milliseconds backoff_{100};
   std::size_t address_turn_ = 0;  // which of the host's addresses the next connect tries
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once destroyed: late handlers see it
