@@ -3,6 +3,7 @@ dashboards built from per-minute rollups (seed 002). Runs in both modes: in the 
 nginx, so a rule change and the rollups must cross instances."""
 import http.client
 import json
+import socket
 import time
 import unittest
 
@@ -242,6 +243,77 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(mine[0]["totals"]["events"], 5 * n)
         self.assertEqual(self.call("GET", "/api/v1/dashboard", self.bob)[2]["apps"], [])
         self.assertEqual(self.call("GET", "/api/v1/dashboard?window=2h", self.alice)[0], 422)
+
+
+    def open_live(self, app, port):
+        """GET /api/v1/apps/{id}/live straight to the instance on `port`; returns a reader of its events."""
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", f"/api/v1/apps/{app['id']}/live", headers=self.alice)
+        response = conn.getresponse()
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.getheader("Content-Type"), "text/event-stream")
+        return conn, LiveEvents(response)
+
+    def test_live_events_reach_a_viewer_on_any_instance(self):
+        app = self.new_app("block", dict(RULES, unplanned="allow"))
+        viewer_port = self.keel.processes[-1].port  # the last instance watches, the first one ingests
+        conn, live = self.open_live(app, viewer_port)
+        try:
+            # The first stats event tells the subscription is in place.
+            self.assertEqual(live.next_of("stats")["events"], 0)
+            sent = time.monotonic()
+            status, _ = self.ingest(app["ingest_key"], BATCH, self.keel.processes[0].port)
+            self.assertEqual(status, 200)
+            logs = [live.next_of("log") for _ in BATCH["events"]]
+            delay = time.monotonic() - sent
+            self.assertLess(delay, 2.0)
+            self.assertEqual([e["event"] for e in logs], [e["event"] for e in BATCH["events"]])
+            blocked = [e for e in logs if e["blocked"]]
+            self.assertEqual(sorted(e["violations"][0]["rule"] for e in blocked), ["enum", "minimum"])
+            self.assertEqual(logs[0]["properties"], BATCH["events"][0]["properties"])
+            # Within two seconds a stats event counts the batch (its second, reported by the ingesting instance).
+            counted = {"events": 0, "invalid": 0, "blocked": 0}
+            deadline = time.monotonic() + 4
+            while counted["events"] < 5 and time.monotonic() < deadline:
+                stats = live.next_of("stats")
+                for key in counted:
+                    counted[key] += stats[key]
+            self.assertEqual(counted, {"events": 5, "invalid": 2, "blocked": 2})
+        finally:
+            conn.close()
+        self.assertEqual(self.call("GET", f"/api/v1/apps/{app['id']}/live", self.bob)[0], 404)
+
+
+class LiveEvents:
+    """Server-Sent Events read off a live response, one at a time."""
+
+    def __init__(self, response):
+        self.response = response
+
+    def next_of(self, kind, timeout=5):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            name, data = self.next()
+            if name == kind:
+                return data
+        raise AssertionError(f"no {kind} event within {timeout} s")
+
+    def next(self):
+        name, data = None, None
+        while True:
+            try:
+                line = self.response.fp.readline()
+            except socket.timeout:
+                raise AssertionError("the live stream went quiet")
+            if not line:
+                raise AssertionError("the live stream ended")
+            line = line.decode().rstrip("\r\n")
+            if line.startswith("event: "):
+                name = line[len("event: "):]
+            elif line.startswith("data: "):
+                data = json.loads(line[len("data: "):])
+            elif line == "" and name is not None:
+                return name, data
 
 
 if __name__ == "__main__":

@@ -129,15 +129,19 @@ Task<Response> IngestRoute::Ingest(Request& request) {
   if (!written) co_return http::ProblemFrom(written.error());
 
   std::vector<CountedEvent> counted;
+  std::vector<const StoredEvent*> rows;  // in the batch's order
   counted.reserve(checked.verdicts.size());
+  rows.reserve(checked.verdicts.size());
   std::size_t logged = 0;
   std::size_t failed = 0;
   for (std::size_t i = 0; i < checked.verdicts.size(); ++i) {
     const bool blocked = checked.blocked[i];
     const StoredEvent& row = blocked ? checked.failed[failed++] : checked.logged[logged++];
     counted.push_back({row.event_name, !checked.verdicts[i].valid, blocked, &checked.verdicts[i].violations});
+    rows.push_back(&row);
   }
   counters_.Add(target->app_id, MinuteOf(now_ms), counted);
+  live_.Record(target->app_id, rows, checked.blocked);
   co_return Response::Json(200, AnswerJson(checked));
 }
 

@@ -1,12 +1,13 @@
 // POST /api/v1/logs: events from an app's ingest key, checked against the app's current rules, stored by its
 // mode (flag: every event in the log with its validity; block: the invalid ones kept aside in the failed
-// events), committed before the answer, then counted for the dashboard's rollups.
+// events), committed before the answer, then counted for the dashboard's rollups and shown on the live view.
 //
 // Thread safety: Ingest from any IO thread.
 #pragma once
 
 #include "apps/validation/event_writer.hpp"
 #include "apps/validation/ingest_targets.hpp"
+#include "apps/validation/live_feed.hpp"
 #include "apps/validation/rollup_counters.hpp"
 #include "core/clock.hpp"
 #include "http/message.hpp"
@@ -22,9 +23,14 @@ inline constexpr std::string_view kIngestRatePolicy = "ingest";
 
 class IngestRoute {
  public:
-  IngestRoute(IngestTargets& targets, EventWriter& writer, RollupCounters& counters, const Clock& clock,
-              http::RateLimiter* rate_limiter)
-      : targets_(targets), writer_(writer), counters_(counters), clock_(clock), rate_limiter_(rate_limiter) {}
+  IngestRoute(IngestTargets& targets, EventWriter& writer, RollupCounters& counters, LiveFeed& live,
+              const Clock& clock, http::RateLimiter* rate_limiter)
+      : targets_(targets),
+        writer_(writer),
+        counters_(counters),
+        live_(live),
+        clock_(clock),
+        rate_limiter_(rate_limiter) {}
 
   Task<http::Response> Ingest(http::Request& request);
 
@@ -32,6 +38,7 @@ class IngestRoute {
   IngestTargets& targets_;
   EventWriter& writer_;
   RollupCounters& counters_;
+  LiveFeed& live_;
   const Clock& clock_;
   http::RateLimiter* rate_limiter_;
 };

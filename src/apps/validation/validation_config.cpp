@@ -16,6 +16,9 @@ ConfigSchema ConfigKeys() {
           "POST /api/v1/logs requests per app per minute (a batch is one request), when rate limits are on."),
       Int("apps.ingest_burst", 20000, 1, 1000000000,
           "POST /api/v1/logs requests per app allowed back to back."),
+      Int("apps.live_events_per_second", 100, 0, 100000,
+          "Events per app and instance shown each second on GET /api/v1/apps/{id}/live; the rest are only "
+          "counted."),
   };
 }
 
@@ -25,6 +28,7 @@ ValidationOptions ValidationOptions::Read(const Config& config) {
   options.retention_days = config.Int("apps.retention_days");
   options.ingest_per_minute = config.Int("apps.ingest_per_minute");
   options.ingest_burst = config.Int("apps.ingest_burst");
+  options.live_events_per_second = config.Int("apps.live_events_per_second");
   return options;
 }
 

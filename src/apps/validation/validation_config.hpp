@@ -19,6 +19,8 @@ struct ValidationOptions {
   // Each app's ingestion limit (POST /api/v1/logs requests): per minute, and back to back.
   std::int64_t ingest_per_minute = 600'000;
   std::int64_t ingest_burst = 20'000;
+  // Events per app and instance shown each second on the live view; the rest are counted, not shown.
+  std::int64_t live_events_per_second = 100;
 
   // REQUIRES: `config` was loaded against a schema holding ConfigKeys().
   static ValidationOptions Read(const Config& config);

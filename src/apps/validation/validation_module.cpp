@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include <fmt/format.h>
+#include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
 #include "apps/validation/app_store.hpp"
@@ -12,6 +13,7 @@
 #include "apps/validation/event_writer.hpp"
 #include "apps/validation/ingest_route.hpp"
 #include "apps/validation/ingest_targets.hpp"
+#include "apps/validation/live_feed.hpp"
 #include "apps/validation/log_reader.hpp"
 #include "apps/validation/rollup_counters.hpp"
 #include "apps/validation/rollup_flusher.hpp"
@@ -23,6 +25,7 @@
 #include "http/problem.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/router.hpp"
+#include "storage/pubsub/pubsub.hpp"
 
 namespace keel::validation {
 
@@ -91,16 +94,18 @@ std::variant<DashboardWindow, Response> ReadWindow(const Request& request) {
 // The ingest side: key lookups, the writer, this instance's rollup counts and their flusher.
 class Ingestion {
  public:
-  explicit Ingestion(ModuleContext& context)
+  Ingestion(ModuleContext& context, const ValidationOptions& options)
       : targets(context.database(), context.clock(), context.metrics()),
         writer(context.database()),
         flusher(context.database(), counters, context.metrics()),
-        route(targets, writer, counters, context.clock(), context.rate_limiter()) {}
+        live(context.pubsub(), context.clock(), options.live_events_per_second),
+        route(targets, writer, counters, live, context.clock(), context.rate_limiter()) {}
 
   IngestTargets targets;
   EventWriter writer;
   RollupCounters counters;
   RollupFlusher flusher;
+  LiveFeed live;
   IngestRoute route;
 };
 
@@ -109,6 +114,7 @@ class AppRoutes {
   AppRoutes(ModuleContext& context, const ValidationOptions& options, IngestTargets& targets)
       : store_(context.database(), context.clock(), options.ingest_key_grace),
         targets_(targets),
+        pubsub_(context.pubsub()),
         logs_(context.database()),
         dashboards_(context.database(), context.clock(), context.metrics()) {}
 
@@ -229,6 +235,20 @@ class AppRoutes {
     co_return Response::Json(200, std::move(json).value());
   }
 
+  Task<Response> Live(Request& request) {
+    auto app = co_await store_.Find(request.principal->subject, AppId(request));
+    if (!app) co_return http::ProblemFrom(app.error());
+    boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
+    auto stream = LiveStream::Open(pubsub_, app->id, executor);
+    Response response;
+    response.status = 200;
+    response.headers.Add("Content-Type", "text/event-stream");
+    response.headers.Add("Cache-Control", "no-store");
+    response.headers.Add("X-Accel-Buffering", "no");  // nginx: pass events through as they come
+    response.stream = [stream]() { return stream->Next(); };
+    co_return response;
+  }
+
   Task<Response> Overview(Request& request) {
     auto window = ReadWindow(request);
     if (auto* invalid = std::get_if<Response>(&window)) co_return std::move(*invalid);
@@ -255,6 +275,7 @@ class AppRoutes {
 
   AppStore store_;
   IngestTargets& targets_;
+  pubsub::PubSub& pubsub_;
   LogReader logs_;
   Dashboards dashboards_;
 };
@@ -276,7 +297,7 @@ Result<void> ValidationModule::Register(ModuleContext& context) {
     limiter->AddPolicy(
         std::string(kIngestRatePolicy),
         http::RatePolicy{options.ingest_per_minute, std::chrono::seconds(60), options.ingest_burst});
-  ingestion_ = std::make_unique<Ingestion>(context);
+  ingestion_ = std::make_unique<Ingestion>(context, options);
   routes_ = std::make_unique<AppRoutes>(context, options, ingestion_->targets);
   AppRoutes* r = routes_.get();
   IngestRoute* ingest = &ingestion_->route;
@@ -311,6 +332,8 @@ Result<void> ValidationModule::Register(ModuleContext& context) {
   router.Add(
       "GET", "/api/v1/apps/{app_id}/dashboard", [r](Request& q) { return r->AppDashboard(q); }, authed);
   router.Add(
+      "GET", "/api/v1/apps/{app_id}/live", [r](Request& q) { return r->Live(q); }, authed);
+  router.Add(
       "GET", "/api/v1/dashboard", [r](Request& q) { return r->Overview(q); }, authed);
   // The ingest key is the credential (checked by the route, not the user authenticator), and the app's own
   // limit replaces the per-IP one: one sender's address may carry many apps' traffic.
@@ -320,8 +343,14 @@ Result<void> ValidationModule::Register(ModuleContext& context) {
   return Ok();
 }
 
-void ValidationModule::Start() { ingestion_->flusher.Start(); }
+void ValidationModule::Start() {
+  ingestion_->flusher.Start();
+  ingestion_->live.Start();
+}
 
-void ValidationModule::Stop() { ingestion_->flusher.Stop(); }
+void ValidationModule::Stop() {
+  ingestion_->live.Stop();
+  ingestion_->flusher.Stop();
+}
 
 }  // namespace keel::validation

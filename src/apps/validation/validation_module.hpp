@@ -1,6 +1,7 @@
 // The Live Validation Dashboard (seed 002): apps with ingest keys, versioned validation rules (JSON Schema
-// per event), event-log ingestion (POST /api/v1/logs), reading the logs, and dashboards from per-minute
-// rollups. Routes under /api/v1/apps, /api/v1/logs and /api/v1/dashboard.
+// per event), event-log ingestion (POST /api/v1/logs), reading the logs, dashboards from per-minute
+// rollups, and a live view (SSE) across instances. Routes under /api/v1/apps, /api/v1/logs and
+// /api/v1/dashboard.
 #pragma once
 
 #include <memory>
@@ -24,7 +25,7 @@ class ValidationModule final : public Module {
   std::string_view OpenApi() const override;
   std::vector<sql::Migration> Migrations(std::string_view backend) const override;
   Result<void> Register(ModuleContext& context) override;
-  // Starts and stops the rollup flusher.
+  // Starts and stops the rollup flusher and the live view's ticker.
   void Start() override;
   void Stop() override;
 
