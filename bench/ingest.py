@@ -15,6 +15,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 
 from benchlib import free_port, measured_stamp, run_wrk, wait_http, write_section
 
@@ -77,12 +78,69 @@ def lua(path, method, token=None, body=None):
     return path
 
 
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def live_latency(send_port, view_port, key, token, app_id, seconds, rate=50):
+    """Single events sent to `send_port` at `rate`/s (below the live view's sampling limit), watched on
+    `view_port`'s /live: milliseconds from each 200 to its `log` event on the stream."""
+    viewer = http.client.HTTPConnection("127.0.0.1", view_port, timeout=30)
+    viewer.request("GET", f"/api/v1/apps/{app_id}/live", headers={"Authorization": f"Bearer {token}"})
+    stream = viewer.getresponse()
+    if stream.status != 200:
+        raise RuntimeError(f"/live: {stream.status}")
+    arrived, acked = {}, {}
+    subscribed = threading.Event()
+
+    def read():
+        name = None
+        while True:
+            line = stream.fp.readline()
+            if not line:
+                return
+            line = line.decode().rstrip("\r\n")
+            if line.startswith("event: "):
+                name = line[7:]
+                subscribed.set()
+            elif line.startswith("data: ") and name == "log":
+                seq = json.loads(line[6:])["properties"].get("seq")
+                arrived[seq] = time.monotonic()
+                if seq == -1:
+                    return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    subscribed.wait(5)
+    sender = http.client.HTTPConnection("127.0.0.1", send_port, timeout=30)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    count = seconds * rate
+    start = time.monotonic()
+    for seq in list(range(count)) + [-1]:
+        time.sleep(max(0.0, start + (seq if seq >= 0 else count) / rate - time.monotonic()))
+        sender.request("POST", "/api/v1/logs", body=json.dumps({"event": "page_view",
+                                                                 "properties": {"path": "/", "seq": seq}}),
+                       headers=headers)
+        response = sender.getresponse()
+        response.read()
+        acked[seq] = time.monotonic()
+    reader.join(timeout=10)
+    viewer.close()
+    sender.close()
+    delays = [(arrived[s] - acked[s]) * 1000 for s in acked if s in arrived and s >= 0]
+    missing = sum(1 for s in acked if s >= 0 and s not in arrived)
+    return {"samples": len(delays), "missing": missing, "p50": percentile(delays, 0.5),
+            "p99": percentile(delays, 0.99), "max": max(delays)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keel", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--live-seconds", type=int, default=10)
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="keel-bench-ingest-")
@@ -122,6 +180,17 @@ def main():
         ingesting.join()
         results["dashboard_ingest"] = background
         print("dashboard while ingesting", results["dashboard"], background, flush=True)
+        # Live latency while batches keep arriving for another app.
+        other = call(http.client.HTTPConnection("127.0.0.1", port, timeout=30), "POST", "/api/v1/apps",
+                     {"name": "load", "mode": "flag"}, token)
+        load = lua(f"{workdir}/load.lua", "POST", token=other["ingest_key"],
+                   body={"events": [event(i) for i in range(100)]})
+        loading = threading.Thread(target=lambda: run_wrk(port, 16, args.live_seconds + 3, 1, path="/api/v1/logs",
+                                                          script=load))
+        loading.start()
+        results["live"] = live_latency(port, port, key, token, app["id"], args.live_seconds)
+        loading.join()
+        print("live latency", results["live"], flush=True)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         stored = call(conn, "GET", f"/api/v1/apps/{app['id']}/dashboard?window=1h", token=token)["totals"]
         conn.close()
@@ -133,16 +202,20 @@ def main():
 
     when, commit = measured_stamp()
     b, s, d, di = results["batch"], results["single"], results["dashboard"], results["dashboard_ingest"]
+    lv = results["live"]
     heading = "## Live Validation Dashboard: ingestion and dashboard reads (one instance, SQLite)"
     section = f"""{heading}
 
 Measured {when} at commit `{commit}` on this project's 2-core machine. Command:
-`bench/run-ingest.sh --connections {args.connections} --duration {args.duration}`.
+`bench/run-ingest.sh --connections {args.connections} --duration {args.duration} --live-seconds {args.live_seconds}`.
 One Keel with its defaults (access log on, 2 IO threads, SQLite with synchronous=FULL: every event is on disk
 before its 200) except `ratelimit.enabled = false`. The app has three event schemas (enum, format, pattern,
 nested array items); each batch of 100 has 60 valid events, 30 that break a rule and 10 unplanned ones, in flag
 mode, so all are validated, stored with their violations and counted. wrk: 2 threads, {args.connections}
 connections, {args.duration} s per row; the dashboard row runs 48 readers beside 16 connections sending batches.
+Live latency: single events at 50/s for {args.live_seconds} s while 16 connections send batches of 100 to another
+app; the time from each 200 to its `log` event on an open `/live` stream ({lv['samples']} samples, {lv['missing']}
+missing).
 
 | what | requests/s | events/s | p50 ms | p99 ms | target |
 | --- | --- | --- | --- | --- | --- |
@@ -150,6 +223,7 @@ connections, {args.duration} s per row; the dashboard row runs 48 readers beside
 | POST /api/v1/logs, one event | {s['rps']:,.0f} | {s['rps']:,.0f} | {s['p50']:.2f} | {s['p99']:.2f} | ≥ 15,000/s, p99 < 20 ms |
 | GET /api/v1/apps/{{id}}/dashboard?window=1h, while ingesting | {d['rps']:,.0f} | | {d['p50']:.2f} | {d['p99']:.2f} | ≥ 10,000/s, p99 < 20 ms |
 | … the batches sent meanwhile | {di['rps']:,.0f} | {di['rps'] * 100:,.0f} | {di['p50']:.2f} | {di['p99']:.2f} | |
+| live: 200 → `log` event on /live | | | {lv['p50']:.2f} | {lv['p99']:.2f} | p99 < 100 ms |
 """
     print(section)
     write_section(args.out, heading, section)
