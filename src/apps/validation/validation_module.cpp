@@ -11,20 +11,24 @@
 #include "apps/validation/app_store.hpp"
 #include "apps/validation/dashboard.hpp"
 #include "apps/validation/event_writer.hpp"
+#include "apps/validation/exports.hpp"
 #include "apps/validation/ingest_route.hpp"
 #include "apps/validation/ingest_targets.hpp"
 #include "apps/validation/live_feed.hpp"
 #include "apps/validation/log_reader.hpp"
+#include "apps/validation/maintenance.hpp"
 #include "apps/validation/rollup_counters.hpp"
 #include "apps/validation/rollup_flusher.hpp"
 #include "apps/validation/rule_set.hpp"
 #include "apps/validation/validation_config.hpp"
+#include "core/rfc3339.hpp"
 #include "http/json_body.hpp"
 #include "http/json_fields.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/router.hpp"
+#include "jobs/job_queue.hpp"
 #include "storage/pubsub/pubsub.hpp"
 
 namespace keel::validation {
@@ -89,6 +93,57 @@ std::variant<DashboardWindow, Response> ReadWindow(const Request& request) {
   return *window;
 }
 
+// The body of POST /api/v1/apps/{app_id}/exports: {"format", "since"?, "until"?}.
+struct ExportInput {
+  ExportFormat format = ExportFormat::kNdjson;
+  std::optional<std::int64_t> since_ms;
+  std::optional<std::int64_t> until_ms;
+};
+
+std::variant<ExportInput, Response> ReadExportInput(const Request& request) {
+  http::JsonFields fields(request.body);
+  fields.RejectUnknown({"format", "since", "until"});
+  ExportInput input;
+  auto format = fields.String("format", 1, 10, /*required=*/true);
+  if (format) {
+    if (auto parsed = ParseExportFormat(*format))
+      input.format = *parsed;
+    else
+      fields.AddError("format", "must be csv or ndjson");
+  }
+  auto time = [&fields](const char* name) -> std::optional<std::int64_t> {
+    auto text = fields.String(name, 1, 64, /*required=*/false);
+    if (!text) return std::nullopt;
+    auto ms = ParseRfc3339(*text);
+    if (!ms) fields.AddError(name, "must be an RFC 3339 time, like 2026-12-02T10:00:00Z");
+    return ms;
+  };
+  input.since_ms = time("since");
+  input.until_ms = time("until");
+  if (input.since_ms && input.until_ms && *input.since_ms >= *input.until_ms)
+    fields.AddError("until", "must be after since");
+  if (!fields.ok()) return fields.Problem();
+  return input;
+}
+
+// Streams a ready export's chunks, one query per chunk.
+class ExportDownload {
+ public:
+  ExportDownload(Exports& exports, std::string id) : exports_(exports), id_(std::move(id)) {}
+
+  Task<std::optional<std::string>> Next() {
+    auto chunk = co_await exports_.Chunk(id_, next_++);
+    // A chunk that cannot be read ends the body early; the client sees fewer bytes than the export's `bytes`.
+    if (!chunk) co_return std::nullopt;
+    co_return std::move(chunk).value();
+  }
+
+ private:
+  Exports& exports_;
+  std::string id_;
+  std::int64_t next_ = 0;
+};
+
 }  // namespace
 
 // The ingest side: key lookups, the writer, this instance's rollup counts and their flusher.
@@ -113,6 +168,7 @@ class AppRoutes {
  public:
   AppRoutes(ModuleContext& context, const ValidationOptions& options, IngestTargets& targets)
       : store_(context.database(), context.clock(), options.ingest_key_grace),
+        exports_(context.database(), context.jobs(), context.clock()),
         targets_(targets),
         pubsub_(context.pubsub()),
         logs_(context.database()),
@@ -249,6 +305,44 @@ class AppRoutes {
     co_return response;
   }
 
+  Task<Response> StartExport(Request& request) {
+    auto input = ReadExportInput(request);
+    if (auto* invalid = std::get_if<Response>(&input)) co_return std::move(*invalid);
+    const ExportInput& wanted = std::get<ExportInput>(input);
+    auto started = co_await exports_.Start(request.principal->subject, AppId(request), wanted.format,
+                                           wanted.since_ms, wanted.until_ms);
+    if (!started) co_return http::ProblemFrom(started.error());
+    Response response = Response::Json(202, ExportJson(*started).dump());
+    response.headers.Add("Location", fmt::format("/api/v1/exports/{}", started->id));
+    co_return response;
+  }
+
+  Task<Response> GetExport(Request& request) {
+    auto found = co_await exports_.Find(request.principal->subject, std::string(*request.params.Get("id")));
+    if (!found) co_return http::ProblemFrom(found.error());
+    co_return Response::Json(200, ExportJson(*found).dump());
+  }
+
+  Task<Response> DownloadExport(Request& request) {
+    auto found = co_await exports_.Find(request.principal->subject, std::string(*request.params.Get("id")));
+    if (!found) co_return http::ProblemFrom(found.error());
+    if (found->state == "running")
+      co_return http::Problem(409, fmt::format("the export is still being written; its progress is at "
+                                               "/api/v1/jobs/{}",
+                                               found->job_id.value_or(0)));
+    if (found->state != "ready") co_return http::Problem(409, "the export failed; start another");
+    auto download = std::make_shared<ExportDownload>(exports_, found->id);
+    Response response;
+    response.status = 200;
+    response.headers.Add("Content-Type", std::string(ExportContentType(found->format)));
+    response.headers.Add("Content-Disposition",
+                         fmt::format("attachment; filename=\"{}-{}.{}\"", found->app_id, found->id,
+                                     ExportFormatName(found->format)));
+    response.headers.Add("X-Accel-Buffering", "no");
+    response.stream = [download]() { return download->Next(); };
+    co_return response;
+  }
+
   Task<Response> Overview(Request& request) {
     auto window = ReadWindow(request);
     if (auto* invalid = std::get_if<Response>(&window)) co_return std::move(*invalid);
@@ -274,6 +368,7 @@ class AppRoutes {
   }
 
   AppStore store_;
+  Exports exports_;
   IngestTargets& targets_;
   pubsub::PubSub& pubsub_;
   LogReader logs_;
@@ -298,6 +393,9 @@ Result<void> ValidationModule::Register(ModuleContext& context) {
         std::string(kIngestRatePolicy),
         http::RatePolicy{options.ingest_per_minute, std::chrono::seconds(60), options.ingest_burst});
   ingestion_ = std::make_unique<Ingestion>(context, options);
+  AddExportJob(context.database(), context.clock(), context.job_kinds());
+  AddMaintenanceJobs(context.database(), context.jobs(), context.clock(), options.retention_days,
+                     context.job_kinds());
   routes_ = std::make_unique<AppRoutes>(context, options, ingestion_->targets);
   AppRoutes* r = routes_.get();
   IngestRoute* ingest = &ingestion_->route;
@@ -333,6 +431,12 @@ Result<void> ValidationModule::Register(ModuleContext& context) {
       "GET", "/api/v1/apps/{app_id}/dashboard", [r](Request& q) { return r->AppDashboard(q); }, authed);
   router.Add(
       "GET", "/api/v1/apps/{app_id}/live", [r](Request& q) { return r->Live(q); }, authed);
+  router.Add(
+      "POST", "/api/v1/apps/{app_id}/exports", [r](Request& q) { return r->StartExport(q); }, authed_json);
+  router.Add(
+      "GET", "/api/v1/exports/{id}", [r](Request& q) { return r->GetExport(q); }, authed);
+  router.Add(
+      "GET", "/api/v1/exports/{id}/download", [r](Request& q) { return r->DownloadExport(q); }, authed);
   router.Add(
       "GET", "/api/v1/dashboard", [r](Request& q) { return r->Overview(q); }, authed);
   // The ingest key is the credential (checked by the route, not the user authenticator), and the app's own

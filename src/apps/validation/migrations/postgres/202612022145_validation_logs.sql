@@ -32,7 +32,8 @@ CREATE TABLE failed_events (
 CREATE INDEX failed_events_app_created ON failed_events (app_id, created_ms, id);
 
 -- Counts per app, minute and event name, added to by every instance's flush. No foreign key: a flush may
--- land just after its app was deleted; the app's delete removes its rows and retention prunes late ones.
+-- land just after its app was deleted (the app's delete removes its rows; such a late second's counts stay,
+-- never read), and a foreign key would fail the whole flush for it.
 CREATE TABLE validation_rollups (
   app_id TEXT NOT NULL,
   minute_ms BIGINT NOT NULL,
