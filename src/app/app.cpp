@@ -165,6 +165,9 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   app->job_kinds_ = std::make_unique<jobs::JobKinds>();
   app->job_metrics_ = std::make_unique<jobs::JobMetrics>(*app->metrics_);
   app->job_store_ = std::make_unique<jobs::JobStore>(*app->database_);
+  // Every instance's job event streams hear of a change wherever it happened (a worker in another process).
+  app->job_store_->SetChangeListener(
+      [pubsub = app->pubsub_.get()](std::int64_t id) { pubsub->Publish(jobs::JobChannel(id), ""); });
   app->job_queue_ =
       std::make_unique<jobs::JobQueue>(*app->job_store_, *app->job_kinds_, *app->job_metrics_, app->clock_);
   auto models =

@@ -164,6 +164,7 @@ Task<Result<std::vector<ClaimedJob>>> JobStore::Claim(std::string queue, std::st
   std::sort(claimed.begin(), claimed.end(), [](const ClaimedJob& a, const ClaimedJob& b) {
     return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
   });
+  for (const auto& job : claimed) Changed(job.id);
   co_return claimed;
 }
 
@@ -184,6 +185,7 @@ Task<Result<bool>> JobStore::Progress(std::int64_t id, std::int64_t token, int p
       "WHERE id = ? AND lease_token = ? AND state = 'running'",
       sql::Args(std::clamp(percent, 0, 100), std::move(message), now_ms, id, token));
   if (!changed) co_return std::move(changed).error();
+  if (*changed == 1) Changed(id);
   co_return *changed == 1;
 }
 
@@ -194,6 +196,7 @@ Task<Result<bool>> JobStore::Complete(std::int64_t id, std::int64_t token, std::
       "lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_token = ? AND state = 'running'",
       sql::Args(std::move(result_json), now_ms, now_ms, id, token));
   if (!changed) co_return std::move(changed).error();
+  if (*changed == 1) Changed(id);
   co_return *changed == 1;
 }
 
@@ -212,6 +215,7 @@ Task<Result<std::optional<std::string>>> JobStore::Fail(std::int64_t id, std::in
       sql::Args(retry_at_ms, now_ms, std::move(error), now_ms, now_ms, id, token));
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return std::optional<std::string>();
+  Changed(id);
   co_return std::optional<std::string>(TextOr(*rows, 0, 0));
 }
 
@@ -221,6 +225,7 @@ Task<Result<bool>> JobStore::Release(std::int64_t id, std::int64_t token, std::i
       "lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_token = ? AND state = 'running'",
       sql::Args(now_ms, now_ms, id, token));
   if (!changed) co_return std::move(changed).error();
+  if (*changed == 1) Changed(id);
   co_return *changed == 1;
 }
 
@@ -241,6 +246,7 @@ Task<Result<std::vector<RescuedJob>>> JobStore::RescueExpired(std::int64_t now_m
   for (std::size_t r = 0; r < rows->rows.size(); ++r)
     rescued.push_back(RescuedJob{rows->Int(r, 0).value_or(0), TextOr(*rows, r, 1), TextOr(*rows, r, 2),
                                  TextOr(*rows, r, 3)});
+  for (const auto& job : rescued) Changed(job.id);
   co_return rescued;
 }
 
@@ -285,7 +291,10 @@ Task<Result<JobRecord>> JobStore::Retry(std::int64_t id, std::int64_t now_ms) {
                   kJobColumns),
       sql::Args(now_ms, now_ms, id));
   if (!rows) co_return std::move(rows).error();
-  if (!rows->empty()) co_return RecordAt(*rows, 0);
+  if (!rows->empty()) {
+    Changed(id);
+    co_return RecordAt(*rows, 0);
+  }
   co_return co_await WhyUnchanged(id, "is running; cancel it first");
 }
 
@@ -303,7 +312,10 @@ Task<Result<JobRecord>> JobStore::Cancel(std::int64_t id, std::int64_t now_ms) {
                   kLiveStates, kJobColumns),
       sql::Args(now_ms, now_ms, id));
   if (!rows) co_return std::move(rows).error();
-  if (!rows->empty()) co_return RecordAt(*rows, 0);
+  if (!rows->empty()) {
+    Changed(id);
+    co_return RecordAt(*rows, 0);
+  }
   co_return co_await WhyUnchanged(id, "already finished");
 }
 

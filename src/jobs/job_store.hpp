@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,9 +48,17 @@ struct QueueDepth {
   std::optional<std::int64_t> oldest_available_ms;  // run_at of the oldest ready job
 };
 
+// The publish/subscribe channel of a job's changes (what the change listener publishes on).
+inline std::string JobChannel(std::int64_t job_id) { return "jobs." + std::to_string(job_id); }
+
 class JobStore {
  public:
   explicit JobStore(sql::Database& db) : db_(db) {}
+
+  // Called with a job's id after every committed write that changes what GET /api/v1/jobs/{id} shows
+  // (claimed, progress, finished, released, rescued, retried, cancelled): the event stream's wake-up. Set
+  // before use.
+  void SetChangeListener(std::function<void(std::int64_t)> listener) { changed_ = std::move(listener); }
 
   // REQUIRES: request.queue and request.max_attempts resolved (JobQueue does that).
   Task<Result<Enqueued>> Enqueue(JobRequest request, std::int64_t now_ms);
@@ -101,8 +110,12 @@ class JobStore {
  private:
   // Why a conditional admin update touched nothing: no such job (404), or its state (409, `conflict`).
   Task<Error> WhyUnchanged(std::int64_t id, std::string_view conflict);
+  void Changed(std::int64_t id) const {
+    if (changed_) changed_(id);
+  }
 
   sql::Database& db_;
+  std::function<void(std::int64_t)> changed_;
 };
 
 }  // namespace keel::jobs

@@ -150,6 +150,22 @@ TEST_F(JobStoreTest, ACancelledJobRefusesItsWorkersWrites) {
   EXPECT_EQ(Await(store_->Cancel(id, kT0 + 4)).error().code, ErrorCode::kConflict);
 }
 
+TEST_F(JobStoreTest, EveryWriteThatChangesAJobTellsTheChangeListenerAndRefusedOnesDoNot) {
+  std::vector<std::int64_t> changed;
+  store_->SetChangeListener([&changed](std::int64_t id) { changed.push_back(id); });
+  auto id = Enqueue(Request("report"));
+  EXPECT_TRUE(changed.empty());  // enqueued: nobody can be watching a job without an id yet
+  auto a = Claim("worker-a", kT0);
+  ASSERT_EQ(a.size(), 1U);
+  ASSERT_TRUE(*Await(store_->Progress(id, a[0].lease_token, 50, "half", kT0 + 1)));
+  ASSERT_TRUE(Await(store_->Cancel(id, kT0 + 2)).ok());
+  EXPECT_FALSE(*Await(store_->Complete(id, a[0].lease_token, "{}", kT0 + 3)));  // refused: no change
+  ASSERT_TRUE(Await(store_->Retry(id, kT0 + 4)).ok());
+  auto b = Claim("worker-b", kT0 + 5);
+  ASSERT_TRUE(*Await(store_->Complete(id, b[0].lease_token, "{}", kT0 + 6)));
+  EXPECT_EQ(changed, std::vector<std::int64_t>(6, id));  // claim, progress, cancel, retry, claim, complete
+}
+
 TEST_F(JobStoreTest, FailuresRetryAtTheirBackoffThenDiscardWithEveryError) {
   auto id = Enqueue(Request("flaky", 2));
   auto first = Claim("w", kT0);

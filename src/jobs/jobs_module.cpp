@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/clock.hpp"
+#include "core/wakeup.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
@@ -19,6 +20,7 @@
 #include "jobs/job_queue.hpp"
 #include "jobs/job_runtime.hpp"
 #include "jobs/jobs_config.hpp"
+#include "storage/pubsub/pubsub.hpp"
 
 namespace keel::jobs {
 
@@ -36,7 +38,9 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-constexpr std::chrono::milliseconds kEventPoll{250};
+// The stream re-reads the job when its store reports a change (JobStore::SetChangeListener, carried to every
+// instance by the platform's publish/subscribe); the poll is only the fallback for a message that got lost.
+constexpr std::chrono::seconds kEventPoll{2};
 constexpr std::chrono::seconds kEventKeepAlive{15};
 
 std::optional<std::int64_t> JobId(const Request& request) {
@@ -72,12 +76,19 @@ Task<Response> GetJob(JobStore& store, Request& request) {
 // Polls the row and emits an event whenever state, attempt or progress changed; ends after a final state.
 class JobEventStream {
  public:
-  JobEventStream(JobStore& store, JobRecord first) : store_(store), job_(std::move(first)) {}
+  JobEventStream(JobStore& store, JobRecord first, std::shared_ptr<Wakeup> wakeup)
+      : store_(store), job_(std::move(first)), wakeup_(std::move(wakeup)) {}
+
+  // Subscribes the stream's wake-up to the job's changes; they end with the stream.
+  void Follow(pubsub::PubSub& pubsub) {
+    subscription_ = pubsub.Subscribe(
+        JobChannel(job_.id), [weak = std::weak_ptr<Wakeup>(wakeup_)](const std::string&, const std::string&) {
+          if (auto wakeup = weak.lock()) wakeup->Notify();
+        });
+  }
 
   Task<std::optional<std::string>> Next() {
     if (done_) co_return std::nullopt;
-    auto executor = co_await asio::this_coro::executor;
-    asio::steady_timer timer(executor);
     auto quiet_since = std::chrono::steady_clock::now();
     for (;;) {
       std::string signature =
@@ -90,9 +101,7 @@ class JobEventStream {
       }
       if (std::chrono::steady_clock::now() - quiet_since > kEventKeepAlive)
         co_return std::string(": keep-alive\n\n");
-      timer.expires_after(kEventPoll);
-      boost::system::error_code ignored;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      co_await wakeup_->Wait(std::chrono::steady_clock::now() + kEventPoll);
       auto fresh = co_await store_.Find(job_.id);
       if (!fresh)
         co_return fmt::format("event: error\ndata: {}\n\n",
@@ -108,14 +117,19 @@ class JobEventStream {
  private:
   JobStore& store_;
   JobRecord job_;
+  std::shared_ptr<Wakeup> wakeup_;
+  std::unique_ptr<pubsub::Subscription> subscription_;
   std::string last_signature_;
   bool done_ = false;
 };
 
-Task<Response> JobEvents(JobStore& store, Request& request) {
+Task<Response> JobEvents(JobStore& store, pubsub::PubSub& pubsub, Request& request) {
   auto found = co_await Readable(store, request);
   if (auto* response = std::get_if<Response>(&found)) co_return std::move(*response);
-  auto stream = std::make_shared<JobEventStream>(store, std::get<JobRecord>(std::move(found)));
+  asio::any_io_executor executor = co_await asio::this_coro::executor;
+  auto stream =
+      std::make_shared<JobEventStream>(store, std::get<JobRecord>(std::move(found)), Wakeup::Make(executor));
+  stream->Follow(pubsub);
   Response response;
   response.status = 200;
   response.headers.Add("Content-Type", "text/event-stream");
@@ -209,7 +223,8 @@ Result<void> JobsModule::Register(ModuleContext& context) {
       "GET", "/api/v1/jobs/{id}", [&store](Request& r) { return GetJob(store, r); },
       http::RouteOptions{.authenticated = true});
   router.Add(
-      "GET", "/api/v1/jobs/{id}/events", [&store](Request& r) { return JobEvents(store, r); },
+      "GET", "/api/v1/jobs/{id}/events",
+      [&store, &pubsub = context.pubsub()](Request& r) { return JobEvents(store, pubsub, r); },
       http::RouteOptions{.authenticated = true});
   router.Add(
       "GET", "/api/v1/admin/jobs", [&store](Request& r) { return ListJobs(store, r); },

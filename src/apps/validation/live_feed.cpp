@@ -6,9 +6,6 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.hpp"
@@ -131,7 +128,8 @@ void LiveFeed::Run() {
 }
 
 LiveStream::LiveStream(asio::any_io_executor executor)
-    : executor_(executor), timer_(executor), next_stats_(std::chrono::steady_clock::now() + kStatsEvery) {}
+    : wakeup_(Wakeup::Make(std::move(executor))),
+      next_stats_(std::chrono::steady_clock::now() + kStatsEvery) {}
 
 std::shared_ptr<LiveStream> LiveStream::Open(pubsub::PubSub& pubsub, const std::string& app_id,
                                              asio::any_io_executor executor) {
@@ -164,10 +162,7 @@ void LiveStream::Arrived(const std::string& message) {
     }
     logs_.push_back(message.substr(kLogWord.size()));
   }
-  // The timer belongs to the connection's thread: wake the stream there.
-  asio::post(executor_, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->timer_.cancel();
-  });
+  wakeup_->Notify();
 }
 
 Task<std::optional<std::string>> LiveStream::Next() {
@@ -190,9 +185,7 @@ Task<std::optional<std::string>> LiveStream::Next() {
         co_return fmt::format("event: stats\ndata: {}\n\n", stats.dump());
       }
     }
-    timer_.expires_at(next_stats_);
-    boost::system::error_code woken;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
+    co_await wakeup_->Wait(next_stats_);
   }
 }
 

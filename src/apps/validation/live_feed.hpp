@@ -8,7 +8,7 @@
 //     come, and sends a `stats` event every second with the counts the instances reported since the last one.
 //
 // Thread safety: Record from any IO thread; Start and Stop from one thread. A LiveStream belongs to its
-// connection's IO thread; the pub/sub's handler reaches it only through a post to that thread.
+// connection's IO thread; the pub/sub's handler only queues and wakes it (core/wakeup.hpp).
 #pragma once
 
 #include <chrono>
@@ -25,12 +25,12 @@
 #include <utility>  // before Boost
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "apps/validation/event_writer.hpp"
 #include "apps/validation/rule_set.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
+#include "core/wakeup.hpp"
 #include "storage/pubsub/pubsub.hpp"
 
 namespace keel::validation {
@@ -90,8 +90,7 @@ class LiveStream : public std::enable_shared_from_this<LiveStream> {
 
   static constexpr std::size_t kMaxQueued = 1000;  // a viewer that falls further behind loses the oldest
 
-  boost::asio::any_io_executor executor_;
-  boost::asio::steady_timer timer_;  // on executor_: woken early by Arrived
+  std::shared_ptr<Wakeup> wakeup_;  // on the connection's executor: Arrived ends its wait
   std::unique_ptr<pubsub::Subscription> subscription_;
   std::mutex mutex_;
   std::deque<std::string> logs_;  // GUARDED_BY(mutex_): JSON of `log` messages
