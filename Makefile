@@ -64,6 +64,8 @@ bench: build
 	@bash bench/run-jobs-cluster.sh
 	@bash bench/run-models.sh
 	@bash bench/run-ingest.sh
+	@bash bench/run-ingest-cluster.sh
+	@bash bench/run-locust.sh
 
 format:
 	@find src fuzz bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
