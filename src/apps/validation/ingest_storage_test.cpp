@@ -173,6 +173,7 @@ TEST_F(IngestStorageTest, EveryInstancesFlushAddsUpInTheSharedRollups) {
   EXPECT_EQ(Count("SELECT SUM(events) FROM validation_rollups"), 8);
   EXPECT_EQ(Count("SELECT count FROM validation_violation_rollups WHERE app_id = 'app-1'"), 3);
   EXPECT_TRUE(first_flusher.FlushNow().ok());  // nothing counted: nothing written
+  db_.reset();  // before the flushers: the database's threads answer into their event loops
 }
 
 TEST_F(IngestStorageTest, AFailedFlushKeepsItsCountsForTheNext) {
@@ -186,6 +187,7 @@ TEST_F(IngestStorageTest, AFailedFlushKeepsItsCountsForTheNext) {
   counters.Add("app-1", 0, batch);
   ASSERT_TRUE(flusher.FlushNow().ok());
   EXPECT_EQ(Count("SELECT events FROM validation_rollups"), 2);
+  db_.reset();  // before the flusher: the database's threads answer into its event loop
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 // What a crash costs: the counts of the last second on the instance that died (the events themselves are in
 // log_entries, committed before they were acknowledged).
 //
-// Thread safety: Start and Stop from one thread; FlushNow blocks, so never on an IO thread.
+// Thread safety: Start and Stop from one thread; FlushNow blocks, so never on an IO thread. The database's
+// threads answer into this object's event loop, so destroy it after the database when possible, and otherwise
+// (inside the App, where modules go first) only well after its last flush, as PredictionLog.
 #pragma once
 
 #include <chrono>
