@@ -85,13 +85,14 @@ def percentile(values, fraction):
 
 def live_latency(send_port, view_port, key, token, app_id, seconds, rate=50):
     """Single events sent to `send_port` at `rate`/s (below the live view's sampling limit), watched on
-    `view_port`'s /live: milliseconds from each 200 to its `log` event on the stream."""
+    `view_port`'s /live: milliseconds from sending each request to its `log` event on the stream. That bounds
+    the time from its 200 to the event: Keel publishes before it answers, so the event often arrives first."""
     viewer = http.client.HTTPConnection("127.0.0.1", view_port, timeout=30)
     viewer.request("GET", f"/api/v1/apps/{app_id}/live", headers={"Authorization": f"Bearer {token}"})
     stream = viewer.getresponse()
     if stream.status != 200:
         raise RuntimeError(f"/live: {stream.status}")
-    arrived, acked = {}, {}
+    arrived, sent_at, acked = {}, {}, set()
     subscribed = threading.Event()
 
     def read():
@@ -119,16 +120,18 @@ def live_latency(send_port, view_port, key, token, app_id, seconds, rate=50):
     start = time.monotonic()
     for seq in list(range(count)) + [-1]:
         time.sleep(max(0.0, start + (seq if seq >= 0 else count) / rate - time.monotonic()))
+        sent_at[seq] = time.monotonic()
         sender.request("POST", "/api/v1/logs", body=json.dumps({"event": "page_view",
                                                                  "properties": {"path": "/", "seq": seq}}),
                        headers=headers)
         response = sender.getresponse()
         response.read()
-        acked[seq] = time.monotonic()
+        if response.status == 200:
+            acked.add(seq)
     reader.join(timeout=10)
     viewer.close()
     sender.close()
-    delays = [(arrived[s] - acked[s]) * 1000 for s in acked if s in arrived and s >= 0]
+    delays = [(arrived[s] - sent_at[s]) * 1000 for s in acked if s in arrived and s >= 0]
     missing = sum(1 for s in acked if s >= 0 and s not in arrived)
     return {"samples": len(delays), "missing": missing, "p50": percentile(delays, 0.5),
             "p99": percentile(delays, 0.99), "max": max(delays)}
@@ -214,8 +217,8 @@ nested array items); each batch of 100 has 60 valid events, 30 that break a rule
 mode, so all are validated, stored with their violations and counted. wrk: 2 threads, {args.connections}
 connections, {args.duration} s per row; the dashboard row runs 48 readers beside 16 connections sending batches.
 Live latency: single events at 50/s for {args.live_seconds} s while 16 connections send batches of 100 to another
-app; the time from each 200 to its `log` event on an open `/live` stream ({lv['samples']} samples, {lv['missing']}
-missing).
+app; the time from sending each request to its `log` event on an open `/live` stream, which bounds the time from
+its 200 to the event ({lv['samples']} samples, {lv['missing']} missing).
 
 | what | requests/s | events/s | p50 ms | p99 ms | target |
 | --- | --- | --- | --- | --- | --- |
@@ -223,7 +226,7 @@ missing).
 | POST /api/v1/logs, one event | {s['rps']:,.0f} | {s['rps']:,.0f} | {s['p50']:.2f} | {s['p99']:.2f} | ≥ 15,000/s, p99 < 20 ms |
 | GET /api/v1/apps/{{id}}/dashboard?window=1h, while ingesting | {d['rps']:,.0f} | | {d['p50']:.2f} | {d['p99']:.2f} | ≥ 10,000/s, p99 < 20 ms |
 | … the batches sent meanwhile | {di['rps']:,.0f} | {di['rps'] * 100:,.0f} | {di['p50']:.2f} | {di['p99']:.2f} | |
-| live: 200 → `log` event on /live | | | {lv['p50']:.2f} | {lv['p99']:.2f} | p99 < 100 ms |
+| live: request sent → `log` event on /live | | | {lv['p50']:.2f} | {lv['p99']:.2f} | p99 < 100 ms |
 """
     print(section)
     write_section(args.out, heading, section)

@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 
 #include "apps/validation/event_writer.hpp"
+#include "apps/validation/ingest_targets.hpp"
 #include "apps/validation/log_reader.hpp"
 #include "apps/validation/rollup_counters.hpp"
 #include "apps/validation/rollup_flusher.hpp"
 #include "apps/validation/validation_module.hpp"
+#include "core/clock.hpp"
 #include "core/run_to_completion.hpp"
+#include "core/sha256.hpp"
+#include "storage/pubsub/local_pubsub.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::validation {
@@ -117,6 +121,32 @@ TEST_F(IngestStorageTest, StoredEventsReadBackNewestFirstPageByPage) {
   ASSERT_EQ((*kept_aside)["items"].size(), 1u);
   EXPECT_FALSE((*kept_aside)["items"][0].contains("valid"));
   EXPECT_EQ((*Run(reader.Logs("app-2", LogQuery{})))["items"].size(), 0u);
+}
+
+TEST_F(IngestStorageTest, AnAppChangedOnOneInstanceIsReloadedByEveryOther) {
+  ASSERT_TRUE(Run(db_->Execute("INSERT INTO validation_ingest_keys (key_hash, app_id, prefix, created_at) "
+                               "VALUES (?, 'app-1', 'lvd_', 't')",
+                               sql::Args(Sha256Hex("lvd_the-key"))))
+                  .ok());
+  pubsub::LocalPubSub pubsub;  // one deployment's messages; two instances' caches
+  SystemClock clock;
+  IngestTargets here(*db_, pubsub, clock, metrics_), there(*db_, pubsub, clock, metrics_);
+  auto mode = [&](IngestTargets& targets) {
+    auto target = Run(targets.Find("lvd_the-key"));
+    EXPECT_TRUE(target.ok());
+    return target.ok() && (*target)->block_mode ? "block" : "flag";
+  };
+  EXPECT_STREQ(mode(there), "flag");
+  ASSERT_TRUE(Run(db_->Execute("UPDATE validation_apps SET mode = 'block' WHERE id = 'app-1'")).ok());
+  EXPECT_STREQ(mode(there), "flag");  // cached: nothing told it
+  here.Changed("app-1");
+  EXPECT_STREQ(mode(there), "block");
+  ASSERT_TRUE(Run(db_->Execute("UPDATE validation_apps SET mode = 'flag' WHERE id = 'app-1'")).ok());
+  pubsub.Publish(std::string(pubsub::kResubscribedChannel),
+                 "");  // messages may have been missed: start again
+  EXPECT_STREQ(mode(there), "flag");
+  EXPECT_EQ(Run(there.Find("lvd_another-key")).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(Run(there.Find("keel_not-an-ingest-key")).error().code, ErrorCode::kUnauthenticated);
 }
 
 TEST(RollupCounters, CountPerMinuteAndEventAndDrainToNothing) {

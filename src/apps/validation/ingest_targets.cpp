@@ -23,14 +23,21 @@ std::shared_ptr<const RuleSet> CompileEmpty() {
 
 }  // namespace
 
-IngestTargets::IngestTargets(sql::Database& db, const Clock& clock, Metrics& metrics,
+IngestTargets::IngestTargets(sql::Database& db, pubsub::PubSub& pubsub, const Clock& clock, Metrics& metrics,
                              std::chrono::milliseconds settings_ttl)
     : db_(db),
+      pubsub_(pubsub),
       clock_(clock),
       settings_ttl_(settings_ttl),
       key_metrics_(metrics, "ingest_keys"),
       rules_metrics_(metrics, "rules"),
-      no_rules_(CompileEmpty()) {}
+      no_rules_(CompileEmpty()) {
+  // The handlers run on the publish/subscribe's thread while this object lives (the subscriptions end first).
+  changes_ = pubsub_.Subscribe(std::string(kAppChangedChannel),
+                               [this](const std::string&, const std::string& app_id) { Forget(app_id); });
+  resubscribed_ = pubsub_.Subscribe(std::string(pubsub::kResubscribedChannel),
+                                    [this](const std::string&, const std::string&) { ForgetAll(); });
+}
 
 Task<Result<std::shared_ptr<const IngestTarget>>> IngestTargets::Find(std::string_view key) {
   if (!key.starts_with(kIngestKeyPrefix)) co_return UnknownKey();
@@ -38,8 +45,10 @@ Task<Result<std::shared_ptr<const IngestTarget>>> IngestTargets::Find(std::strin
   const std::int64_t now = clock_.WallMillis();
   std::shared_ptr<const IngestTarget> target;
   bool cached = false;
+  std::uint64_t epoch = 0;
   {
     std::lock_guard lock(mutex_);
+    epoch = epoch_;
     auto found = by_key_hash_.find(key_hash);
     if (found != by_key_hash_.end() && now - found->second.fetched_ms < settings_ttl_.count()) {
       target = found->second.target;
@@ -54,8 +63,11 @@ Task<Result<std::shared_ptr<const IngestTarget>>> IngestTargets::Find(std::strin
     if (!loaded) co_return std::move(loaded).error();
     target = std::move(loaded).value();
     std::lock_guard lock(mutex_);
-    if (by_key_hash_.size() >= kMaxCachedKeys) by_key_hash_.clear();
-    by_key_hash_[key_hash] = Entry{target, now};
+    // A change heard while the query ran may postdate what it read: use the answer, but do not keep it.
+    if (epoch == epoch_) {
+      if (by_key_hash_.size() >= kMaxCachedKeys) by_key_hash_.clear();
+      by_key_hash_[key_hash] = Entry{target, now};
+    }
   }
   if (!target || (target->key_expires_ms && *target->key_expires_ms <= now)) co_return UnknownKey();
   co_return target;
@@ -108,8 +120,21 @@ Task<Result<std::shared_ptr<const RuleSet>>> IngestTargets::Rules(const std::str
   co_return rules;
 }
 
+void IngestTargets::Changed(const std::string& app_id) {
+  Forget(app_id);
+  pubsub_.Publish(std::string(kAppChangedChannel), app_id);
+}
+
+void IngestTargets::ForgetAll() {
+  std::lock_guard lock(mutex_);
+  ++epoch_;
+  by_key_hash_.clear();
+  rules_.clear();
+}
+
 void IngestTargets::Forget(std::string_view app_id) {
   std::lock_guard lock(mutex_);
+  ++epoch_;
   std::erase_if(by_key_hash_, [app_id](const auto& entry) {
     return !entry.second.target || entry.second.target->app_id == app_id;
   });

@@ -25,9 +25,13 @@
 #include "apps/validation/rule_set.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
+#include "storage/pubsub/pubsub.hpp"
 #include "storage/sql/database.hpp"
 
 namespace keel::validation {
+
+// Where the instance that changed an app says so (the message is the app's id).
+inline constexpr std::string_view kAppChangedChannel = "validation.app-changed";
 
 struct IngestTarget {
   std::string app_id;
@@ -39,15 +43,15 @@ struct IngestTarget {
 
 class IngestTargets {
  public:
-  IngestTargets(sql::Database& db, const Clock& clock, Metrics& metrics,
-                std::chrono::milliseconds settings_ttl = std::chrono::milliseconds(500));
+  IngestTargets(sql::Database& db, pubsub::PubSub& pubsub, const Clock& clock, Metrics& metrics,
+                std::chrono::milliseconds settings_ttl = std::chrono::minutes(5));
 
   // The target of `key` (the bearer credential, "lvd_..."); kUnauthenticated when no app has it or it
   // expired.
   Task<Result<std::shared_ptr<const IngestTarget>>> Find(std::string_view key);
 
-  // Drops what this process holds about `app_id`, after a change made here.
-  void Forget(std::string_view app_id);
+  // After a change to `app_id` made through this process: drops its entries here, and tells every instance.
+  void Changed(const std::string& app_id);
 
  private:
   struct Entry {
@@ -57,8 +61,11 @@ class IngestTargets {
 
   Task<Result<std::shared_ptr<const IngestTarget>>> Load(std::string key_hash);
   Task<Result<std::shared_ptr<const RuleSet>>> Rules(const std::string& app_id, std::int64_t version);
+  void Forget(std::string_view app_id);
+  void ForgetAll();
 
   sql::Database& db_;
+  pubsub::PubSub& pubsub_;
   const Clock& clock_;
   const std::chrono::milliseconds settings_ttl_;
   CacheMetrics key_metrics_;
@@ -66,9 +73,12 @@ class IngestTargets {
   const std::shared_ptr<const RuleSet> no_rules_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> by_key_hash_;  // GUARDED_BY(mutex_)
+  std::uint64_t epoch_ = 0;  // GUARDED_BY(mutex_): counts invalidations, so a load racing one is not kept
   // app id -> (version, compiled)
   std::map<std::string, std::pair<std::int64_t, std::shared_ptr<const RuleSet>>, std::less<>>
       rules_;  // GUARDED_BY(mutex_)
+  std::unique_ptr<pubsub::Subscription> changes_;
+  std::unique_ptr<pubsub::Subscription> resubscribed_;
 };
 
 }  // namespace keel::validation

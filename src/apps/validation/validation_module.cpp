@@ -150,7 +150,7 @@ class ExportDownload {
 class Ingestion {
  public:
   Ingestion(ModuleContext& context, const ValidationOptions& options)
-      : targets(context.database(), context.clock(), context.metrics()),
+      : targets(context.database(), context.pubsub(), context.clock(), context.metrics()),
         writer(context.database()),
         flusher(context.database(), counters, context.metrics()),
         live(context.pubsub(), context.clock(), options.live_events_per_second),
@@ -210,21 +210,21 @@ class AppRoutes {
     auto app = co_await store_.Update(request.principal->subject, AppId(request), std::move(change.name),
                                       std::move(change.mode));
     if (!app) co_return http::ProblemFrom(app.error());
-    targets_.Forget(app->id);
+    targets_.Changed(app->id);
     co_return Response::Json(200, AppJson(*app).dump());
   }
 
   Task<Response> Delete(Request& request) {
     auto deleted = co_await store_.Delete(request.principal->subject, AppId(request));
     if (!deleted) co_return http::ProblemFrom(deleted.error());
-    targets_.Forget(AppId(request));
+    targets_.Changed(AppId(request));
     co_return Response::Empty(204);
   }
 
   Task<Response> RotateKey(Request& request) {
     auto issued = co_await store_.RotateKey(request.principal->subject, AppId(request));
     if (!issued) co_return http::ProblemFrom(issued.error());
-    targets_.Forget(AppId(request));
+    targets_.Changed(AppId(request));
     Json body = {{"ingest_key", issued->key}};
     body["previous_key_expires_at"] =
         issued->previous_expires_at ? Json(*issued->previous_expires_at) : nullptr;
@@ -241,7 +241,7 @@ class AppRoutes {
     std::string body = parsed.value.dump();
     auto stored = co_await store_.PutRules(request.principal->subject, AppId(request), std::move(body));
     if (!stored) co_return http::ProblemFrom(stored.error());
-    targets_.Forget(AppId(request));
+    targets_.Changed(AppId(request));
     Response response = Response::Json(201, RulesJson(*stored).dump());
     response.headers.Add(
         "Location", fmt::format("{}/{}/rules/versions/{}", kCollection, AppId(request), stored->version));

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/result.hpp"
 
@@ -25,6 +26,11 @@ class Metrics;
 namespace keel::pubsub {
 
 using Handler = std::function<void(const std::string& channel, const std::string& message)>;
+
+// Subscribers of this channel hear (with an empty message) each time this process's subscription to every
+// other channel was (re)established: messages published before it may have been missed, so caches kept fresh
+// by messages should start again. Nothing else is ever published on it.
+inline constexpr std::string_view kResubscribedChannel = "pubsub.resubscribed";
 
 // Ends its subscription when destroyed.
 class Subscription {

@@ -32,10 +32,13 @@ RedisPubSub::RedisPubSub(kv::RedisEndpoint endpoint, std::string prefix, Metrics
       io_(std::make_unique<asio::io_context>()) {
   publisher_ = std::make_unique<kv::RedisConnection>(*io_, endpoint, kPublishTimeout);
   subscriber_ = std::make_unique<kv::RedisConnection>(*io_, endpoint, kPublishTimeout);
-  subscriber_->SubscribePattern(prefix_ + "*", [this](std::string channel, std::string message) {
-    received_.Increment();
-    subscribers_->Deliver(channel.substr(prefix_.size()), message);
-  });
+  subscriber_->SubscribePattern(
+      prefix_ + "*",
+      [this](std::string channel, std::string message) {
+        received_.Increment();
+        subscribers_->Deliver(channel.substr(prefix_.size()), message);
+      },
+      [this] { subscribers_->Deliver(std::string(kResubscribedChannel), ""); });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "keel-pubsub");
     auto work = asio::make_work_guard(*io_);

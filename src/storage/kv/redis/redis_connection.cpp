@@ -293,9 +293,11 @@ void RedisConnection::SendRaw(const std::vector<std::string>& args, Done done) {
   });
 }
 
-void RedisConnection::SubscribePattern(std::string pattern, OnMessage on_message) {
+void RedisConnection::SubscribePattern(std::string pattern, OnMessage on_message,
+                                       std::function<void()> on_subscribed) {
   pattern_ = std::move(pattern);
   on_message_ = std::move(on_message);
+  on_subscribed_ = std::move(on_subscribed);
   if (ready_ && context_ != nullptr) SendSubscribe();
 }
 
@@ -312,9 +314,15 @@ void RedisConnection::OnPatternReply(redisAsyncContext* context, void* reply, vo
   if (reply == nullptr || self == nullptr) return;
   const auto& message = *static_cast<redisReply*>(reply);
   // ["pmessage", pattern, channel, payload]; the subscription's confirmation is ["psubscribe", pattern, n].
-  if (message.type != REDIS_REPLY_ARRAY || message.elements != 4) return;
+  if (message.type != REDIS_REPLY_ARRAY || message.elements < 3) return;
   const redisReply* kind = message.element[0];
-  if (kind->type != REDIS_REPLY_STRING || std::string_view(kind->str, kind->len) != "pmessage") return;
+  if (kind->type != REDIS_REPLY_STRING) return;
+  const std::string_view word(kind->str, kind->len);
+  if (word == "psubscribe") {
+    if (self->on_subscribed_) self->on_subscribed_();
+    return;
+  }
+  if (word != "pmessage" || message.elements != 4) return;
   const redisReply* channel = message.element[2];
   const redisReply* payload = message.element[3];
   if (channel->type != REDIS_REPLY_STRING || payload->type != REDIS_REPLY_STRING) return;

@@ -46,9 +46,10 @@ class RedisConnection {
 
   using OnMessage = std::function<void(std::string channel, std::string message)>;
   // Makes this a subscriber connection: PSUBSCRIBE `pattern` once connected, and again after every reconnect;
-  // on_message runs on the io_context's thread for each message to a matching channel. Redis takes no other
-  // command on a subscribed connection, so use one for this alone.
-  void SubscribePattern(std::string pattern, OnMessage on_message);
+  // on_message runs on the io_context's thread for each message to a matching channel, and on_subscribed each
+  // time Redis confirms the subscription (after a reconnect, messages published meanwhile were missed). Redis
+  // takes no other command on a subscribed connection, so use one for this alone.
+  void SubscribePattern(std::string pattern, OnMessage on_message, std::function<void()> on_subscribed);
 
  private:
   struct Watch;    // the socket as Asio sees it
@@ -73,6 +74,7 @@ class RedisConnection {
   bool ready_ = false;
   std::string pattern_;  // empty: not a subscriber
   OnMessage on_message_;
+  std::function<void()> on_subscribed_;
   std::chrono::milliseconds backoff_{100};
   std::size_t address_turn_ = 0;  // which of the host's addresses the next connect tries
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once destroyed: late handlers see it
