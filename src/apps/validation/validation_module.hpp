@@ -14,6 +14,7 @@ namespace keel::validation {
 const std::vector<sql::Migration>& Migrations(std::string_view backend);
 
 class AppRoutes;
+class EventRoutes;
 class Ingestion;
 
 class ValidationModule final : public Module {
@@ -31,7 +32,8 @@ class ValidationModule final : public Module {
 
  private:
   std::unique_ptr<Ingestion> ingestion_;
-  std::unique_ptr<AppRoutes> routes_;
+  std::unique_ptr<AppRoutes> apps_;
+  std::unique_ptr<EventRoutes> events_;
 };
 
 }  // namespace keel::validation
