@@ -89,6 +89,16 @@ Response Response::Text(int status, std::string body, std::string content_type) 
   return r;
 }
 
+Response Response::EventStream(std::function<Task<std::optional<std::string>>()> next) {
+  Response response;
+  response.status = 200;
+  response.headers.Add("Content-Type", "text/event-stream");
+  response.headers.Add("Cache-Control", "no-store");
+  response.headers.Add("X-Accel-Buffering", "no");  // nginx: pass events through as they come
+  response.stream = std::move(next);
+  return response;
+}
+
 Response Response::Empty(int status) {
   Response r;
   r.status = status;

@@ -89,6 +89,9 @@ struct Response {
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
   static Response Empty(int status);
+  // 200 text/event-stream (Server-Sent Events), not cached, passed through nginx as it comes; `next` gives
+  // the chunks (see `stream`).
+  static Response EventStream(std::function<Task<std::optional<std::string>>()> next);
 };
 
 std::string_view ReasonPhrase(int status);

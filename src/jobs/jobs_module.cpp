@@ -130,13 +130,7 @@ Task<Response> JobEvents(JobStore& store, pubsub::PubSub& pubsub, Request& reque
   auto stream =
       std::make_shared<JobEventStream>(store, std::get<JobRecord>(std::move(found)), Wakeup::Make(executor));
   stream->Follow(pubsub);
-  Response response;
-  response.status = 200;
-  response.headers.Add("Content-Type", "text/event-stream");
-  response.headers.Add("Cache-Control", "no-store");
-  response.headers.Add("X-Accel-Buffering", "no");  // nginx: pass events through as they come
-  response.stream = [stream]() { return stream->Next(); };
-  co_return response;
+  co_return Response::EventStream([stream]() { return stream->Next(); });
 }
 
 Task<Response> ListJobs(JobStore& store, Request& request) {

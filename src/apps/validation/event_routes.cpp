@@ -124,13 +124,7 @@ Task<Response> EventRoutes::Live(Request& request) {
   if (!app) co_return http::ProblemFrom(app.error());
   boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
   auto stream = LiveStream::Open(pubsub_, app->id, executor);
-  Response response;
-  response.status = 200;
-  response.headers.Add("Content-Type", "text/event-stream");
-  response.headers.Add("Cache-Control", "no-store");
-  response.headers.Add("X-Accel-Buffering", "no");  // nginx: pass events through as they come
-  response.stream = [stream]() { return stream->Next(); };
-  co_return response;
+  co_return Response::EventStream([stream]() { return stream->Next(); });
 }
 
 Task<Response> EventRoutes::StartExport(Request& request) {
