@@ -13,7 +13,7 @@ from keel import BINARY, CLUSTER_DIR, DATABASES, Keel, cluster_settings, with_da
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../fixtures/upgrade")
 PASSWORD = "correct horse battery"
 # Every schema a released Keel wrote; each must upgrade to this binary's.
-SCHEMAS = ["schema-0008", "schema-202612021900"]
+SCHEMAS = ["schema-0008", "schema-202612021900", "schema-202612022200"]
 
 
 def load_fixture(schema):
@@ -77,6 +77,18 @@ class UpgradeTest(unittest.TestCase):
                                  [("Analytical Engine", "block", 2)])
                 status, rules = keel.call("GET", f"/api/v1/apps/{apps['items'][0]['id']}/rules", ada)
                 self.assertEqual((status, rules["unplanned"], sorted(rules["events"])), (200, "flag", ["purchase", "signup"]))
+            if schema not in ("schema-0008", "schema-202612021900"):  # with ingested events and an export
+                app_id = apps["items"][0]["id"]
+                logs = keel.call("GET", f"/api/v1/apps/{app_id}/logs", ada)[1]["items"]
+                self.assertEqual(sorted(i["event"] for i in logs), ["newsletter_open", "purchase", "signup"])
+                failed = keel.call("GET", f"/api/v1/apps/{app_id}/failed", ada)[1]["items"]
+                self.assertEqual([(i["event"], i["violations"][0]["rule"]) for i in failed], [("signup", "required")])
+                board = keel.call("GET", f"/api/v1/apps/{app_id}/dashboard?window=7d", ada)[1]
+                self.assertEqual(board["totals"]["blocked"], 1)
+                exports = keel.sql("SELECT id, bytes FROM validation_exports")
+                self.assertEqual(len(exports), 1)
+                status, _, body = keel.request("GET", f"/api/v1/exports/{exports[0][0]}/download", headers=ada)
+                self.assertEqual((status, len(body)), (200, exports[0][1]))
             # And the upgraded database takes writes like a new one.
             status, task = keel.call("POST", "/api/v1/tasks", ada, {"title": "After the upgrade"})
             self.assertEqual(status, 201, task)
