@@ -29,6 +29,10 @@ RedisPubSub::RedisPubSub(kv::RedisEndpoint endpoint, std::string prefix, Metrics
       publish_failures_(Count(metrics, "keel_pubsub_publish_failures_total",
                               "Messages Redis did not take (unreachable): never delivered.")),
       received_(Count(metrics, "keel_pubsub_received_total", "Messages this process received from Redis.")),
+      subscribed_(
+          Count(metrics, "keel_pubsub_subscriptions_total",
+                "Times this process's subscription was established: more than one means Redis went away "
+                "and messages published meanwhile were missed.")),
       io_(std::make_unique<asio::io_context>()) {
   publisher_ = std::make_unique<kv::RedisConnection>(*io_, endpoint, kPublishTimeout);
   subscriber_ = std::make_unique<kv::RedisConnection>(*io_, endpoint, kPublishTimeout);
@@ -38,7 +42,10 @@ RedisPubSub::RedisPubSub(kv::RedisEndpoint endpoint, std::string prefix, Metrics
         received_.Increment();
         subscribers_->Deliver(channel.substr(prefix_.size()), message);
       },
-      [this] { subscribers_->Deliver(std::string(kResubscribedChannel), ""); });
+      [this] {
+        subscribed_.Increment();
+        subscribers_->Deliver(std::string(kResubscribedChannel), "");
+      });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "keel-pubsub");
     auto work = asio::make_work_guard(*io_);

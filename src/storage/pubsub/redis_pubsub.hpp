@@ -37,6 +37,7 @@ class RedisPubSub final : public PubSub {
   prometheus::Counter& published_;
   prometheus::Counter& publish_failures_;
   prometheus::Counter& received_;
+  prometheus::Counter& subscribed_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<kv::RedisConnection> publisher_;   // on io_'s thread only
   std::unique_ptr<kv::RedisConnection> subscriber_;  // on io_'s thread only
