@@ -114,6 +114,8 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(by_index[3]["violations"][0]["rule"], "minimum")
         self.assertEqual(by_index[4]["violations"][0]["rule"], "unplanned")
         self.assertFalse(any(r["blocked"] for r in answer["results"]))
+        self.assertGreaterEqual(self.keel.metric('keel_validation_events_total{outcome="flagged"}'), 3)
+        self.assertGreaterEqual(self.keel.metric('keel_validation_events_total{outcome="valid"}'), 2)
 
         page = self.logs(app)
         self.assertEqual(len(page["items"]), 5)

@@ -96,7 +96,27 @@ std::string AnswerJson(const CheckedBatch& checked) {
   return answer.dump();
 }
 
+prometheus::Family<prometheus::Counter>& EventsFamily(Metrics& metrics) {
+  return prometheus::BuildCounter()
+      .Name("keel_validation_events_total")
+      .Help("Events ingested, by outcome: stored valid, stored invalid (flagged), or kept aside (blocked).")
+      .Register(metrics.registry());
+}
+
 }  // namespace
+
+IngestRoute::IngestRoute(IngestTargets& targets, EventWriter& writer, RollupCounters& counters,
+                         LiveFeed& live, const Clock& clock, http::RateLimiter* rate_limiter,
+                         Metrics& metrics)
+    : targets_(targets),
+      writer_(writer),
+      counters_(counters),
+      live_(live),
+      clock_(clock),
+      rate_limiter_(rate_limiter),
+      valid_(EventsFamily(metrics).Add({{"outcome", "valid"}})),
+      flagged_(EventsFamily(metrics).Add({{"outcome", "flagged"}})),
+      blocked_(EventsFamily(metrics).Add({{"outcome", "blocked"}})) {}
 
 Task<Response> IngestRoute::Ingest(Request& request) {
   auto header = request.headers.Get("Authorization");
@@ -141,6 +161,11 @@ Task<Response> IngestRoute::Ingest(Request& request) {
     rows.push_back(&row);
   }
   counters_.Add(target->app_id, MinuteOf(now_ms), counted);
+  const auto blocked = static_cast<double>(checked.failed.size());
+  const auto invalid = static_cast<double>(checked.invalid);
+  valid_.Increment(static_cast<double>(checked.verdicts.size()) - invalid);
+  flagged_.Increment(invalid - blocked);
+  blocked_.Increment(blocked);
   live_.Record(target->app_id, rows, checked.blocked);
   co_return Response::Json(200, AnswerJson(checked));
 }

@@ -5,11 +5,14 @@
 // Thread safety: Ingest from any IO thread.
 #pragma once
 
+#include <prometheus/counter.h>
+
 #include "apps/validation/event_writer.hpp"
 #include "apps/validation/ingest_targets.hpp"
 #include "apps/validation/live_feed.hpp"
 #include "apps/validation/rollup_counters.hpp"
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
 #include "http/message.hpp"
 
 namespace keel::http {
@@ -24,13 +27,7 @@ inline constexpr std::string_view kIngestRatePolicy = "ingest";
 class IngestRoute {
  public:
   IngestRoute(IngestTargets& targets, EventWriter& writer, RollupCounters& counters, LiveFeed& live,
-              const Clock& clock, http::RateLimiter* rate_limiter)
-      : targets_(targets),
-        writer_(writer),
-        counters_(counters),
-        live_(live),
-        clock_(clock),
-        rate_limiter_(rate_limiter) {}
+              const Clock& clock, http::RateLimiter* rate_limiter, Metrics& metrics);
 
   Task<http::Response> Ingest(http::Request& request);
 
@@ -41,6 +38,10 @@ class IngestRoute {
   LiveFeed& live_;
   const Clock& clock_;
   http::RateLimiter* rate_limiter_;
+  // keel_validation_events_total{outcome}: events stored valid, stored invalid (flagged), and kept aside.
+  prometheus::Counter& valid_;
+  prometheus::Counter& flagged_;
+  prometheus::Counter& blocked_;
 };
 
 }  // namespace keel::validation

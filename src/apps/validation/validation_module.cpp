@@ -29,7 +29,7 @@ class Ingestion {
         writer(context.database()),
         flusher(context.database(), counters, context.metrics()),
         live(context.pubsub(), context.clock(), options.live_events_per_second),
-        route(targets, writer, counters, live, context.clock(), context.rate_limiter()) {}
+        route(targets, writer, counters, live, context.clock(), context.rate_limiter(), context.metrics()) {}
 
   IngestTargets targets;
   EventWriter writer;
