@@ -14,6 +14,7 @@
 
 #include "app/modules.hpp"
 #include "auth/identity_module.hpp"
+#include "core/descriptor_limit.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "http/openapi_document.hpp"
@@ -205,6 +206,13 @@ Result<sql::MigrationReport> App::Migrate() {
 int App::Serve() {
   const Config& c = config_;
   log::Start(log::ParseLevel(c.String("log.level")));
+  // Every keep-alive connection holds a descriptor: take what the hard limit allows.
+  if (auto limit = RaiseDescriptorLimit())
+    log::Info("descriptor limit", log::Fields()
+                                      .Add("before", static_cast<std::int64_t>(limit->before))
+                                      .Add("now", static_cast<std::int64_t>(limit->after)));
+  else
+    log::Warn("descriptor limit not raised", log::Fields().Add("error", limit.error().message));
 
   http::PipelineOptions pipeline_options;
   pipeline_options.default_body_limit = static_cast<std::size_t>(c.Int("server.max_body_bytes"));

@@ -42,9 +42,13 @@ class ShutdownTest(unittest.TestCase):
         status, _, body = result["response"]
         self.assertEqual(status, 200)
         self.assertEqual(json.loads(body), {"slept_ms": 1500})
-        messages = [r["message"] for r in keel.log_records()]
+        records = keel.log_records()
+        messages = [r["message"] for r in records]
         self.assertIn("draining", messages)
         self.assertEqual(messages[-1], "stopped")
+        # At start, the open-file limit is raised to the hard one and logged.
+        limit = next(r for r in records if r["message"] == "descriptor limit")
+        self.assertGreaterEqual(limit["now"], limit["before"])
 
     def test_ready_turns_503_at_once_while_draining(self):
         keel = Keel({"server.drain_delay_ms": 1500}).__enter__()
