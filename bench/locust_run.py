@@ -106,7 +106,7 @@ dashboard 30, for {args.duration} s. Times in ms.
 {lines}
 | all four | {total:,} | {failures} | | | |
 
-Over every request of the run (sign-ups included): p50 {aggregated['50%']} ms, p95 {aggregated['95%']} ms, p99
+Over every request of the run (sign-ups and the harness's outbox reads included): p50 {aggregated['50%']} ms, p95 {aggregated['95%']} ms, p99
 {aggregated['99%']} ms; error rate {100.0 * failures / max(1, total):.2f}% (target < 0.1%; latency targets p50 < 100,
 p95 < 300, p99 < 500). Validation cache hit ratio: {100.0 * hits / max(1.0, hits + misses):.1f}% (target 70–80%); by
 cache: {per_cache}. A dashboard answer is kept one second (the rollups change every second), and each user here
