@@ -18,8 +18,7 @@ import threading
 import time
 
 from benchlib import free_port, measured_stamp, run_wrk, wait_http, write_section
-
-PASSWORD = "correct horse battery"
+from tasks_api import PASSWORD, call, lua
 
 RULES = {
     "events": {
@@ -53,29 +52,6 @@ def event(i):
                 "properties": {"amount": 19.99 if kind == 7 else -1, "currency": "EUR",
                                "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}]}}
     return {"event": "newsletter_open", "properties": {"campaign": "december"}}
-
-
-def call(conn, method, path, payload=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=json.dumps(payload) if payload is not None else None, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    if response.status >= 300:
-        raise RuntimeError(f"{method} {path}: {response.status} {data[:200]}")
-    return json.loads(data) if data else None
-
-
-def lua(path, method, token=None, body=None):
-    lines = [f'wrk.method = "{method}"', 'wrk.headers["Content-Type"] = "application/json"']
-    if token:
-        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
-    if body is not None:
-        lines.append(f"wrk.body = {json.dumps(json.dumps(body))}")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
 
 
 def percentile(values, fraction):

@@ -11,9 +11,8 @@ import time
 
 from benchlib import measured_stamp, run_wrk, write_section
 from cluster import Cluster
-from ingest import RULES, call, event, live_latency, lua
-
-PASSWORD = "correct horse battery"
+from ingest import RULES, event, live_latency
+from tasks_api import PASSWORD, call, lua
 
 
 def main():

@@ -458,6 +458,13 @@ class Keel:
         assert status == 200, tokens
         return {"Authorization": "Bearer " + tokens["access_token"]}
 
+    def sign_up(self, email, password, name="x"):
+        """Registers an account through the API (e-mail verification is off in these tests), then logs it in."""
+        status, user = self.call("POST", "/api/v1/auth/register",
+                                 payload={"email": email, "password": password, "name": name})
+        assert status == 201, user
+        return self.login(email, password)
+
 
 def wait_for(predicate, timeout=20, interval=0.05, what="condition"):
     """Polls predicate until it returns something true, and returns that; fails the test after timeout seconds."""

@@ -4,6 +4,7 @@ import unittest
 
 from keel import Keel
 
+PASSWORD = "correct horse battery"
 CONFIG = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False,
           "apps.ingest_key_grace_s": 3600}
 
@@ -20,18 +21,12 @@ class AppsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.keel = Keel(CONFIG).__enter__()
-        cls.alice = cls.account("alice@example.com")
-        cls.bob = cls.account("bob@example.com")
+        cls.alice = cls.keel.sign_up("alice@example.com", PASSWORD)
+        cls.bob = cls.keel.sign_up("bob@example.com", PASSWORD)
 
     @classmethod
     def tearDownClass(cls):
         cls.keel.__exit__(None, None, None)
-
-    @classmethod
-    def account(cls, email):
-        password = "correct horse battery"
-        cls.keel.call("POST", "/api/v1/auth/register", payload={"email": email, "password": password, "name": "x"})
-        return cls.keel.login(email, password)
 
     def call(self, method, path, who, payload=None):
         body = None if payload is None else (payload if isinstance(payload, str) else json.dumps(payload))

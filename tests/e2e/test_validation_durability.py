@@ -17,9 +17,7 @@ BATCH = 20
 class DurabilityTest(unittest.TestCase):
     def test_kill_9_during_ingestion_loses_no_acknowledged_event(self):
         with Keel(CONFIG) as keel:
-            keel.call("POST", "/api/v1/auth/register", payload={"email": "a@example.com", "password": PASSWORD,
-                                                                "name": "A"})
-            owner = keel.login("a@example.com", PASSWORD)
+            owner = keel.sign_up("a@example.com", PASSWORD)
             status, app = keel.call("POST", "/api/v1/apps", owner, {"name": "Durable", "mode": "block"})
             self.assertEqual(status, 201, app)
             rules = {"events": {"tick": {"properties": {"n": {"multipleOf": 3}}}}}

@@ -9,6 +9,7 @@ import unittest
 
 from keel import Keel
 
+PASSWORD = "correct horse battery"
 CONFIG = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False,
           "apps.ingest_key_grace_s": 3600}
 
@@ -36,26 +37,12 @@ class IngestTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.keel = Keel(CONFIG).__enter__()
-        cls.alice = cls.account("alice@example.com")
-        cls.bob = cls.account("bob@example.com")
+        cls.alice = cls.keel.sign_up("alice@example.com", PASSWORD)
+        cls.bob = cls.keel.sign_up("bob@example.com", PASSWORD)
 
     @classmethod
     def tearDownClass(cls):
         cls.keel.__exit__(None, None, None)
-
-    @classmethod
-    def account(cls, email):
-        password = "correct horse battery"
-        cls.keel.call("POST", "/api/v1/auth/register", payload={"email": email, "password": password, "name": "x"})
-        return cls.keel.login(email, password)
-
-    def call(self, method, path, who, payload=None):
-        body = None if payload is None else (payload if isinstance(payload, str) else json.dumps(payload))
-        headers = dict(who)
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        status, response_headers, data = self.keel.request(method, path, body=body, headers=headers)
-        return status, response_headers, json.loads(data) if data else None
 
     def ingest(self, key, payload, port=None):
         """POST /api/v1/logs with `key`, through nginx, or straight to the instance on `port`."""
@@ -78,15 +65,15 @@ class IngestTest(unittest.TestCase):
             conn.close()
 
     def new_app(self, mode="flag", rules=RULES):
-        status, _, app = self.call("POST", "/api/v1/apps", self.alice, {"name": "Shop", "mode": mode})
+        status, app = self.keel.call("POST", "/api/v1/apps", self.alice, {"name": "Shop", "mode": mode})
         self.assertEqual(status, 201, app)
         if rules is not None:
-            status, _, stored = self.call("PUT", f"/api/v1/apps/{app['id']}/rules", self.alice, rules)
+            status, stored = self.keel.call("PUT", f"/api/v1/apps/{app['id']}/rules", self.alice, rules)
             self.assertEqual(status, 201, stored)
         return app
 
     def logs(self, app, query="", failed=False):
-        status, _, page = self.call("GET", f"/api/v1/apps/{app['id']}/{'failed' if failed else 'logs'}{query}",
+        status, page = self.keel.call("GET", f"/api/v1/apps/{app['id']}/{'failed' if failed else 'logs'}{query}",
                                     self.alice)
         self.assertEqual(status, 200, page)
         return page
@@ -96,7 +83,7 @@ class IngestTest(unittest.TestCase):
         second)."""
         deadline = time.time() + 5
         while True:
-            status, _, board = self.call("GET", f"/api/v1/apps/{app['id']}/dashboard?window={window}", self.alice)
+            status, board = self.keel.call("GET", f"/api/v1/apps/{app['id']}/dashboard?window={window}", self.alice)
             self.assertEqual(status, 200, board)
             if board["totals"]["events"] >= until_events or time.time() > deadline:
                 return board
@@ -173,13 +160,13 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(self.ingest(app["ingest_key"], {"events": [{"event": "x"}] * 1001})[0], 422)
         self.assertEqual(self.logs(app)["items"], [])
         # A deleted app's key stops working.
-        self.assertEqual(self.call("DELETE", f"/api/v1/apps/{app['id']}", self.alice)[0], 204)
+        self.assertEqual(self.keel.call("DELETE", f"/api/v1/apps/{app['id']}", self.alice)[0], 204)
         time.sleep(0.2)  # the other instances hear of the delete through publish/subscribe
         self.assertEqual(self.ingest(app["ingest_key"], BATCH)[0], 401)
 
     def test_a_rotated_key_keeps_working_beside_the_new_one(self):
         app = self.new_app()
-        status, _, rotated = self.call("POST", f"/api/v1/apps/{app['id']}/ingest-keys", self.alice)
+        status, rotated = self.keel.call("POST", f"/api/v1/apps/{app['id']}/ingest-keys", self.alice)
         self.assertEqual(status, 201)
         for key in (app["ingest_key"], rotated["ingest_key"]):
             self.assertEqual(self.ingest(key, {"event": "signup", "properties": {"plan": "pro"}})[0], 200)
@@ -191,8 +178,8 @@ class IngestTest(unittest.TestCase):
         for process in self.keel.processes:  # every instance has the app's rules cached
             self.assertEqual(self.ingest(app["ingest_key"], event, process.port)[1]["invalid"], 1)
         gold = {"events": {"signup": {"properties": {"plan": {"enum": ["free", "pro", "gold"]}}}}}
-        self.assertEqual(self.call("PUT", f"/api/v1/apps/{app['id']}/rules", self.alice, gold)[0], 201)
-        self.assertEqual(self.call("PATCH", f"/api/v1/apps/{app['id']}", self.alice, {"mode": "block"})[0], 200)
+        self.assertEqual(self.keel.call("PUT", f"/api/v1/apps/{app['id']}/rules", self.alice, gold)[0], 201)
+        self.assertEqual(self.keel.call("PATCH", f"/api/v1/apps/{app['id']}", self.alice, {"mode": "block"})[0], 200)
         time.sleep(1.0)  # the issue's bound; publish/subscribe takes milliseconds
         bad = {"event": "signup", "properties": {"plan": "platinum"}}
         for process in self.keel.processes:
@@ -214,13 +201,13 @@ class IngestTest(unittest.TestCase):
             query = f"?limit=10&cursor={page['next_cursor']}"
         self.assertEqual(sorted(seen), list(range(25)))
         self.assertEqual(len(seen), 25)
-        status, _, problem = self.call("GET", f"/api/v1/apps/{app['id']}/logs?limit=0&valid=maybe&cursor=zz&since=x",
+        status, problem = self.keel.call("GET", f"/api/v1/apps/{app['id']}/logs?limit=0&valid=maybe&cursor=zz&since=x",
                                        self.alice)
         self.assertEqual(status, 422)
         self.assertEqual(sorted(e["field"] for e in problem["errors"]), ["cursor", "limit", "since", "valid"])
         self.assertEqual(self.logs(app, "?since=2999-01-01T00:00:00Z")["items"], [])
         for path in ("logs", "failed", "dashboard"):
-            self.assertEqual(self.call("GET", f"/api/v1/apps/{app['id']}/{path}", self.bob)[0], 404, path)
+            self.assertEqual(self.keel.call("GET", f"/api/v1/apps/{app['id']}/{path}", self.bob)[0], 404, path)
 
     def test_dashboards_count_what_every_instance_ingested(self):
         app = self.new_app("block", dict(RULES, unplanned="allow"))
@@ -239,12 +226,12 @@ class IngestTest(unittest.TestCase):
         week = self.dashboard(app, 5 * n, "7d")["series"]
         self.assertIn(len(week), (168, 169))  # hours, the first one partly in the window
         self.assertEqual(sum(b["events"] for b in week), 5 * n)
-        status, _, overview = self.call("GET", "/api/v1/dashboard?window=15m", self.alice)
+        status, overview = self.keel.call("GET", "/api/v1/dashboard?window=15m", self.alice)
         self.assertEqual(status, 200)
         mine = [a for a in overview["apps"] if a["id"] == app["id"]]
         self.assertEqual(mine[0]["totals"]["events"], 5 * n)
-        self.assertEqual(self.call("GET", "/api/v1/dashboard", self.bob)[2]["apps"], [])
-        self.assertEqual(self.call("GET", "/api/v1/dashboard?window=2h", self.alice)[0], 422)
+        self.assertEqual(self.keel.call("GET", "/api/v1/dashboard", self.bob)[1]["apps"], [])
+        self.assertEqual(self.keel.call("GET", "/api/v1/dashboard?window=2h", self.alice)[0], 422)
 
 
     def open_live(self, app, port):
@@ -283,7 +270,7 @@ class IngestTest(unittest.TestCase):
             self.assertEqual(counted, {"events": 5, "invalid": 2, "blocked": 2})
         finally:
             conn.close()
-        self.assertEqual(self.call("GET", f"/api/v1/apps/{app['id']}/live", self.bob)[0], 404)
+        self.assertEqual(self.keel.call("GET", f"/api/v1/apps/{app['id']}/live", self.bob)[0], 404)
 
 
 class LiveEvents:

@@ -26,12 +26,8 @@ class ValidationJobsTest(unittest.TestCase):
         cls.keel = Keel(CONFIG).__enter__()
         cls.keel.create_user("root@example.com", PASSWORD, admin=True)
         cls.admin = cls.keel.login("root@example.com", PASSWORD)
-        cls.keel.call("POST", "/api/v1/auth/register", payload={"email": "alice@example.com", "password": PASSWORD,
-                                                                "name": "Alice"})
-        cls.alice = cls.keel.login("alice@example.com", PASSWORD)
-        cls.keel.call("POST", "/api/v1/auth/register", payload={"email": "bob@example.com", "password": PASSWORD,
-                                                                "name": "Bob"})
-        cls.bob = cls.keel.login("bob@example.com", PASSWORD)
+        cls.alice = cls.keel.sign_up("alice@example.com", PASSWORD, "Alice")
+        cls.bob = cls.keel.sign_up("bob@example.com", PASSWORD, "Bob")
 
     @classmethod
     def tearDownClass(cls):

@@ -5,8 +5,6 @@
 // Thread safety: handlers run on any IO thread.
 #pragma once
 
-#include <chrono>
-
 #include "apps/validation/app_store.hpp"
 #include "apps/validation/ingest_targets.hpp"
 #include "http/router.hpp"
@@ -15,8 +13,7 @@ namespace keel::validation {
 
 class AppRoutes {
  public:
-  AppRoutes(sql::Database& db, const Clock& clock, std::chrono::seconds key_grace, IngestTargets& targets)
-      : store_(db, clock, key_grace), targets_(targets) {}
+  AppRoutes(AppStore& store, IngestTargets& targets) : store_(store), targets_(targets) {}
 
   // Adds the routes; they call into this object, which outlives the router's use of them.
   void AddTo(http::Router& router);
@@ -33,7 +30,7 @@ class AppRoutes {
   Task<http::Response> ListRules(http::Request& request);
   Task<http::Response> GetRulesVersion(http::Request& request);
 
-  AppStore store_;
+  AppStore& store_;
   IngestTargets& targets_;
 };
 

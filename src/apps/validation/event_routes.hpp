@@ -16,13 +16,9 @@ namespace keel::validation {
 
 class EventRoutes {
  public:
-  EventRoutes(sql::Database& db, jobs::JobQueue& jobs, pubsub::PubSub& pubsub, const Clock& clock,
-              Metrics& metrics)
-      : apps_(db, clock, std::chrono::seconds(0)),
-        exports_(db, jobs, clock),
-        pubsub_(pubsub),
-        logs_(db),
-        dashboards_(db, clock, metrics) {}
+  EventRoutes(AppStore& apps, sql::Database& db, jobs::JobQueue& jobs, pubsub::PubSub& pubsub,
+              const Clock& clock, Metrics& metrics)
+      : apps_(apps), exports_(db, jobs, clock), pubsub_(pubsub), logs_(db), dashboards_(db, clock, metrics) {}
 
   // Adds the routes; they call into this object, which outlives the router's use of them.
   void AddTo(http::Router& router);
@@ -38,7 +34,7 @@ class EventRoutes {
   Task<http::Response> Overview(http::Request& request);
   Task<http::Response> ReadEvents(http::Request& request, bool failed);
 
-  AppStore apps_;  // for the ownership checks
+  AppStore& apps_;  // for the ownership checks
   Exports exports_;
   pubsub::PubSub& pubsub_;
   LogReader logs_;

@@ -63,16 +63,12 @@ void LiveFeed::Record(const std::string& app_id, const std::vector<const StoredE
                       const std::vector<bool>& blocked) {
   const std::int64_t second = clock_.WallMillis() / 1000;
   std::size_t show = 0;
+  std::optional<std::string> finished;  // a past second the ticker has not published yet
   {
     std::lock_guard lock(mutex_);
     Second& counts = apps_[app_id];
     if (counts.second != second) {
-      // A second this ticker has not published yet is published with the next tick; this one starts anew.
-      if (counts.events > 0 && counts.second != 0) {
-        nlohmann::json stats = {
-            {"events", counts.events}, {"invalid", counts.invalid}, {"blocked", counts.blocked}};
-        pubsub_.Publish(LiveChannel(app_id), std::string(kStatsWord) + stats.dump());
-      }
+      if (counts.events > 0) finished = StatsMessage(counts);
       counts = Second{second};
     }
     counts.events += static_cast<std::int64_t>(rows.size());
@@ -84,12 +80,19 @@ void LiveFeed::Record(const std::string& app_id, const std::vector<const StoredE
                                                              static_cast<std::int64_t>(rows.size())));
     counts.shown += static_cast<std::int64_t>(show);
   }
-  if (show == 0) return;
   const std::string channel = LiveChannel(app_id);
+  if (finished) pubsub_.Publish(channel, std::move(*finished));
+  if (show == 0) return;
   // Spread the shown ones over the batch, so a sample of a large batch is not only its head.
   const std::size_t step = rows.size() / show;
   for (std::size_t i = 0; i < show; ++i)
     pubsub_.Publish(channel, LogMessage(*rows[i * step], blocked[i * step]));
+}
+
+std::string LiveFeed::StatsMessage(const Second& counts) {
+  nlohmann::json stats = {
+      {"events", counts.events}, {"invalid", counts.invalid}, {"blocked", counts.blocked}};
+  return std::string(kStatsWord) + stats.dump();
 }
 
 void LiveFeed::PublishStats() {
@@ -103,11 +106,7 @@ void LiveFeed::PublishStats() {
         ++it;
         continue;
       }
-      if (counts.events > 0) {
-        nlohmann::json stats = {
-            {"events", counts.events}, {"invalid", counts.invalid}, {"blocked", counts.blocked}};
-        messages.emplace_back(LiveChannel(it->first), std::string(kStatsWord) + stats.dump());
-      }
+      if (counts.events > 0) messages.emplace_back(LiveChannel(it->first), StatsMessage(counts));
       it = apps_.erase(it);
     }
   }

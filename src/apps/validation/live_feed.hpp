@@ -62,6 +62,8 @@ class LiveFeed {
     std::int64_t shown = 0;  // log messages published this second
   };
 
+  // "stats {...}": a finished second's counts, as published.
+  static std::string StatsMessage(const Second& counts);
   void Run();
 
   pubsub::PubSub& pubsub_;

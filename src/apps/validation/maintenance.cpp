@@ -17,13 +17,13 @@ constexpr std::int64_t kSlice = 10'000;
 // The dashboard's longest window is 7 days; a day more keeps its oldest bucket whole.
 constexpr std::int64_t kRollupDays = 8;
 
-// Deletes `table`'s rows of `app_id` before `cutoff` (column `time_column`), a slice at a time.
-Result<std::int64_t> PruneApp(sql::Database& db, jobs::JobContext& job, std::string_view table,
-                              std::string_view key, std::string_view time_column, const std::string& app_id,
-                              std::int64_t cutoff) {
-  const std::string sql =
-      fmt::format("DELETE FROM {0} WHERE {1} IN (SELECT {1} FROM {0} WHERE app_id = ? AND {2} < ? LIMIT {3})",
-                  table, key, time_column, kSlice);
+// Deletes the events of `app_id` that arrived before `cutoff` from `table` (log_entries or failed_events), a
+// slice at a time.
+Result<std::int64_t> PruneEvents(sql::Database& db, jobs::JobContext& job, std::string_view table,
+                                 const std::string& app_id, std::int64_t cutoff) {
+  const std::string sql = fmt::format(
+      "DELETE FROM {0} WHERE id IN (SELECT id FROM {0} WHERE app_id = ? AND created_ms < ? LIMIT {1})", table,
+      kSlice);
   std::int64_t pruned = 0;
   for (;;) {
     auto deleted = job.Await(db.Execute(sql, sql::Args(app_id, cutoff)));
@@ -43,9 +43,9 @@ Result<nlohmann::json> Prune(sql::Database& db, const Clock& clock, std::int64_t
   std::int64_t events = 0, failed = 0, rollups = 0;
   for (std::size_t i = 0; i < apps->rows.size() && !job.Cancelled(); ++i) {
     const std::string app_id(apps->Text(i, 0).value_or(""));
-    auto logged = PruneApp(db, job, "log_entries", "id", "created_ms", app_id, log_cutoff);
+    auto logged = PruneEvents(db, job, "log_entries", app_id, log_cutoff);
     if (!logged) return std::move(logged).error();
-    auto kept_aside = PruneApp(db, job, "failed_events", "id", "created_ms", app_id, log_cutoff);
+    auto kept_aside = PruneEvents(db, job, "failed_events", app_id, log_cutoff);
     if (!kept_aside) return std::move(kept_aside).error();
     // The rollup tables have no single-column key: their whole rows go, by the primary key's prefix.
     for (std::string_view table : {"validation_rollups", "validation_violation_rollups"}) {

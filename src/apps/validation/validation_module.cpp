@@ -3,6 +3,7 @@
 #include "apps/validation/validation_module.hpp"
 
 #include "apps/validation/app_routes.hpp"
+#include "apps/validation/app_store.hpp"
 #include "apps/validation/event_routes.hpp"
 #include "apps/validation/event_writer.hpp"
 #include "apps/validation/exports.hpp"
@@ -60,9 +61,9 @@ Result<void> ValidationModule::Register(ModuleContext& context) {
   AddExportJob(context.database(), context.clock(), context.job_kinds());
   AddMaintenanceJobs(context.database(), context.jobs(), context.clock(), options.retention_days,
                      context.job_kinds());
-  apps_ = std::make_unique<AppRoutes>(context.database(), context.clock(), options.ingest_key_grace,
-                                      ingestion_->targets);
-  events_ = std::make_unique<EventRoutes>(context.database(), context.jobs(), context.pubsub(),
+  store_ = std::make_unique<AppStore>(context.database(), context.clock(), options.ingest_key_grace);
+  apps_ = std::make_unique<AppRoutes>(*store_, ingestion_->targets);
+  events_ = std::make_unique<EventRoutes>(*store_, context.database(), context.jobs(), context.pubsub(),
                                           context.clock(), context.metrics());
   http::Router& router = context.router();
   apps_->AddTo(router);

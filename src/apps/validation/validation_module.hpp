@@ -14,6 +14,7 @@ namespace keel::validation {
 const std::vector<sql::Migration>& Migrations(std::string_view backend);
 
 class AppRoutes;
+class AppStore;
 class EventRoutes;
 class Ingestion;
 
@@ -32,6 +33,7 @@ class ValidationModule final : public Module {
 
  private:
   std::unique_ptr<Ingestion> ingestion_;
+  std::unique_ptr<AppStore> store_;  // shared by both route sets
   std::unique_ptr<AppRoutes> apps_;
   std::unique_ptr<EventRoutes> events_;
 };
