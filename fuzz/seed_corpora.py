@@ -31,6 +31,14 @@ EVENTS = [
     b'{"event": "signup", "properties": {"plan": "gold", "x": 1, "seats": 0.5, "tags": ["Bad", 1]}}',
     b'{"events": []}', b'{"event": "", "extra": 1}', b'{"events": [7, {"properties": []}]}',
 ]
+MULTIPART_TYPE = b"multipart/form-data; boundary=XyZ\n"
+MULTIPARTS = [
+    b'--XyZ\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+    b'\xff\xd8\xff\xe0\r\n--Xy\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=format\r\n\r\nglb\r\n--XyZ--\r\n',
+    b'preamble\r\n--XyZ  \r\nContent-Disposition: form-data; name="f"; filename*=UTF-8\'\'%C3%A9.png\r\n\r\n'
+    b'\r\n--XyZ--epilogue',
+    b'--XyZ\r\nContent-Disposition: form-data; name="a\\"b"\r\n\r\nx\r\n--XyZ', b'--XyZ\r\n\r\n\r\n--XyZ--',
+]
 CRONS = [b"* * * * *", b"0 3 * * *", b"*/15 9-17 * * MON-FRI", b"0 0 29 2 *", b"30 0 0 1 1 *", b"@hourly",
          b"0 0 31 2 *", b"61 * * * *", b"0 0 1-31/7 JAN,JUL SUN"]
 CONFIGS = [
@@ -60,6 +68,9 @@ def main(out):
         write(os.path.join(out, "event_batch_fuzz"), f"body-{i}", body)
     for i, query in enumerate(QUERIES):
         write(os.path.join(out, "query_fuzz"), f"query-{i}", query)
+    for i, body in enumerate(MULTIPARTS):
+        for piece in (0, 1, 5):
+            write(os.path.join(out, "multipart_fuzz"), f"body-{i}-{piece}", bytes([piece]) + MULTIPART_TYPE + body)
     for i, cron in enumerate(CRONS):
         write(os.path.join(out, "cron_fuzz"), f"cron-{i}", cron)
     for i, config in enumerate(CONFIGS):

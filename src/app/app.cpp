@@ -29,6 +29,7 @@
 #include "jobs/jobs_config.hpp"
 #include "jobs/queue_spec.hpp"
 #include "ml/model_platform.hpp"
+#include "storage/blobs/blob_refs.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
 #include "storage/pubsub/pubsub.hpp"
 
@@ -77,6 +78,7 @@ class App::Context final : public ModuleContext {
   sql::Database& database() override { return *app_.database_; }
   kv::KvStore& kv() override { return *app_.kv_; }
   pubsub::PubSub& pubsub() override { return *app_.pubsub_; }
+  blobs::BlobStore& blobs() override { return *app_.blobs_; }
   http::Router& router() override { return *app_.router_; }
   http::RateLimiter* rate_limiter() override { return app_.rate_limiter_.get(); }
   Readiness& readiness() override { return app_.readiness_; }
@@ -130,6 +132,8 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   auto pubsub = pubsub::OpenPubSub(c, *app->metrics_);
   if (!pubsub) return std::move(pubsub).error();
   app->pubsub_ = std::move(pubsub).value();
+  app->blobs_ = std::make_unique<blobs::BlobStore>(c.String("blobs.path"));
+  if (auto opened = app->blobs_->Open(); !opened) return std::move(opened).error();
 
   if (c.Bool("ratelimit.enabled")) {
     auto policy = [&c](const char* group, const char* per, std::chrono::seconds period) {
@@ -196,6 +200,8 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
 
 Result<sql::MigrationReport> App::Migrate() {
   std::vector<sql::Migration> all = sql::PlatformMigrations(database_->Backend());
+  const auto& blob_refs = blobs::Migrations(database_->Backend());
+  all.insert(all.end(), blob_refs.begin(), blob_refs.end());
   for (const auto& module : modules_) {
     auto own = module->Migrations(database_->Backend());
     all.insert(all.end(), own.begin(), own.end());

@@ -21,6 +21,7 @@
 #include "http/router.hpp"
 #include "jobs/jobs_config.hpp"
 #include "module/module.hpp"
+#include "storage/blobs/blob_store.hpp"
 #include "storage/kv/kv_store.hpp"
 #include "storage/pubsub/pubsub.hpp"
 #include "storage/sql/database.hpp"
@@ -87,6 +88,7 @@ class App {
   std::unique_ptr<sql::Database> database_;
   std::unique_ptr<kv::KvStore> kv_;
   std::unique_ptr<pubsub::PubSub> pubsub_;
+  std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::RateLimiter> rate_limiter_;
   std::unique_ptr<jobs::JobKinds> job_kinds_;

@@ -85,6 +85,9 @@ ConfigSchema PlatformConfigKeys() {
       Int("kv.max_bytes", 64LL << 20, 1024, 1LL << 40,
           "Byte budget of the in-process KV store (LRU eviction)."),
       Int("kv.shards", 16, 1, 1024, "Lock shards of the in-process KV store."),
+      String("blobs.path", "./var/blobs",
+             "Folder of the blob store (uploads, generated files), by content hash. In the scaled mode every "
+             "instance and worker must see the same folder (a shared volume)."),
       Int("pool.threads", 4, 1, 256,
           "Threads of the general blocking-work pool (password hashing, model batches; SQLite has its own)."),
       Int("pool.queue_limit", 1024, 1, 1 << 20, "Queued blocking tasks beyond which requests get 503."),

@@ -11,6 +11,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include "core/sha256.hpp"
+#include "http/multipart.hpp"
 #include "http/problem.hpp"
 
 namespace keel::http {
@@ -49,6 +53,49 @@ Task<Response> Block(BlockingPool& pool, Request& request) {
   co_return Response::Json(200, "{\"blocked_ms\":" + std::to_string(*done) + "}");
 }
 
+// Reads a multipart/form-data body as it streams in and describes each part (name, filename, size, SHA-256),
+// so the end-to-end tests can check streamed bodies against what they sent.
+Task<Response> DescribeMultipart(Request& request) {
+  auto boundary = MultipartBoundary(request.headers.Get("Content-Type").value_or(""));
+  if (!boundary) co_return Problem(415, "this route takes multipart/form-data with a boundary");
+  MultipartReader reader(*boundary);
+  nlohmann::json parts = nlohmann::json::array();
+  Sha256 hash;
+  std::uint64_t size = 0;
+  bool done = false;
+  while (!done) {
+    if (request.body_stream == nullptr) break;
+    auto piece = co_await request.body_stream->Next();
+    if (!piece) co_return ProblemFrom(piece.error());
+    if (piece->empty()) break;
+    reader.Feed(*piece);
+    for (auto event = reader.Next(); event.kind != MultipartReader::Kind::kNeedMore; event = reader.Next()) {
+      using Kind = MultipartReader::Kind;
+      if (event.kind == Kind::kFailed) co_return Problem(400, reader.error().message);
+      if (event.kind == Kind::kData) {
+        hash.Update(event.data);
+        size += event.data.size();
+      } else if (event.kind == Kind::kPartBegin) {
+        parts.push_back({{"name", reader.head().name}, {"filename", reader.head().filename.value_or("")}});
+      } else if (event.kind == Kind::kPartEnd) {
+        parts.back()["bytes"] = size;
+        parts.back()["sha256"] = hash.FinishHex();
+        size = 0;
+      } else if (event.kind == Kind::kDone) {
+        done = true;
+        break;
+      }
+    }
+  }
+  if (auto finished = reader.Finish(); !finished) co_return ProblemFrom(finished.error());
+  // What follows the closing boundary (the epilogue) is read and ignored.
+  while (request.body_stream != nullptr && !request.body_stream->Complete()) {
+    auto piece = co_await request.body_stream->Next();
+    if (!piece) co_return ProblemFrom(piece.error());
+  }
+  co_return Response::Json(200, nlohmann::json{{"parts", parts}}.dump());
+}
+
 }  // namespace
 
 void AddDebugRoutes(Router& router, BlockingPool& pool) {
@@ -62,6 +109,8 @@ void AddDebugRoutes(Router& router, BlockingPool& pool) {
       "POST", "/api/v1/debug/echo",
       [](Request& request) -> Task<Response> { co_return Response::Json(200, std::move(request.body)); },
       RouteOptions{.body_limit = 0, .json_body = true});
+  router.Add("POST", "/api/v1/debug/multipart", DescribeMultipart,
+             RouteOptions{.body_limit = std::size_t{64} << 20, .streamed_body = true});
 }
 
 }  // namespace keel::http

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/async.hpp"
+#include "core/result.hpp"
 
 namespace keel::http {
 
@@ -54,13 +55,30 @@ struct Principal {
   std::string rate_key;
 };
 
+// A request body read as it arrives, for routes that take large bodies (RouteOptions::streamed_body): the
+// server hands the handler this instead of reading the whole body first, so memory stays flat however large
+// the upload. Used on the request's own coroutine only.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece of the body, in arrival order; an empty string once the body is complete. An error means
+  // the body cannot be read (malformed, over the route's limit, too slow, the client left): the handler
+  // stops and answers anything, and the server sends its own refusal instead and closes the connection.
+  virtual Task<Result<std::string>> Next() = 0;
+  // Whether the whole body has been read.
+  virtual bool Complete() const = 0;
+  // Whether Next has failed (the server's refusal then replaces the handler's answer).
+  virtual bool Failed() const = 0;
+};
+
 struct Request {
   std::string method;  // as sent: "GET", "POST", ...
   std::string target;  // path and query as sent
   std::string path;    // target up to '?', percent-decoding left to handlers
   std::string query;   // after '?', without it
   Headers headers;
-  std::string body;
+  std::string body;                   // empty for streamed-body routes: they read body_stream
+  BodyStream* body_stream = nullptr;  // set for streamed-body routes that have a body
   PathParams params;
   std::string remote_address;
   // Filled by the pipeline.

@@ -129,6 +129,8 @@ Task<Response> Pipeline::Handle(Request& request, RouteMatch match) {
   request.client_ip = ClientIp(request, options_.trusted_proxies);
   Response response = co_await Dispatch(request, match);
   in_flight_.Decrement();
+  // A streamed body that failed is answered (and counted) by the server with the body's own refusal.
+  if (request.body_stream != nullptr && request.body_stream->Failed()) co_return response;
   co_return Finish(request, std::move(response));
 }
 

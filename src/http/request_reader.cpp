@@ -381,6 +381,17 @@ ReadStep RequestReader::ReadBody(FlatBuffer& buffer, std::size_t limit, bool end
 
 std::string RequestReader::TakeBody() { return std::move(parser_->beast->get().body()); }
 
+ReadStep RequestReader::ReadBodyPiece(FlatBuffer& buffer, std::size_t limit, std::string& piece,
+                                      bool end_of_input) {
+  ReadStep step = ReadBody(buffer, limit, end_of_input);
+  // Copied, not moved: Beast reserved the declared length in the body string, and that reservation (never
+  // touched past the first piece, so never resident) stays with the parser instead of travelling on.
+  std::string& body = parser_->beast->get().body();
+  piece.assign(body);
+  body.clear();
+  return step;
+}
+
 // HTTP/1.1 stays open unless a Connection header says close; HTTP/1.0 closes unless it says keep-alive.
 // "close" wins over "keep-alive" in any order (Beast lets "keep-alive, close" keep an HTTP/1.0 connection).
 bool RequestReader::KeepAlive() const {

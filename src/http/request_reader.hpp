@@ -65,6 +65,11 @@ class RequestReader {
   ReadStep ReadBody(FlatBuffer& buffer, std::size_t limit, bool end_of_input = false);
   std::string TakeBody();
 
+  // Reads the body a piece at a time (streamed-body routes): like ReadBody, but moves the body bytes decoded
+  // so far into `piece` (replacing its contents), so the reader never holds more than one buffer's worth.
+  ReadStep ReadBodyPiece(FlatBuffer& buffer, std::size_t limit, std::string& piece,
+                         bool end_of_input = false);
+
   bool KeepAlive() const;
   bool Http10() const;
   const Refusal& refusal() const { return refusal_; }

@@ -20,6 +20,9 @@ using Handler = std::function<Task<Response>(Request&)>;
 struct RouteOptions {
   // Largest accepted request body; 0 means the server's default (server.max_body_bytes).
   std::size_t body_limit = 0;
+  // When true, the body is not read before the handler runs: the handler reads it piece by piece from
+  // request.body_stream (uploads). body_limit still bounds it; the time limit applies to each read.
+  bool streamed_body = false;
   // When true, a request with a body must send Content-Type application/json (or +json), else 415.
   bool json_body = false;
   // When true, the pipeline's authenticator must accept the request's bearer credentials (else 401), and

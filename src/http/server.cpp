@@ -46,6 +46,7 @@ constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 1 << 20;
 constexpr std::size_t kReadSize = 8192;
+constexpr std::size_t kStreamReadSize = 65536;  // streamed bodies are uploads: fewer, larger reads
 
 // What a connection is waiting for; decides which timeout applies and what a timeout means.
 enum class Phase { kIdle, kHead, kBody, kHandling, kWriting, kLinger };
@@ -151,7 +152,8 @@ class Server::Connection {
   }
   asio::awaitable<bool> Write(Response& response, bool head_only, bool keep_alive, bool http10);
   asio::awaitable<void> Stream(Response& response);
-  asio::awaitable<bool> ReadMore(beast::flat_buffer& buffer);
+  asio::awaitable<bool> ReadMore(beast::flat_buffer& buffer, std::size_t size = kReadSize);
+  asio::awaitable<bool> SendContinue(const Request& request);
   // Answers a request the server refuses itself; the caller then closes the connection.
   asio::awaitable<void> Refuse(beast::flat_buffer& buffer, Request& request, int status,
                                std::string_view detail);
@@ -160,6 +162,8 @@ class Server::Connection {
   }
   asio::awaitable<void> LingeringClose(beast::flat_buffer& buffer);
 
+  class StreamedBody;
+
   Server& server_;
   IoThread& thread_;
   tcp::socket socket_;
@@ -167,6 +171,71 @@ class Server::Connection {
   Phase phase_ = Phase::kIdle;
   SteadyTime deadline_{};
   bool timed_out_ = false;
+};
+
+// The body of a streamed-body request, read from the connection as the handler asks for it. Expect:
+// 100-continue is answered on the first read, so a request refused before its handler (401, 429) never
+// invites the body.
+class Server::Connection::StreamedBody final : public BodyStream {
+ public:
+  StreamedBody(Connection& connection, beast::flat_buffer& buffer, RequestReader& reader,
+               const Request& request, std::size_t limit)
+      : connection_(connection), buffer_(buffer), reader_(reader), request_(request), limit_(limit) {}
+
+  Task<Result<std::string>> Next() override {
+    if (complete_) co_return std::string();
+    if (failed_) co_return Error{ErrorCode::kInvalidArgument, "the request body could not be read"};
+    if (!started_) {
+      started_ = true;
+      if (!co_await connection_.SendContinue(request_)) co_return Fail(false);
+    }
+    std::string piece;
+    bool end_of_input = false;
+    for (;;) {
+      ReadStep step = reader_.ReadBodyPiece(buffer_, limit_, piece, end_of_input);
+      if (step == ReadStep::kDone) {
+        complete_ = true;
+        co_return piece;  // may be empty: then it is the end
+      }
+      if (step == ReadStep::kRefused) {
+        refusal_ = reader_.refusal();
+        co_return Fail(true);
+      }
+      if (step == ReadStep::kClosed) co_return Fail(false);
+      if (!piece.empty()) co_return piece;
+      connection_.Enter(Phase::kBody, connection_.server_.options_.body_timeout);
+      bool more = co_await connection_.ReadMore(buffer_, kStreamReadSize);
+      connection_.phase_ = Phase::kHandling;  // the handler's own work between reads is not a stalled client
+      if (!more && connection_.timed_out_) {
+        refusal_ = Refusal{408, "the request body did not arrive in time"};
+        co_return Fail(true);
+      }
+      end_of_input = !more;
+    }
+  }
+  bool Complete() const override { return complete_; }
+  bool Failed() const override { return failed_; }
+
+  // What the server answers instead of the handler when the body failed; nullopt when the client left.
+  const std::optional<Refusal>& refusal() const { return refusal_; }
+
+ private:
+  Error Fail(bool answerable) {
+    failed_ = true;
+    if (!answerable) refusal_.reset();
+    return Error{ErrorCode::kInvalidArgument,
+                 refusal_ ? refusal_->detail : std::string("the client stopped sending the request body")};
+  }
+
+  Connection& connection_;
+  beast::flat_buffer& buffer_;
+  RequestReader& reader_;
+  const Request& request_;
+  const std::size_t limit_;
+  bool started_ = false;
+  bool complete_ = false;
+  bool failed_ = false;
+  std::optional<Refusal> refusal_;
 };
 
 asio::awaitable<void> Server::Connection::Run() {
@@ -208,6 +277,8 @@ asio::awaitable<void> Server::Connection::Run() {
     const bool http10 = reader.Http10();
     RouteMatch match = server_.pipeline_.Route(request);
     const std::size_t limit = server_.pipeline_.BodyLimit(match);
+    const bool streamed = match.route != nullptr && match.route->options.streamed_body;
+    std::optional<StreamedBody> streamed_body;
 
     if (reader.BodyFollows()) {
       if (auto length = reader.ContentLength(); length && *length > limit) {
@@ -217,14 +288,13 @@ asio::awaitable<void> Server::Connection::Run() {
         co_await Refuse(buffer, request, 413, too_large);
         break;
       }
-      if (auto expect = request.headers.Get("Expect"); expect && EqualsIgnoreCase(*expect, "100-continue")) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        Enter(Phase::kWriting, options.write_timeout);
-        boost::system::error_code ec;
-        co_await asio::async_write(socket_, asio::buffer(kContinue),
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) break;
+      if (streamed) {
+        streamed_body.emplace(*this, buffer, reader, request, limit);
+        request.body_stream = &*streamed_body;
       }
+    }
+    if (reader.BodyFollows() && !streamed) {
+      if (!co_await SendContinue(request)) break;
       Enter(Phase::kBody, options.body_timeout);
       step = reader.ReadBody(buffer, limit);
       while (step == ReadStep::kNeedMore) {
@@ -241,11 +311,25 @@ asio::awaitable<void> Server::Connection::Run() {
       }
       if (step != ReadStep::kDone) break;
     }
-    request.body = reader.TakeBody();
+    if (!streamed) request.body = reader.TakeBody();
     bool keep_alive = reader.KeepAlive();
 
     phase_ = Phase::kHandling;
     Response response = co_await server_.pipeline_.Handle(request, std::move(match));
+    if (streamed_body) {
+      if (streamed_body->Failed()) {
+        // The body was malformed, too large or too slow: that is the answer, whatever the handler made of it.
+        if (streamed_body->refusal()) co_await Refuse(buffer, request, *streamed_body->refusal());
+        break;
+      }
+      if (!streamed_body->Complete()) {
+        // Answered before reading all of the body (refused by auth, say): the rest is not worth reading, and
+        // closing with it unread would reset the connection under the answer.
+        if (co_await Write(response, request.method == "HEAD", false, http10))
+          co_await LingeringClose(buffer);
+        break;
+      }
+    }
     keep_alive = keep_alive && !response.close && !thread_.draining && !response.stream;
     if (response.stream && request.method != "HEAD" && !http10) {
       co_await Stream(response);
@@ -259,13 +343,24 @@ asio::awaitable<void> Server::Connection::Run() {
 }
 
 // Reads what has arrived into the buffer; false at the end of input, on a timeout (timed_out_) or an error.
-asio::awaitable<bool> Server::Connection::ReadMore(beast::flat_buffer& buffer) {
+asio::awaitable<bool> Server::Connection::ReadMore(beast::flat_buffer& buffer, std::size_t size) {
   boost::system::error_code ec;
-  std::size_t n = co_await socket_.async_read_some(buffer.prepare(kReadSize),
-                                                   asio::redirect_error(asio::use_awaitable, ec));
+  std::size_t n =
+      co_await socket_.async_read_some(buffer.prepare(size), asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return false;
   buffer.commit(n);
   co_return true;
+}
+
+// Answers Expect: 100-continue, when the client asked for it; false when the connection failed.
+asio::awaitable<bool> Server::Connection::SendContinue(const Request& request) {
+  auto expect = request.headers.Get("Expect");
+  if (!expect || !EqualsIgnoreCase(*expect, "100-continue")) co_return true;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  Enter(Phase::kWriting, server_.options_.write_timeout);
+  boost::system::error_code ec;
+  co_await asio::async_write(socket_, asio::buffer(kContinue), asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
 }
 
 asio::awaitable<bool> Server::Connection::Write(Response& response, bool head_only, bool keep_alive,

@@ -29,6 +29,9 @@ class KvStore;
 namespace pubsub {
 class PubSub;
 }
+namespace blobs {
+class BlobStore;
+}
 namespace http {
 class Router;
 class RateLimiter;
@@ -58,6 +61,8 @@ class ModuleContext {
   virtual kv::KvStore& kv() = 0;
   // Messages to every instance (Redis in the scaled mode): for what is shown live, never for what must last.
   virtual pubsub::PubSub& pubsub() = 0;
+  // Files by content (uploads, generated results); blocking IO, so used from pool().
+  virtual blobs::BlobStore& blobs() = 0;
   virtual http::Router& router() = 0;
   // Null when ratelimit.enabled is false.
   virtual http::RateLimiter* rate_limiter() = 0;
