@@ -10,6 +10,8 @@ packages=(
   libboost-dev libsimdjson-dev nlohmann-json3-dev libsqlite3-dev
   prometheus-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   zlib1g-dev libssl-dev libsodium-dev libcurl4-openssl-dev libxgboost-dev libpq-dev libhiredis-dev libre2-dev
+  # Image2Model's local generator: image decoding, mesh simplification, glTF writing
+  libstb-dev libwebp-dev libmeshoptimizer-dev libtinygltf-dev
   # the scaled-out topology (keel cluster, scaled-mode tests)
   postgresql-15 pgbouncer redis-server
   # tests and benchmarks
@@ -35,13 +37,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Those tools, exactly as tests/openapi/package-lock.json pins them; installed again only when the lock changed
-# (the stamp holds the lock's checksum). Nothing is fetched when the tests run.
-openapi="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/openapi"
-stamp="$openapi/node_modules/.keel-package-lock.sha256"
-lock_sum="$(sha256sum "$openapi/package-lock.json" | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
-  echo "install-deps: installing tests/openapi/node_modules from package-lock.json"
-  (cd "$openapi" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-  echo "$lock_sum" >"$stamp"
-fi
+# The Node.js tools of the tests, exactly as each folder's package-lock.json pins them (tests/openapi: the
+# OpenAPI document's checks; tests/node: the glTF validator and the tus client); installed again only when a
+# lock changed (the stamp holds the lock's checksum). Nothing is fetched when the tests run.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+for folder in "$root/tests/openapi" "$root/tests/node"; do
+  stamp="$folder/node_modules/.keel-package-lock.sha256"
+  lock_sum="$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+    echo "install-deps: installing ${folder#"$root"/}/node_modules from package-lock.json"
+    (cd "$folder" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$lock_sum" >"$stamp"
+  fi
+done

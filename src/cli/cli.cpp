@@ -12,6 +12,7 @@
 
 #include "app/app.hpp"
 #include "app/modules.hpp"
+#include "cli/generate_command.hpp"
 #include "cli/train_command.hpp"
 #include "cli/users_command.hpp"
 #include "cluster/cluster.hpp"
@@ -221,6 +222,15 @@ int Main(int argc, char** argv) {
                   "Do nothing when the registry already has a version of the model (for first starts)");
   train->add_option("--config", flags.config_file, "TOML config file");
 
+  auto* image2model = app.add_subcommand("image2model", "Image2Model tools.");
+  image2model->require_subcommand(1);
+  auto* generate = image2model->add_subcommand(
+      "generate", "Run the local generator on one image file, without a server; writes every model format.");
+  std::string generate_image, generate_out = "generated", generate_quality = "standard";
+  generate->add_option("image", generate_image, "A JPEG, PNG or WebP file")->required()->check(CLI::ExistingFile);
+  generate->add_option("--out", generate_out, "Folder for model.glb, model.stl, model.obj.zip, thumbnail.png");
+  generate->add_option("--quality", generate_quality, "draft, standard or high (the triangle budget)");
+
   auto* cluster = app.add_subcommand(
       "cluster",
       "The scaled-out topology on this machine: PostgreSQL, pgBouncer, Redis, keel instances and "
@@ -280,6 +290,7 @@ int Main(int argc, char** argv) {
     if (!config) return kConfigError;
     return Train(*config, train_request, train_if_missing);
   }
+  if (*generate) return GenerateModel(generate_image, generate_out, generate_quality);
   if (*docs) {
     std::cout << Config::Defaults(FullConfigSchema()).DocsTable();
     return 0;
