@@ -1,6 +1,7 @@
 // The one list of modules. Adding a system is one line here plus the system's own folder.
 #include "app/modules.hpp"
 
+#include "apps/image2model/image2model_module.hpp"
 #include "apps/property/property_module.hpp"
 #include "apps/tasks/tasks_module.hpp"
 #include "apps/validation/validation_module.hpp"
@@ -24,6 +25,7 @@ std::vector<std::unique_ptr<Module>> Modules() {
   modules.push_back(std::make_unique<tasks::TasksModule>());
   modules.push_back(std::make_unique<property::PropertyModule>());
   modules.push_back(std::make_unique<validation::ValidationModule>());
+  modules.push_back(std::make_unique<image2model::Image2ModelModule>());
   return modules;
 }
 

@@ -379,22 +379,35 @@ Task<Result<http::Principal>> IdentityService::AuthenticateApiKey(std::string_vi
   std::string key_hash = Sha256Hex(key);
   std::string cache_key = ApiKeyCacheKey(key_hash);
   auto cached = co_await kv_.Get(cache_key);
-  std::string user_id;
-  if (cached && cached->has_value()) {
-    user_id = **cached;
+  // Cached as "user id\nscopes JSON"; a value without the line break (cached before scopes were) is a miss.
+  std::string user_id, scopes_json;
+  if (cached && cached->has_value() && (*cached)->find('\n') != std::string::npos) {
+    const std::string& value = **cached;
+    user_id = value.substr(0, value.find('\n'));
+    scopes_json = value.substr(value.find('\n') + 1);
   } else {
     // A cache miss is also when last_used_at is refreshed: at most once per cache lifetime per key.
     auto rows = co_await db_.Query(
-        "SELECT id, user_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", sql::Args(key_hash));
+        "SELECT id, user_id, scopes FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+        sql::Args(key_hash));
     if (!rows) co_return std::move(rows).error();
     if (rows->empty()) co_return Error{ErrorCode::kUnauthenticated, "unknown or revoked API key"};
     user_id = std::string(*rows->Text(0, 1));
+    scopes_json = std::string(rows->Text(0, 2).value_or("[]"));
     (void)co_await db_.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?",
                                sql::Args(FormatRfc3339(clock_.WallMillis()), std::string(*rows->Text(0, 0))));
-    (void)co_await kv_.Set(cache_key, user_id, kUserStateTtl);
+    (void)co_await kv_.Set(cache_key, user_id + "\n" + scopes_json, kUserStateTtl);
   }
   auto principal = co_await PrincipalFor(user_id);
-  if (principal) principal->rate_key = "key:" + key_hash.substr(0, 16);
+  if (principal) {
+    principal->rate_key = "key:" + key_hash.substr(0, 16);
+    std::vector<std::string> scopes;
+    auto parsed = nlohmann::json::parse(scopes_json, nullptr, false);
+    if (parsed.is_array())
+      for (const auto& scope : parsed)
+        if (scope.is_string()) scopes.push_back(scope.get<std::string>());
+    principal->scopes = std::move(scopes);
+  }
   co_return principal;
 }
 

@@ -227,8 +227,11 @@ int Main(int argc, char** argv) {
   auto* generate = image2model->add_subcommand(
       "generate", "Run the local generator on one image file, without a server; writes every model format.");
   std::string generate_image, generate_out = "generated", generate_quality = "standard";
-  generate->add_option("image", generate_image, "A JPEG, PNG or WebP file")->required()->check(CLI::ExistingFile);
-  generate->add_option("--out", generate_out, "Folder for model.glb, model.stl, model.obj.zip, thumbnail.png");
+  generate->add_option("image", generate_image, "A JPEG, PNG or WebP file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  generate->add_option("--out", generate_out,
+                       "Folder for model.glb, model.stl, model.obj.zip, thumbnail.png");
   generate->add_option("--quality", generate_quality, "draft, standard or high (the triangle budget)");
 
   auto* cluster = app.add_subcommand(

@@ -44,19 +44,21 @@ int GenerateModel(const std::string& image, const std::string& out_dir, const st
   std::filesystem::path out(out_dir);
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
-  for (const auto& [name, data] : {std::pair{"model.glb", &model->glb}, {"model.stl", &model->stl},
-                                   {"model.obj.zip", &model->obj_zip}, {"thumbnail.png", &model->thumbnail_png}}) {
+  for (const auto& [name, data] : {std::pair{"model.glb", &model->glb},
+                                   {"model.stl", &model->stl},
+                                   {"model.obj.zip", &model->obj_zip},
+                                   {"thumbnail.png", &model->thumbnail_png}}) {
     if (!WriteFile(out / name, *data)) {
       std::cerr << "cannot write " << (out / name).string() << "\n";
       return 1;
     }
   }
-  std::cout << nlohmann::json{{"image", image},          {"width", model->width},
-                              {"height", model->height}, {"quality", quality},
-                              {"triangles", model->triangles}, {"seconds", seconds},
-                              {"out", out.string()}}
-                   .dump()
-            << "\n";
+  std::cout
+      << nlohmann::json{{"image", image},     {"width", model->width},         {"height", model->height},
+                        {"quality", quality}, {"triangles", model->triangles}, {"seconds", seconds},
+                        {"out", out.string()}}
+             .dump()
+      << "\n";
   return 0;
 }
 

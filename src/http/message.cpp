@@ -162,4 +162,8 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
+bool Principal::HasScope(std::string_view scope) const {
+  return !scopes || std::find(scopes->begin(), scopes->end(), scope) != scopes->end();
+}
+
 }  // namespace keel::http

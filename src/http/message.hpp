@@ -53,6 +53,10 @@ struct Principal {
   // Whose budget the per-user rate limit draws on: "user:<id>" for access tokens, "key:<id>" for API keys, so
   // each service client has its own limit.
   std::string rate_key;
+  // An API key's scopes; nullopt for access tokens, which may do whatever their user may.
+  std::optional<std::vector<std::string>> scopes = std::nullopt;
+
+  bool HasScope(std::string_view scope) const;
 };
 
 // A request body read as it arrives, for routes that take large bodies (RouteOptions::streamed_body): the
@@ -103,6 +107,10 @@ struct Response {
   // encoding, then every chunk the producer yields until it yields nullopt, the client leaves or the server
   // drains; then it ends the body and closes the connection. `body` is ignored.
   std::function<Task<std::optional<std::string>>()> stream;
+  // The streamed body's length, when known in advance (a file): then the body goes out with Content-Length
+  // instead of chunked, and the connection stays open after it. The producer must yield exactly this many
+  // bytes; if it stops short the connection is closed.
+  std::optional<std::uint64_t> stream_length;
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -26,7 +26,10 @@ Json PlatformResponses() {
   responses["Unauthorized"] = ProblemResponse("Missing, invalid or expired bearer credentials");
   responses["Unauthorized"]["headers"]["WWW-Authenticate"] = {{"description", "Bearer"},
                                                               {"schema", {{"type", "string"}}}};
-  responses["Forbidden"] = ProblemResponse("The route is for administrators");
+  responses["Forbidden"] =
+      ProblemResponse("The route is for administrators, or the API key lacks the scope the route needs");
+  responses["MalformedBody"] = ProblemResponse("The request body is malformed (framing, chunked coding)");
+  responses["RequestTimeout"] = ProblemResponse("The request body did not arrive in time");
   Json rate_headers = Json::object();
   for (const char* name : {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"})
     rate_headers[name] = {{"schema", {{"type", "integer"}, {"minimum", 0}}}};
@@ -174,7 +177,12 @@ std::string DeclarePlatformAnswers(std::string_view text, const Router& router) 
       if (!responses.contains(status)) responses[status] = Ref(response);
     };
     if (authenticated) declare("401", "Unauthorized");
-    if (options.admin_only) declare("403", "Forbidden");
+    if (options.admin_only || !options.scope.empty()) declare("403", "Forbidden");
+    if (options.streamed_body) {  // the server reads these bodies as the handler asks, and refuses bad ones
+                                  // itself
+      declare("400", "MalformedBody");
+      declare("408", "RequestTimeout");
+    }
     if (!options.rate_policy.empty() || authenticated) declare("429", "TooManyRequests");
     if (route->method == "POST" || route->method == "PUT" || route->method == "PATCH")
       declare("413", "ContentTooLarge");

@@ -231,6 +231,8 @@ Task<std::optional<Response>> Pipeline::Authenticate(Request& request, const Rou
   }
   if (options.admin_only && principal->role != "admin")
     co_return Problem(403, "this route is for administrators");
+  if (!options.scope.empty() && !principal->HasScope(options.scope))
+    co_return Problem(403, fmt::format("this API key lacks the scope '{}' this route needs", options.scope));
   request.principal = std::move(principal).value();
   co_return std::nullopt;
 }

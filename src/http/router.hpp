@@ -30,6 +30,9 @@ struct RouteOptions {
   bool authenticated = false;
   // When true, the principal must have the admin role (else 403). Implies authenticated.
   bool admin_only = false;
+  // An API key must carry this scope (else 403); access tokens pass. Empty: any key. Implies nothing on its
+  // own: set authenticated too.
+  std::string_view scope = {};
   // The per-client-IP rate-limit policy ("api", "auth"); empty: not limited. Authenticated requests are also
   // counted against the per-user policy "user".
   std::string_view rate_policy = "api";

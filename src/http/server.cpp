@@ -81,10 +81,11 @@ std::string SerializeHead(const Response& response, bool keep_alive, bool http10
     head += "\r\n";
   }
   bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
-  if (response.stream) {
+  if (response.stream && !response.stream_length) {
     head += "Transfer-Encoding: chunked\r\n";
   } else if (!bodiless) {
-    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", content_length);
+    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n",
+                   response.stream_length.value_or(content_length));
   }
   head += "Date: ";
   head += HttpDate();
@@ -152,6 +153,7 @@ class Server::Connection {
   }
   asio::awaitable<bool> Write(Response& response, bool head_only, bool keep_alive, bool http10);
   asio::awaitable<void> Stream(Response& response);
+  asio::awaitable<bool> StreamSized(Response& response, bool keep_alive, bool http10);
   asio::awaitable<bool> ReadMore(beast::flat_buffer& buffer, std::size_t size = kReadSize);
   asio::awaitable<bool> SendContinue(const Request& request);
   // Answers a request the server refuses itself; the caller then closes the connection.
@@ -330,8 +332,13 @@ asio::awaitable<void> Server::Connection::Run() {
         break;
       }
     }
-    keep_alive = keep_alive && !response.close && !thread_.draining && !response.stream;
-    if (response.stream && request.method != "HEAD" && !http10) {
+    const bool sized_stream = response.stream && response.stream_length;
+    keep_alive = keep_alive && !response.close && !thread_.draining && (!response.stream || sized_stream);
+    if (sized_stream && request.method != "HEAD") {
+      if (!co_await StreamSized(response, keep_alive, http10) || !keep_alive) break;
+      continue;
+    }
+    if (response.stream && !sized_stream && request.method != "HEAD" && !http10) {
       co_await Stream(response);
       break;
     }
@@ -394,6 +401,24 @@ asio::awaitable<void> Server::Connection::Stream(Response& response) {
   Enter(Phase::kWriting, server_.options_.write_timeout);
   co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5),
                              asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// A streamed body of known length (a file): the pieces go out as they are, framed by Content-Length. False
+// when the connection failed or the producer stopped short (the connection must then close).
+asio::awaitable<bool> Server::Connection::StreamSized(Response& response, bool keep_alive, bool http10) {
+  if (!co_await Write(response, true, keep_alive, http10)) co_return false;
+  std::uint64_t left = *response.stream_length;
+  boost::system::error_code ec;
+  while (left > 0 && !thread_.draining) {
+    phase_ = Phase::kHandling;
+    auto piece = co_await response.stream();
+    if (!piece || piece->size() > left) co_return false;
+    Enter(Phase::kWriting, server_.options_.write_timeout);
+    co_await asio::async_write(socket_, asio::buffer(*piece), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    left -= piece->size();
+  }
+  co_return left == 0;
 }
 
 asio::awaitable<void> Server::Connection::Refuse(beast::flat_buffer& buffer, Request& request, int status,

@@ -165,6 +165,8 @@ class ApiDocument:
             self._validate(PROBLEM_SCHEMA, PROBLEM_MEDIA_TYPE, body, "the platform's error")
 
     def _validate(self, schema, essence, body, where):
+        if self.resolve(schema).get("format") == "binary":
+            return  # bytes (a model file, an image): the media type is what the document says of them
         if is_json(essence):
             try:
                 value = json.loads(body)

@@ -17,7 +17,8 @@ namespace keel::image2model {
 
 namespace {
 
-// Appends bytes to the buffer on a 4-byte boundary (glTF's alignment for accessors); returns the view's index.
+// Appends bytes to the buffer on a 4-byte boundary (glTF's alignment for accessors); returns the view's
+// index.
 int AddView(tinygltf::Model& model, const void* data, std::size_t size, int target) {
   auto& buffer = model.buffers[0].data;
   while (buffer.size() % 4 != 0) buffer.push_back(0);
@@ -35,7 +36,8 @@ int AddView(tinygltf::Model& model, const void* data, std::size_t size, int targ
 int AddFloatAccessor(tinygltf::Model& model, const std::vector<float>& values, int components, int type,
                      bool bounds) {
   tinygltf::Accessor accessor;
-  accessor.bufferView = AddView(model, values.data(), values.size() * sizeof(float), TINYGLTF_TARGET_ARRAY_BUFFER);
+  accessor.bufferView =
+      AddView(model, values.data(), values.size() * sizeof(float), TINYGLTF_TARGET_ARRAY_BUFFER);
   accessor.componentType = TINYGLTF_COMPONENT_TYPE_FLOAT;
   accessor.count = values.size() / components;
   accessor.type = type;

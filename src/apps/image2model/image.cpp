@@ -16,7 +16,9 @@ namespace keel::image2model {
 
 namespace {
 
-bool StartsWith(std::string_view bytes, std::string_view magic) { return bytes.substr(0, magic.size()) == magic; }
+bool StartsWith(std::string_view bytes, std::string_view magic) {
+  return bytes.substr(0, magic.size()) == magic;
+}
 
 const unsigned char* Bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
@@ -97,10 +99,15 @@ Result<std::optional<ImageHeader>> ProbeImage(std::string_view prefix, bool comp
   if (header.format == ImageFormat::kWebp) {
     known = WebPGetInfo(Bytes(prefix), prefix.size(), &header.width, &header.height) != 0;
   } else if (prefix.size() <= static_cast<std::size_t>(INT32_MAX)) {
-    known = stbi_info_from_memory(Bytes(prefix), static_cast<int>(prefix.size()), &header.width, &header.height,
-                                  &components) != 0;
+    known = stbi_info_from_memory(Bytes(prefix), static_cast<int>(prefix.size()), &header.width,
+                                  &header.height, &components) != 0;
   }
-  if (known && header.width > 0 && header.height > 0) return std::optional<ImageHeader>(header);
+  if (known && header.width > 0 && header.height > 0) {
+    // A JPEG's EXIF may say it is shown turned a quarter: its size is the upright one.
+    if (header.format == ImageFormat::kJpeg && ExifOrientation(prefix) >= 5)
+      std::swap(header.width, header.height);
+    return std::optional<ImageHeader>(header);
+  }
   if (!complete) return std::optional<ImageHeader>();  // the header may lie past what arrived so far
   return Error{ErrorCode::kValidation,
                fmt::format("the {} header is damaged: no image size in it", MimeTypeOf(header.format))};
@@ -139,14 +146,34 @@ RgbaImage Oriented(RgbaImage image, int orientation) {
     for (int dx = 0; dx < out.width; ++dx) {
       int sx = dx, sy = dy;
       switch (orientation) {
-        case 2: sx = w - 1 - dx; break;
-        case 3: sx = w - 1 - dx; sy = h - 1 - dy; break;
-        case 4: sy = h - 1 - dy; break;
-        case 5: sx = dy; sy = dx; break;
-        case 6: sx = dy; sy = h - 1 - dx; break;
-        case 7: sx = w - 1 - dy; sy = h - 1 - dx; break;
-        case 8: sx = w - 1 - dy; sy = dx; break;
-        default: break;
+        case 2:
+          sx = w - 1 - dx;
+          break;
+        case 3:
+          sx = w - 1 - dx;
+          sy = h - 1 - dy;
+          break;
+        case 4:
+          sy = h - 1 - dy;
+          break;
+        case 5:
+          sx = dy;
+          sy = dx;
+          break;
+        case 6:
+          sx = dy;
+          sy = h - 1 - dx;
+          break;
+        case 7:
+          sx = w - 1 - dy;
+          sy = h - 1 - dx;
+          break;
+        case 8:
+          sx = w - 1 - dy;
+          sy = dx;
+          break;
+        default:
+          break;
       }
       std::memcpy(out.At(dx, dy), image.At(sx, sy), 4);
     }
@@ -173,8 +200,8 @@ Result<RgbaImage> DecodeImage(std::string_view bytes, std::uint64_t max_pixels) 
     stbi_uc* data = stbi_load_from_memory(Bytes(bytes), static_cast<int>(bytes.size()), &image.width,
                                           &image.height, &components, 4);
     if (data == nullptr)
-      return Error{ErrorCode::kValidation,
-                   fmt::format("the {} image cannot be decoded: {}", MimeTypeOf(header.format), stbi_failure_reason())};
+      return Error{ErrorCode::kValidation, fmt::format("the {} image cannot be decoded: {}",
+                                                       MimeTypeOf(header.format), stbi_failure_reason())};
     image.pixels.assign(data, data + std::size_t(image.width) * image.height * 4);
     stbi_image_free(data);
   }
@@ -190,8 +217,8 @@ RgbaImage FitWithin(const RgbaImage& image, int max_side) {
   out.width = std::max(1, static_cast<int>(image.width * scale + 0.5));
   out.height = std::max(1, static_cast<int>(image.height * scale + 0.5));
   out.pixels.resize(std::size_t(out.width) * out.height * 4);
-  stbir_resize_uint8(image.pixels.data(), image.width, image.height, 0, out.pixels.data(), out.width, out.height, 0,
-                     4);
+  stbir_resize_uint8(image.pixels.data(), image.width, image.height, 0, out.pixels.data(), out.width,
+                     out.height, 0, 4);
   return out;
 }
 

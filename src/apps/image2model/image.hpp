@@ -16,7 +16,9 @@ struct RgbaImage {
   int height = 0;
   std::vector<std::uint8_t> pixels;  // width * height * 4
 
-  const std::uint8_t* At(int x, int y) const { return &pixels[(static_cast<std::size_t>(y) * width + x) * 4]; }
+  const std::uint8_t* At(int x, int y) const {
+    return &pixels[(static_cast<std::size_t>(y) * width + x) * 4];
+  }
   std::uint8_t* At(int x, int y) { return &pixels[(static_cast<std::size_t>(y) * width + x) * 4]; }
 };
 

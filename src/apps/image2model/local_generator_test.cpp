@@ -20,7 +20,8 @@ namespace {
 RgbaImage Blank(int width, int height, std::array<std::uint8_t, 4> colour) {
   RgbaImage image{width, height, {}};
   image.pixels.resize(std::size_t(width) * height * 4);
-  for (std::size_t i = 0; i < image.pixels.size(); i += 4) std::copy(colour.begin(), colour.end(), &image.pixels[i]);
+  for (std::size_t i = 0; i < image.pixels.size(); i += 4)
+    std::copy(colour.begin(), colour.end(), &image.pixels[i]);
   return image;
 }
 
@@ -67,7 +68,8 @@ RgbaImage PhotoLike(int width, int height) {
 
 std::string EncodeWebp(const RgbaImage& image) {
   std::uint8_t* out = nullptr;
-  std::size_t size = WebPEncodeRGBA(image.pixels.data(), image.width, image.height, image.width * 4, 90, &out);
+  std::size_t size =
+      WebPEncodeRGBA(image.pixels.data(), image.width, image.height, image.width * 4, 90, &out);
   std::string bytes(reinterpret_cast<char*>(out), size);
   WebPFree(out);
   return bytes;
@@ -77,10 +79,12 @@ std::string EncodeWebp(const RgbaImage& image) {
 std::string WithOrientation(const std::string& jpeg, int orientation) {
   std::string tiff = std::string("MM\0\x2A\0\0\0\x08", 8) + std::string("\0\x01", 2) +  // one entry
                      std::string("\x01\x12\0\x03\0\0\0\x01", 8) + std::string(1, '\0') +
-                     std::string(1, static_cast<char>(orientation)) + std::string(2, '\0') + std::string(4, '\0');
+                     std::string(1, static_cast<char>(orientation)) + std::string(2, '\0') +
+                     std::string(4, '\0');
   std::string payload = std::string("Exif\0\0", 6) + tiff;
   std::size_t length = payload.size() + 2;
-  std::string segment = std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) + static_cast<char>(length & 0xff);
+  std::string segment =
+      std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) + static_cast<char>(length & 0xff);
   return jpeg.substr(0, 2) + segment + payload + jpeg.substr(2);
 }
 

@@ -14,9 +14,9 @@ namespace keel::image2model {
 
 namespace {
 
-constexpr float kBase = 0.03f;    // thickness at the outline
-constexpr float kDepth = 0.12f;   // how far the middle rises above it
-constexpr float kDetail = 0.02f;  // relief from the image's light and dark
+constexpr float kBase = 0.03f;            // thickness at the outline
+constexpr float kDepth = 0.12f;           // how far the middle rises above it
+constexpr float kDetail = 0.02f;          // relief from the image's light and dark
 constexpr float kSimplifyError = 0.004f;  // relative to the model's size
 
 struct Budget {
@@ -119,7 +119,8 @@ void JoinCornerTouches(CellGrid& grid) {
     changed = false;
     for (int j = -1; j < grid.height(); ++j) {
       for (int i = -1; i < grid.width(); ++i) {
-        bool a = grid.Inside(i, j), b = grid.Inside(i + 1, j), c = grid.Inside(i, j + 1), d = grid.Inside(i + 1, j + 1);
+        bool a = grid.Inside(i, j), b = grid.Inside(i + 1, j), c = grid.Inside(i, j + 1),
+             d = grid.Inside(i + 1, j + 1);
         if (a && d && !b && !c) {
           grid.Set(i + 1, j, true);  // both diagonal cells exist, so both of these lie in the grid
           changed = true;
@@ -144,13 +145,15 @@ std::vector<float> DistanceToOutline(const CellGrid& grid) {
   for (int j = 0; j < gh; ++j) {
     for (int i = 0; i < gw; ++i) {
       float& v = d[grid.Index(i, j)];
-      v = std::min({v, at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + kDiagonal, at(i + 1, j - 1) + kDiagonal});
+      v = std::min({v, at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + kDiagonal,
+                    at(i + 1, j - 1) + kDiagonal});
     }
   }
   for (int j = gh - 1; j >= 0; --j) {
     for (int i = gw - 1; i >= 0; --i) {
       float& v = d[grid.Index(i, j)];
-      v = std::min({v, at(i + 1, j) + 1, at(i, j + 1) + 1, at(i + 1, j + 1) + kDiagonal, at(i - 1, j + 1) + kDiagonal});
+      v = std::min({v, at(i + 1, j) + 1, at(i, j + 1) + 1, at(i + 1, j + 1) + kDiagonal,
+                    at(i - 1, j + 1) + kDiagonal});
     }
   }
   return d;
@@ -184,18 +187,18 @@ Vec3 Normalized(Vec3 v) {
 }
 
 // Simplifies a surface (positions xyz, triangles) towards `target` triangles, its open edges held in place.
-std::vector<std::uint32_t> Simplified(const std::vector<float>& positions, const std::vector<std::uint32_t>& indices,
-                                      std::size_t target) {
+std::vector<std::uint32_t> Simplified(const std::vector<float>& positions,
+                                      const std::vector<std::uint32_t>& indices, std::size_t target) {
   std::vector<std::uint32_t> out(indices.size());
-  std::size_t count = meshopt_simplify(out.data(), indices.data(), indices.size(), positions.data(),
-                                       positions.size() / 3, sizeof(float) * 3, std::min(target * 3, indices.size()),
-                                       kSimplifyError,
-                                       meshopt_SimplifyLockBorder, nullptr);
+  std::size_t count = meshopt_simplify(
+      out.data(), indices.data(), indices.size(), positions.data(), positions.size() / 3, sizeof(float) * 3,
+      std::min(target * 3, indices.size()), kSimplifyError, meshopt_SimplifyLockBorder, nullptr);
   out.resize(count);
   return out;
 }
 
-// Adds the vertices `indices` uses from `positions` to the mesh with the given normals rule, and the triangles.
+// Adds the vertices `indices` uses from `positions` to the mesh with the given normals rule, and the
+// triangles.
 class MeshBuilder {
  public:
   MeshBuilder(Mesh& mesh, float width, float height) : mesh_(mesh), width_(width), height_(height) {}
@@ -206,7 +209,9 @@ class MeshBuilder {
     mesh_.uvs.insert(mesh_.uvs.end(), {p.x / width_ + 0.5f, 0.5f - p.y / height_});
     return static_cast<std::uint32_t>(mesh_.VertexCount() - 1);
   }
-  void Triangle(std::uint32_t a, std::uint32_t b, std::uint32_t c) { mesh_.indices.insert(mesh_.indices.end(), {a, b, c}); }
+  void Triangle(std::uint32_t a, std::uint32_t b, std::uint32_t c) {
+    mesh_.indices.insert(mesh_.indices.end(), {a, b, c});
+  }
 
  private:
   Mesh& mesh_;
@@ -280,7 +285,8 @@ Mesh BuildRelief(const RgbaImage& image, const std::vector<std::uint8_t>& mask, 
   for (int j = 0; j < gh; ++j) {
     for (int i = 0; i < gw; ++i) {
       if (!grid.Inside(i, j)) continue;
-      std::uint32_t tl = corner(i, j), tr = corner(i + 1, j), bl = corner(i, j + 1), br = corner(i + 1, j + 1);
+      std::uint32_t tl = corner(i, j), tr = corner(i + 1, j), bl = corner(i, j + 1),
+                    br = corner(i + 1, j + 1);
       front.insert(front.end(), {tl, bl, br, tl, br, tr});
       back.insert(back.end(), {tl, br, bl, tl, tr, br});
     }

@@ -9,8 +9,9 @@ namespace keel::image2model {
 namespace {
 
 constexpr int kOpaque = 128;
-constexpr double kMinShare = 0.02;   // a subject smaller than this, or a background smaller than this, is noise
-constexpr int kMinDistance = 40;     // colour distance (sum over RGB) below which a pixel is background anyway
+constexpr double kMinShare =
+    0.02;                         // a subject smaller than this, or a background smaller than this, is noise
+constexpr int kMinDistance = 40;  // colour distance (sum over RGB) below which a pixel is background anyway
 
 std::vector<std::uint8_t> Whole(const RgbaImage& image) {
   return std::vector<std::uint8_t>(std::size_t(image.width) * image.height, 1);

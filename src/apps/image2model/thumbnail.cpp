@@ -82,7 +82,8 @@ RgbaImage RenderThumbnail(const Mesh& mesh, const RgbaImage& texture, int size) 
                 wa * normal[ia].y + wb * normal[ib].y + wc * normal[ic].y,
                 wa * normal[ia].z + wb * normal[ib].z + wc * normal[ic].z};
         float length = std::sqrt(n.x * n.x + n.y * n.y + n.z * n.z);
-        float lambert = length > 0 ? std::max(0.0f, (n.x * light.x + n.y * light.y + n.z * light.z) / length) : 0;
+        float lambert =
+            length > 0 ? std::max(0.0f, (n.x * light.x + n.y * light.y + n.z * light.z) / length) : 0;
         float shade = kAmbient + (1 - kAmbient) * lambert;
         int tx = std::clamp(static_cast<int>(u * texture.width), 0, texture.width - 1);
         int ty = std::clamp(static_cast<int>(v * texture.height), 0, texture.height - 1);

@@ -9,7 +9,8 @@ namespace keel::image2model {
 namespace {
 
 constexpr std::uint16_t kStored = 0, kDeflated = 8;
-constexpr std::uint16_t kDosDate = (0 << 9) | (1 << 5) | 1;  // 1980-01-01: archives are byte-for-byte reproducible
+constexpr std::uint16_t kDosDate =
+    (0 << 9) | (1 << 5) | 1;  // 1980-01-01: archives are byte-for-byte reproducible
 
 void Put16(std::string& out, std::uint16_t v) {
   out.push_back(static_cast<char>(v & 0xff));
@@ -41,7 +42,8 @@ std::string Deflate(std::string_view data) {
 void ZipArchive::Add(std::string_view name, std::string_view data, bool compress) {
   Entry entry;
   entry.name = std::string(name);
-  entry.crc = static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  entry.crc = static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
   entry.size = static_cast<std::uint32_t>(data.size());
   entry.offset = static_cast<std::uint32_t>(out_.size());
   std::string deflated = compress ? Deflate(data) : std::string();
@@ -50,7 +52,7 @@ void ZipArchive::Add(std::string_view name, std::string_view data, bool compress
   entry.compressed_size = static_cast<std::uint32_t>(stored.size());
 
   Put32(out_, 0x04034b50);
-  Put16(out_, 20);  // version needed: 2.0
+  Put16(out_, 20);      // version needed: 2.0
   Put16(out_, 0x0800);  // names are UTF-8
   Put16(out_, entry.method);
   Put16(out_, 0);  // time
@@ -79,10 +81,10 @@ std::string ZipArchive::Finish() {
     Put32(out_, entry.compressed_size);
     Put32(out_, entry.size);
     Put16(out_, static_cast<std::uint16_t>(entry.name.size()));
-    Put16(out_, 0);  // extra
-    Put16(out_, 0);  // comment
-    Put16(out_, 0);  // disk
-    Put16(out_, 0);  // internal attributes
+    Put16(out_, 0);               // extra
+    Put16(out_, 0);               // comment
+    Put16(out_, 0);               // disk
+    Put16(out_, 0);               // internal attributes
     Put32(out_, 0100644u << 16);  // external: a regular file, rw-r--r--
     Put32(out_, entry.offset);
     out_ += entry.name;

@@ -1,0 +1,51 @@
+-- Image2Model: batches of uploaded images and each file's generation, its progress and its results (blobs in
+-- the blob store, counted in blob_refs), and each user's uploads per day for the daily quota.
+CREATE TABLE i2m_batches (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,  -- queued, processing, completed, partial, failed, cancelled
+  format TEXT NOT NULL,  -- glb, stl, obj: the model the status links to
+  generator TEXT NOT NULL,  -- local, remote
+  quality TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  webhook_url TEXT,
+  file_count INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  finished_ms INTEGER
+);
+CREATE INDEX i2m_batches_owner ON i2m_batches (owner_id, created_ms DESC, id);
+
+CREATE TABLE i2m_files (
+  id TEXT PRIMARY KEY,
+  batch_id TEXT NOT NULL REFERENCES i2m_batches(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  input_sha256 TEXT NOT NULL,
+  input_size INTEGER NOT NULL,
+  status TEXT NOT NULL,  -- queued, processing, completed, failed, cancelled
+  stage TEXT NOT NULL,   -- queued, preprocessing, generating, packaging, done, failed, cancelled
+  progress INTEGER NOT NULL,
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  glb_sha256 TEXT,
+  stl_sha256 TEXT,
+  obj_sha256 TEXT,
+  thumbnail_sha256 TEXT,
+  triangles INTEGER,
+  expires_ms INTEGER,  -- when the results stop being served
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX i2m_files_batch ON i2m_files (batch_id, position);
+CREATE INDEX i2m_files_expiry ON i2m_files (expires_ms) WHERE expires_ms IS NOT NULL;
+
+CREATE TABLE i2m_usage (
+  owner_id TEXT NOT NULL,
+  day TEXT NOT NULL,  -- YYYY-MM-DD, UTC
+  bytes INTEGER NOT NULL,
+  files INTEGER NOT NULL,
+  PRIMARY KEY (owner_id, day)
+);

@@ -1,0 +1,300 @@
+"""End-to-end: Image2Model on both modes. Real images (tests/e2e/images.py) uploaded as multipart batches,
+turned into models by the job workers, followed by status and its event stream, downloaded (GLB checked by the
+Khronos glTF validator, STL for watertightness, OBJ as a zip), with the refusals: bad files, quotas, scopes,
+priority, other users; cancellation; and a worker killed mid-generation."""
+import io
+import json
+import os
+import signal
+import struct
+import subprocess
+import unittest
+import zipfile
+
+import images
+from keel import CLUSTER_DIR, Keel, wait_for
+
+FAST = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False}
+LEASES = {"jobs.lease_ms": 1500, "jobs.heartbeat_ms": 200, "jobs.rescue_interval_ms": 200,
+          "jobs.poll_interval_ms": 50}
+PASSWORD = "correct horse battery"
+NODE_TOOLS = os.path.join(os.path.dirname(__file__), "..", "node")
+VALIDATE_GLB = """
+const validator = require('gltf-validator');
+const data = new Uint8Array(require('fs').readFileSync(process.argv[1]));
+validator.validateBytes(data).then((r) => console.log(JSON.stringify(r.issues)))
+  .catch((e) => { console.error(e); process.exit(2); });
+"""
+
+
+def upload(keel, who, files, fields=None, check=True):
+    body, content_type = images.multipart(files, fields)
+    status, headers, data = keel.request("POST", "/api/v1/upload/batch", body=body,
+                                         headers={**who, "Content-Type": content_type}, timeout=60, check=check)
+    return status, headers, json.loads(data) if data else None
+
+
+def wait_finished(keel, who, job_id, timeout=60):
+    def finished():
+        status, document = keel.call("GET", f"/api/v1/status/{job_id}", who)
+        assert status == 200, document
+        return document if document["status"] in ("completed", "partial", "failed", "cancelled") else None
+    return wait_for(finished, timeout=timeout, what=f"batch {job_id} to finish")
+
+
+def glb_issues(data, directory):
+    path = os.path.join(directory, "model.glb")
+    with open(path, "wb") as f:
+        f.write(data)
+    checked = subprocess.run(["node", "-e", VALIDATE_GLB, path], cwd=NODE_TOOLS, capture_output=True, text=True,
+                             timeout=120)
+    assert checked.returncode == 0, checked.stderr
+    return json.loads(checked.stdout)
+
+
+def stl_open_edges(data):
+    """Edges of a binary STL not shared by exactly two triangles (0 when watertight)."""
+    (count,) = struct.unpack_from("<I", data, 80)
+    assert len(data) == 84 + 50 * count
+    points, edges = {}, {}
+    for t in range(count):
+        ids = []
+        for k in range(3):
+            point = struct.unpack_from("<3f", data, 84 + t * 50 + 12 + k * 12)
+            ids.append(points.setdefault(point, len(points)))
+        for k in range(3):
+            edge = tuple(sorted((ids[k], ids[(k + 1) % 3])))
+            edges[edge] = edges.get(edge, 0) + 1
+    return sum(1 for uses in edges.values() if uses != 2)
+
+
+class BatchTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.keel = Keel({**FAST, "image2model.max_files_per_batch": 6}).__enter__()
+        cls.owner = cls.keel.sign_up("owner@example.com", PASSWORD)
+        cls.other = cls.keel.sign_up("other@example.com", PASSWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.keel.__exit__(None, None, None)
+
+    def test_a_batch_of_real_images_becomes_valid_downloadable_models(self):
+        files = [("photo.jpg", images.jpeg()), ("star.png", images.png()), ("star.webp", images.webp()),
+                 ("turned.jpg", images.rotated_jpeg()), ("anim.gif", images.gif()), ("notes.jpg", images.text()),
+                 ]
+        status, headers, answer = upload(self.keel, self.owner, files, {"format": "glb", "quality": "draft"})
+        self.assertEqual(status, 202, answer)
+        self.assertEqual(headers["location"], answer["status_url"])
+        self.assertEqual([f["status"] for f in answer["files"]], ["queued"] * 4 + ["rejected"] * 2)
+        self.assertIn("not a JPEG, PNG or WebP", answer["files"][4]["error"])
+        self.assertIn("not a JPEG, PNG or WebP", answer["files"][5]["error"])
+
+        document = wait_finished(self.keel, self.owner, answer["job_id"])
+        self.assertEqual(document["status"], "completed", document)
+        self.assertEqual(document["progress"], 100)
+        self.assertIsNone(document["queue_position"])
+        self.assertEqual([f["filename"] for f in document["files"]], ["photo.jpg", "star.png", "star.webp", "turned.jpg"])
+        # The EXIF orientation was applied: the landscape photo is a portrait model.
+        turned = document["files"][3]
+        self.assertEqual((turned["width"], turned["height"]), (300, 400))
+
+        for entry in document["files"]:
+            self.assertEqual(entry["status"], "completed")
+            self.assertEqual(entry["stage"], "done")
+            base = f"/api/v1/results/{entry['file_id']}"
+            self.assertEqual(entry["results"]["model"], base + "/model.glb")
+            status, headers, glb = self.keel.request("GET", base + "/model.glb", headers=self.owner)
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["content-type"], "model/gltf-binary")
+            self.assertIn(".glb", headers["content-disposition"])
+            issues = glb_issues(glb, self.keel.dir)
+            self.assertEqual(issues["numErrors"], 0, issues["messages"][:5])
+            status, _, stl = self.keel.request("GET", base + "/model.stl", headers=self.owner)
+            self.assertEqual(status, 200)
+            self.assertEqual(stl_open_edges(stl), 0)
+            status, headers, obj = self.keel.request("GET", base + "/model.obj", headers=self.owner)
+            self.assertEqual((status, headers["content-type"]), (200, "application/zip"))
+            with zipfile.ZipFile(io.BytesIO(obj)) as archive:
+                self.assertEqual(archive.testzip(), None)
+                self.assertEqual(sorted(archive.namelist()), ["model.mtl", "model.obj", "texture.jpg"])
+                self.assertIn(b"map_Kd texture.jpg", archive.read("model.mtl"))
+            status, _, thumbnail = self.keel.request("GET", base + "/thumbnail.png", headers=self.owner)
+            self.assertEqual(thumbnail[:8], b"\x89PNG\r\n\x1a\n")
+
+    def test_downloads_honour_etag_and_ranges(self):
+        _, _, answer = upload(self.keel, self.owner, [("a.png", images.png(seed=9))])
+        document = wait_finished(self.keel, self.owner, answer["job_id"])
+        path = document["files"][0]["results"]["model"]
+        status, headers, whole = self.keel.request("GET", path, headers=self.owner)
+        self.assertEqual(status, 200)
+        self.assertEqual(int(headers["content-length"]), len(whole))
+        etag = headers["etag"]
+        status, _, _ = self.keel.request("GET", path, headers={**self.owner, "If-None-Match": etag})
+        self.assertEqual(status, 304)
+        status, headers, part = self.keel.request("GET", path, headers={**self.owner, "Range": "bytes=4-11"})
+        self.assertEqual((status, part), (206, whole[4:12]))
+        self.assertEqual(headers["content-range"], f"bytes 4-11/{len(whole)}")
+        status, _, tail = self.keel.request("GET", path, headers={**self.owner, "Range": "bytes=-5"})
+        self.assertEqual((status, tail), (206, whole[-5:]))
+        status, headers, _ = self.keel.request("GET", path, headers={**self.owner, "Range": f"bytes={len(whole)}-"})
+        self.assertEqual(status, 416)
+        self.assertEqual(headers["content-range"], f"bytes */{len(whole)}")
+        # A stale If-Range gets the whole file.
+        status, _, again = self.keel.request("GET", path, headers={**self.owner, "Range": "bytes=0-3",
+                                                                   "If-Range": '"other"'})
+        self.assertEqual((status, again), (200, whole))
+
+    def test_other_users_see_nothing(self):
+        _, _, answer = upload(self.keel, self.owner, [("a.jpg", images.jpeg(seed=11))])
+        document = wait_finished(self.keel, self.owner, answer["job_id"])
+        job_id, file_id = answer["job_id"], document["files"][0]["file_id"]
+        for method, path in [("GET", f"/api/v1/status/{job_id}"), ("GET", f"/api/v1/status/{job_id}/events"),
+                             ("POST", f"/api/v1/batches/{job_id}/cancel"),
+                             ("GET", f"/api/v1/results/{file_id}/model.glb")]:
+            status, _, _ = self.keel.request(method, path, headers=self.other)
+            self.assertEqual(status, 404, path)
+        status, listing = self.keel.call("GET", "/api/v1/batches", self.other)
+        self.assertEqual((status, listing["total"]), (200, 0))
+        status, listing = self.keel.call("GET", "/api/v1/batches", self.owner)
+        self.assertIn(job_id, [b["job_id"] for b in listing["items"]])
+
+    def test_refusals(self):
+        # Nothing acceptable: 422 naming each file.
+        status, _, problem = upload(self.keel, self.owner, [("a.gif", images.gif()), ("b.jpg", images.truncated_jpeg()),
+                                                            ("bomb.png", images.pixel_bomb())])
+        self.assertEqual(status, 422, problem)
+        details = " ".join(e["message"] for e in problem["errors"])
+        self.assertIn("over the limit of 40000000 pixels", details)
+        self.assertIn("damaged", details)
+        # Bad fields.
+        status, _, problem = upload(self.keel, self.owner, [("a.png", images.png())], {"format": "fbx", "colour": "red"})
+        self.assertEqual(status, 422)
+        self.assertEqual(sorted(e["field"] for e in problem["errors"]), ["colour", "format"])
+        # Too many files.
+        status, _, problem = upload(self.keel, self.owner, [(f"{i}.png", images.png(64)) for i in range(7)])
+        self.assertEqual(status, 413, problem)
+        # Not multipart.
+        status, _, _ = self.keel.request("POST", "/api/v1/upload/batch", body=b"{}",
+                                         headers={**self.owner, "Content-Type": "application/json"})
+        self.assertEqual(status, 415)
+        # Priority is for administrators.
+        status, _, problem = upload(self.keel, self.owner, [("a.png", images.png())], {"priority": "true"})
+        self.assertEqual(status, 403, problem)
+
+    def test_api_keys_need_the_image2model_scope(self):
+        status, bare = self.keel.call("POST", "/api/v1/auth/api-keys", self.owner, {"name": "bare", "scopes": []})
+        self.assertEqual(status, 201, bare)
+        status, scoped = self.keel.call("POST", "/api/v1/auth/api-keys", self.owner,
+                                        {"name": "scoped", "scopes": ["image2model"]})
+        self.assertEqual(status, 201, scoped)
+        status, _, problem = upload(self.keel, {"Authorization": "Bearer " + bare["key"]}, [("a.png", images.png())])
+        self.assertEqual(status, 403)
+        self.assertIn("image2model", problem["detail"])
+        status, _, answer = upload(self.keel, {"Authorization": "Bearer " + scoped["key"]}, [("a.png", images.png())])
+        self.assertEqual(status, 202, answer)
+
+
+class QuotaTest(unittest.TestCase):
+    def test_the_daily_upload_quota_answers_429_until_midnight(self):
+        with Keel({**FAST, "image2model.daily_upload_mb": 1}) as keel:
+            who = keel.sign_up("quota@example.com", PASSWORD)
+            photo = images.jpeg(2400, 1800, seed=21, quality=97)
+            self.assertTrue(0.5 < len(photo) / 2**20 < 1)
+            self.assertEqual(upload(keel, who, [("1.jpg", photo)])[0], 202)
+            # The second would take the day over 1 MiB: refused whole, nothing stored.
+            status, headers, problem = upload(keel, who, [("2.jpg", photo)])
+            self.assertEqual(status, 429, problem)
+            self.assertIn("daily quota of 1 MiB", problem["detail"])
+            self.assertEqual(keel.sql("SELECT COUNT(*) FROM i2m_batches")[0][0], 1)
+            self.assertGreater(int(headers["retry-after"]), 0)
+
+
+class ProgressTest(unittest.TestCase):
+    """A generator slowed at each stage (image2model.debug_stage_delay_ms), so progress can be watched."""
+
+    def test_the_event_stream_follows_the_batch_to_its_end(self):
+        with Keel({**FAST, "image2model.debug_stage_delay_ms": 300}) as keel:
+            who = keel.sign_up("watch@example.com", PASSWORD)
+            _, _, answer = upload(keel, who, [("a.png", images.png()), ("b.jpg", images.jpeg(seed=31))])
+            conn = keel.connection(timeout=60)
+            conn.request("GET", f"/api/v1/status/{answer['job_id']}/events", headers=who)
+            response = conn.getresponse()
+            self.assertEqual(response.status, 200)
+            self.assertEqual(response.getheader("Content-Type"), "text/event-stream")
+            events = []
+            while not events or events[-1][0] != "end" or len(events[-1]) < 2:
+                line = response.readline().decode()  # chunked decoding: through nginx the connection stays open
+                if not line:
+                    break
+                if line.startswith("event: "):
+                    events.append([line[7:].strip()])
+                elif line.startswith("data: "):
+                    events[-1].append(json.loads(line[6:]))
+            conn.close()
+            names = [e[0] for e in events]
+            self.assertEqual(names[-1], "end")
+            self.assertEqual(events[-1][1]["status"], "completed")
+            stages = {f["stage"] for e in events for f in e[1]["files"]}
+            self.assertTrue({"preprocessing", "generating", "packaging", "done"} <= stages, stages)
+            progress = [e[1]["progress"] for e in events]
+            self.assertEqual(progress, sorted(progress))  # never goes back
+
+    def test_cancel_stops_what_has_not_finished(self):
+        with Keel({**FAST, "image2model.debug_stage_delay_ms": 2000}) as keel:
+            who = keel.sign_up("cancel@example.com", PASSWORD)
+            _, _, answer = upload(keel, who, [(f"{i}.png", images.png(seed=i)) for i in range(3)])
+            job_id = answer["job_id"]
+            wait_for(lambda: keel.call("GET", f"/api/v1/status/{job_id}", who)[1]["status"] == "processing",
+                     what="processing")
+            status, document = keel.call("POST", f"/api/v1/batches/{job_id}/cancel", who)
+            self.assertEqual(status, 200, document)
+            self.assertEqual(document["status"], "cancelled")
+            self.assertEqual({f["status"] for f in document["files"]}, {"cancelled"})
+            status, _ = keel.call("POST", f"/api/v1/batches/{job_id}/cancel", who)
+            self.assertEqual(status, 409)
+            # The running generation stops and stores nothing: no results appear later.
+            wait_for(lambda: keel.sql("SELECT COUNT(*) FROM jobs WHERE kind = 'image2model.generate' AND state IN "
+                                      "('queued', 'running')")[0][0] == 0, what="the generation jobs to stop")
+            status, document = keel.call("GET", f"/api/v1/status/{job_id}", who)
+            self.assertEqual({f["status"] for f in document["files"]}, {"cancelled"})
+            self.assertTrue(all(f["results"] is None for f in document["files"]))
+
+
+@unittest.skipIf(CLUSTER_DIR, "separate worker processes share the embedded database; the scaled mode's workers "
+                              "are covered by the suites above")
+class WorkerKillTest(unittest.TestCase):
+    def test_a_file_whose_worker_is_killed_is_generated_again_and_completes_once(self):
+        with Keel({**FAST, **LEASES, "jobs.workers": False}) as api:
+            shared = {**FAST, **LEASES, "blobs.path": os.path.join(api.dir, "var", "blobs"),
+                      "image2model.debug_stage_delay_ms": 1000}
+            api_blobs = {"blobs.path": shared["blobs.path"]}
+            api.stop()
+            api.__init__({**FAST, **LEASES, "jobs.workers": False, **api_blobs}, db_path=api.db_path)
+            api.start()
+            who = api.sign_up("kill@example.com", PASSWORD)
+            _, _, answer = upload(api, who, [("a.png", images.png())])
+            queues = ("worker", "--queues", "batch_processing,model_generation")
+            first = Keel(shared, command=queues, db_path=api.db_path)
+            first.start()
+            try:
+                wait_for(lambda: api.sql("SELECT stage FROM i2m_files")[0][0] == "generating", timeout=30,
+                         what="the first worker to be generating")
+                first.process.kill()
+                first.process.wait()
+            finally:
+                first.stop()
+            with Keel(shared, command=queues, db_path=api.db_path):
+                document = wait_finished(api, who, answer["job_id"], timeout=60)
+            self.assertEqual(document["status"], "completed")
+            attempts, = api.sql("SELECT attempts FROM i2m_files")[0]
+            self.assertEqual(attempts, 2)
+            rows = api.sql("SELECT attempt, state FROM jobs WHERE kind = 'image2model.generate'")
+            self.assertEqual(rows, [(2, "completed")])
+            # Stored once: one reference to each result blob.
+            refs = api.sql("SELECT refs FROM blob_refs WHERE sha256 = (SELECT glb_sha256 FROM i2m_files)")
+            self.assertEqual(refs, [(1,)])
+
+
+if __name__ == "__main__":
+    unittest.main()
