@@ -28,7 +28,9 @@ Json PlatformResponses() {
                                                               {"schema", {{"type", "string"}}}};
   responses["Forbidden"] =
       ProblemResponse("The route is for administrators, or the API key lacks the scope the route needs");
-  responses["MalformedBody"] = ProblemResponse("The request body is malformed (framing, chunked coding)");
+  responses["MalformedBody"] = ProblemResponse(
+      "The request body is malformed: its framing (chunked coding), or its content (multipart parts, form "
+      "fields)");
   responses["RequestTimeout"] = ProblemResponse("The request body did not arrive in time");
   Json rate_headers = Json::object();
   for (const char* name : {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"})

@@ -43,6 +43,12 @@ class JobContext {
   // Records progress (0-100) and a message; readable over HTTP. Does not wait for the write.
   void Progress(int percent, std::string message) { progress_(percent, std::move(message)); }
 
+  // Gives the job back to its queue to run again after `delay`, without spending this attempt: for waiting
+  // that is no failure (a provider's circuit breaker is open, its cap on requests is full), so the wait is
+  // in the queue and not in a worker. Return after calling it; the handler's result is then ignored.
+  void Defer(std::chrono::milliseconds delay) { deferred_ = delay; }
+  std::optional<std::chrono::milliseconds> deferred() const { return deferred_; }
+
   // Awaits `task` on the runtime's event loop.
   template <class T>
   T Await(Task<T> task) {
@@ -56,6 +62,7 @@ class JobContext {
   nlohmann::json args_;
   RunAndWait run_and_wait_;
   ReportProgress progress_;
+  std::optional<std::chrono::milliseconds> deferred_;
 };
 
 }  // namespace keel::jobs

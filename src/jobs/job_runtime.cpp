@@ -148,6 +148,7 @@ void JobRuntime::RunHandler(std::shared_ptr<RunningJob> running) {
   const ClaimedJob& job = running->job();
   auto started = steady_clock::now();
   Result<nlohmann::json> outcome = nlohmann::json(nullptr);
+  std::optional<std::chrono::milliseconds> deferred;
   const JobKind* kind = kinds_.Find(job.kind);
   auto args = nlohmann::json::parse(job.args, nullptr, false);
   if (kind == nullptr) {
@@ -165,8 +166,13 @@ void JobRuntime::RunHandler(std::shared_ptr<RunningJob> running) {
     } catch (const std::exception& e) {
       outcome = Error{ErrorCode::kInternal, fmt::format("handler threw: {}", e.what())};
     }
+    deferred = context.deferred();
   }
   double seconds = std::chrono::duration<double>(steady_clock::now() - started).count();
+  if (deferred && !running->cancelled()) {
+    Spawn(Defer(std::move(running), *deferred));
+    return;
+  }
   Spawn(Finish(std::move(running), std::move(outcome), seconds));
 }
 
@@ -188,6 +194,19 @@ Task<void> JobRuntime::Progress(std::shared_ptr<RunningJob> running, int percent
   auto kept = co_await store_.Progress(running->job().id, running->job().lease_token, percent,
                                        std::move(message), clock_.WallMillis());
   if (kept && !*kept) running->Cancel("lease lost: the job was cancelled or taken over");
+}
+
+Task<void> JobRuntime::Defer(std::shared_ptr<RunningJob> running, std::chrono::milliseconds delay) {
+  const ClaimedJob& job = running->job();
+  running_.erase(job.id);
+  auto now = clock_.WallMillis();
+  auto released = co_await store_.Release(job.id, job.lease_token, now, now + delay.count());
+  if (!released)
+    log::Error("cannot defer a job; it will run again after its lease expires",
+               log::Fields().Add("job", job.id).Add("error", released.error().message));
+  else
+    log::Debug("job deferred",
+               log::Fields().Add("job", job.id).Add("kind", job.kind).Add("ms", delay.count()));
 }
 
 Task<void> JobRuntime::Finish(std::shared_ptr<RunningJob> running, Result<nlohmann::json> outcome,
@@ -246,7 +265,8 @@ Task<void> JobRuntime::Release(std::vector<std::shared_ptr<RunningJob>> jobs) {
     const ClaimedJob& job = running->job();
     running->Cancel("shutting down");
     running_.erase(job.id);
-    auto released = co_await store_.Release(job.id, job.lease_token, clock_.WallMillis());
+    auto released =
+        co_await store_.Release(job.id, job.lease_token, clock_.WallMillis(), clock_.WallMillis());
     if (!released)
       log::Error("cannot release job lease; it will run again after the lease expires",
                  log::Fields().Add("job", job.id).Add("error", released.error().message));

@@ -87,6 +87,8 @@ class JobRuntime {
 
   Task<void> Dispatch(QueueState& queue);
   Task<void> Finish(std::shared_ptr<RunningJob> running, Result<nlohmann::json> outcome, double seconds);
+  // Gives a job that deferred itself back to its queue, its attempt unspent.
+  Task<void> Defer(std::shared_ptr<RunningJob> running, std::chrono::milliseconds delay);
   Task<void> Heartbeats();
   Task<void> Reaper();
   Task<void> Scheduler();

@@ -219,11 +219,12 @@ Task<Result<std::optional<std::string>>> JobStore::Fail(std::int64_t id, std::in
   co_return std::optional<std::string>(TextOr(*rows, 0, 0));
 }
 
-Task<Result<bool>> JobStore::Release(std::int64_t id, std::int64_t token, std::int64_t now_ms) {
+Task<Result<bool>> JobStore::Release(std::int64_t id, std::int64_t token, std::int64_t now_ms,
+                                     std::int64_t run_at_ms) {
   auto changed = co_await db_.Execute(
       "UPDATE jobs SET state = 'available', attempt = attempt - 1, run_at = ?, updated_at = ?, "
       "lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_token = ? AND state = 'running'",
-      sql::Args(now_ms, now_ms, id, token));
+      sql::Args(run_at_ms, now_ms, id, token));
   if (!changed) co_return std::move(changed).error();
   if (*changed == 1) Changed(id);
   co_return *changed == 1;

@@ -77,8 +77,10 @@ class JobStore {
   // moved to, or nullopt when fenced.
   Task<Result<std::optional<std::string>>> Fail(std::int64_t id, std::int64_t token, std::string error,
                                                 std::int64_t retry_at_ms, std::int64_t now_ms);
-  // Gives the job back without spending the attempt (shutdown): available again at once.
-  Task<Result<bool>> Release(std::int64_t id, std::int64_t token, std::int64_t now_ms);
+  // Gives the job back without spending the attempt: available again at run_at_ms (shutdown: at once; a job
+  // that deferred itself: later).
+  Task<Result<bool>> Release(std::int64_t id, std::int64_t token, std::int64_t now_ms,
+                             std::int64_t run_at_ms);
   // Running jobs whose lease expired: available again, or discarded when it was their last attempt.
   Task<Result<std::vector<RescuedJob>>> RescueExpired(std::int64_t now_ms);
 

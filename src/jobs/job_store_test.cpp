@@ -235,11 +235,21 @@ TEST_F(JobStoreTest, ABatchClaimHandsJobsOverInPriorityOrder) {
 TEST_F(JobStoreTest, ReleaseGivesTheJobBackWithoutSpendingTheAttempt) {
   auto id = Enqueue(Request("a"));
   auto a = Claim("w", kT0);
-  ASSERT_TRUE(*Await(store_->Release(id, a[0].lease_token, kT0 + 1)));
+  ASSERT_TRUE(*Await(store_->Release(id, a[0].lease_token, kT0 + 1, kT0 + 1)));
   auto job = Find(id);
   EXPECT_EQ(job.state, "available");
   EXPECT_EQ(job.attempt, 0);
   auto b = Claim("other", kT0 + 2);
+  ASSERT_EQ(b.size(), 1U);
+  EXPECT_EQ(b[0].attempt, 1);
+}
+
+TEST_F(JobStoreTest, ADeferredJobWaitsInTheQueueWithItsAttemptUnspent) {
+  auto id = Enqueue(Request("a"));
+  auto a = Claim("w", kT0);
+  ASSERT_TRUE(*Await(store_->Release(id, a[0].lease_token, kT0 + 1, kT0 + 5000)));
+  EXPECT_TRUE(Claim("other", kT0 + 4999).empty());
+  auto b = Claim("other", kT0 + 5000);
   ASSERT_EQ(b.size(), 1U);
   EXPECT_EQ(b[0].attempt, 1);
 }
