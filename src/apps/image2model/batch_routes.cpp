@@ -62,7 +62,7 @@ BatchChoices ReadChoices(const UploadForm& form, const Image2ModelOptions& optio
     } else if (name == "generator") {
       if (value == "remote" && !options.remote_configured)
         errors.emplace_back(name,
-                            "the remote generator is not configured on this server (image2model.remote.*)");
+                            "the remote generator is not configured on this server (image2model.remote_*)");
       else if (value != "local" && value != "remote")
         errors.emplace_back(name, "must be local or remote");
       choices.generator = value;
@@ -75,7 +75,12 @@ BatchChoices ReadChoices(const UploadForm& form, const Image2ModelOptions& optio
       choices.priority = flag.value_or(false);
     } else if (name == "webhook_url") {
       if (!value.empty()) {
-        if (auto problem = CheckWebhookUrl(value)) errors.emplace_back(name, *problem);
+        auto allowed = http::TrustedProxies::Parse(options.webhook_allow);
+        if (auto problem = CheckWebhookUrl(value)) {
+          errors.emplace_back(name, *problem);
+        } else if (auto refused = RefusedAddressLiteral(value, allowed ? *allowed : http::TrustedProxies())) {
+          errors.emplace_back(name, *refused);
+        }
         choices.webhook_url = value;
       }
     } else {

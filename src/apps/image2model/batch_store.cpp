@@ -18,7 +18,7 @@ namespace {
 constexpr std::string_view kFileColumns =
     "id, batch_id, position, filename, media_type, width, height, input_sha256, input_size, status, stage, "
     "progress, error, attempts, glb_sha256, stl_sha256, obj_sha256, thumbnail_sha256, triangles, expires_ms, "
-    "updated_ms";
+    "updated_ms, remote_request_id";
 constexpr std::string_view kBatchColumns =
     "id, owner_id, status, format, generator, quality, priority, webhook_url, created_ms, updated_ms, "
     "finished_ms, "
@@ -57,6 +57,7 @@ FileRecord FileFrom(const sql::Rows& rows, std::size_t r) {
   }
   f.expires_ms = rows.Int(r, 19);
   f.updated_ms = rows.Int(r, 20).value_or(0);
+  f.remote_request_id = TextAt(rows, r, 21);
   return f;
 }
 
@@ -106,6 +107,15 @@ std::vector<std::string> BlobsOf(const FileRecord& file) {
          {&file.results->glb, &file.results->stl, &file.results->obj, &file.results->thumbnail})
       blobs.push_back(blob->sha256);
   return blobs;
+}
+
+jobs::JobRequest WebhookJob(const std::string& batch_id, const std::string& owner_id) {
+  jobs::JobRequest job;
+  job.kind = "image2model.webhook";
+  job.args["batch_id"] = batch_id;
+  job.owner_id = owner_id;
+  job.unique_key = fmt::format("image2model:webhook:{}", batch_id);
+  return job;
 }
 
 }  // namespace
@@ -210,7 +220,7 @@ Task<Result<std::optional<std::pair<FileRecord, std::string>>>> BatchStore::Find
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return std::optional<std::pair<FileRecord, std::string>>();
   co_return std::optional<std::pair<FileRecord, std::string>>(
-      std::make_pair(FileFrom(*rows, 0), TextAt(*rows, 0, 21)));
+      std::make_pair(FileFrom(*rows, 0), TextAt(*rows, 0, 22)));
 }
 
 Task<Result<std::optional<std::int64_t>>> BatchStore::QueuePosition(const BatchRecord& batch) {
@@ -252,6 +262,14 @@ Task<Result<void>> BatchStore::RecomputeBatch(sql::Session& session, const std::
     by_status[TextAt(*counts, r, 0)] = counts->Int(r, 1).value_or(0);
   std::string status = StatusFrom(by_status);
   bool finished = status != "queued" && status != "processing";
+  auto before = co_await session.Query(
+      "SELECT finished_ms, webhook_url, owner_id FROM i2m_batches WHERE id = ?", sql::Args(batch_id));
+  if (!before) co_return std::move(before).error();
+  if (finished && !before->empty() && !before->Int(0, 0) && before->Text(0, 1)) {
+    // It finishes now: its webhook is delivered by a job that commits with this change, or not at all.
+    auto enqueued = co_await jobs_.Enqueue(session, WebhookJob(batch_id, TextAt(*before, 0, 2)));
+    if (!enqueued) co_return std::move(enqueued).error();
+  }
   auto updated = co_await session.Execute(
       "UPDATE i2m_batches SET status = ?, updated_ms = ?, "
       "finished_ms = CASE WHEN ? = 1 THEN COALESCE(finished_ms, ?) ELSE NULL END WHERE id = ?",
@@ -314,6 +332,13 @@ Task<Result<bool>> BatchStore::SetProgress(std::string file_id, std::string stag
   auto done = co_await database_.Transaction(body);
   if (!done) co_return std::move(done).error();
   co_return moved;
+}
+
+Task<Result<void>> BatchStore::SetRemoteRequest(std::string file_id, std::string request_id) {
+  auto written = co_await database_.Execute("UPDATE i2m_files SET remote_request_id = ? WHERE id = ?",
+                                            sql::Args(std::move(request_id), std::move(file_id)));
+  if (!written) co_return std::move(written).error();
+  co_return Ok();
 }
 
 Task<Result<bool>> BatchStore::Complete(std::string file_id, ResultBlobs results) {

@@ -54,6 +54,7 @@ struct FileRecord {
   std::optional<ResultBlobs> results;
   std::optional<std::int64_t> expires_ms;
   std::int64_t updated_ms = 0;
+  std::string remote_request_id;  // the remote generator's request, once submitted
 
   bool Finished() const { return status == "completed" || status == "failed" || status == "cancelled"; }
 };
@@ -110,6 +111,9 @@ class BatchStore {
   // A running file's stage and progress. False when the file no longer runs (cancelled, finished).
   Task<Result<bool>> SetProgress(std::string file_id, std::string stage, std::int64_t progress,
                                  bool new_attempt);
+  // Remembers the remote generator's request for the file, so another attempt polls it instead of paying
+  // for a second generation.
+  Task<Result<void>> SetRemoteRequest(std::string file_id, std::string request_id);
   // Stores a file's results (their blobs counted) and recomputes the batch. False when the file was
   // cancelled or finished meanwhile: then nothing is stored, and the caller's blobs stay uncounted.
   Task<Result<bool>> Complete(std::string file_id, ResultBlobs results);

@@ -5,7 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "apps/image2model/glb_reader.hpp"
 #include "apps/image2model/local_generator.hpp"
+#include "apps/image2model/model_files.hpp"
+#include "apps/image2model/remote_generator.hpp"
+#include "apps/image2model/thumbnail.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_kinds.hpp"
 #include "jobs/job_queue.hpp"
@@ -97,6 +101,107 @@ Result<blobs::BlobInfo> Store(GenerationContext& context, const std::string& byt
   return context.blobs.Put(bytes);
 }
 
+using FailForGood = std::function<Result<nlohmann::json>(const std::string& reason)>;
+
+// Puts a finished model's files in the blob store and marks the file completed (once).
+Result<nlohmann::json> StoreResults(GenerationContext& context, jobs::JobContext& job,
+                                    const std::string& file_id, const std::string& batch_id,
+                                    const GeneratedModel& model, const FailForGood& fail_for_good,
+                                    bool last_attempt) {
+  ResultBlobs results;
+  results.triangles = model.triangles;
+  for (auto [bytes, blob] : {std::pair{&model.glb, &results.glb},
+                             {&model.stl, &results.stl},
+                             {&model.obj_zip, &results.obj},
+                             {&model.thumbnail_png, &results.thumbnail}}) {
+    auto stored = Store(context, *bytes);
+    if (!stored) return last_attempt ? fail_for_good(stored.error().message) : std::move(stored).error();
+    *blob = std::move(stored).value();
+  }
+  auto completed = job.Await(context.store.Complete(file_id, results));
+  if (!completed) return std::move(completed).error();
+  context.changed(batch_id);
+  if (!*completed) return nlohmann::json{{"skipped", "the file was cancelled or finished meanwhile"}};
+  return nlohmann::json{{"file_id", file_id}, {"triangles", model.triangles}};
+}
+
+// A provider that is busy (its cap full) or down (its breaker open) is waited for in the queue: the job
+// gives itself back without spending the attempt. True when that is what happened.
+bool DeferIfProviderWaits(GenerationContext& context, jobs::JobContext& job, const Error& error) {
+  bool busy = error.code == ErrorCode::kOverloaded;
+  bool open = error.code == ErrorCode::kUnavailable &&
+              context.remote->client().breaker() != http::BreakerState::kClosed;
+  if (!busy && !open) return false;
+  job.Defer(context.remote->client().RetryLater());
+  return true;
+}
+
+// The remote generator: submit once (the request id is kept, so a later attempt resumes polling), poll until
+// done, download the GLB, and make the other formats from it.
+Result<nlohmann::json> GenerateRemotely(GenerationContext& context, jobs::JobContext& job,
+                                        const FileRecord& file, const std::string& input,
+                                        ProgressWriter& progress, const FailForGood& fail_for_good,
+                                        bool last_attempt) {
+  if (context.remote == nullptr)
+    return fail_for_good("the remote generator is not configured on this server");
+  RemoteGenerator& remote = *context.remote;
+  auto retry_or_fail = [&](Error error) -> Result<nlohmann::json> {
+    if (DeferIfProviderWaits(context, job, error)) return nlohmann::json{{"deferred", error.message}};
+    bool permanent = error.code == ErrorCode::kValidation || error.code == ErrorCode::kPermissionDenied;
+    if (permanent || last_attempt) return fail_for_good(error.message);
+    return error;
+  };
+  std::string request_id = file.remote_request_id;
+  if (request_id.empty()) {
+    auto submitted = remote.Submit(input, file.media_type);
+    if (!submitted) return retry_or_fail(std::move(submitted).error());
+    request_id = *submitted;
+    auto kept = job.Await(context.store.SetRemoteRequest(file.id, request_id));
+    if (!kept) return std::move(kept).error();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + remote.options().deadline;
+  for (;;) {
+    if (job.Cancelled()) {
+      (void)remote.Cancel(request_id);  // best effort: the provider stops spending on it
+      return Error{ErrorCode::kUnavailable, "the generation was cancelled"};
+    }
+    auto status = remote.Status(request_id);
+    if (!status) return retry_or_fail(std::move(status).error());
+    if (status->state == RemoteStatus::State::kCompleted) break;
+    if (status->state == RemoteStatus::State::kFailed)
+      return fail_for_good("the remote generator failed: " + status->detail);
+    if (!progress.Report("generating", status->state == RemoteStatus::State::kQueued ? 10 : 40)) {
+      (void)remote.Cancel(request_id);  // the file was cancelled here: the provider need not go on
+      return nlohmann::json{{"skipped", "cancelled"}};
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      (void)remote.Cancel(request_id);
+      return fail_for_good("the remote generator did not finish in time");
+    }
+    job.Sleep(remote.options().poll);  // returns early when cancelled: handled at the top of the loop
+  }
+  progress.Report("packaging", 80);
+  auto glb = remote.Fetch(request_id);
+  if (!glb) return retry_or_fail(std::move(glb).error());
+  auto read = ReadGlb(*glb, context.options.max_pixels);
+  if (!read) {
+    if (last_attempt) return fail_for_good("the remote model is unusable: " + read.error().message);
+    return Error{ErrorCode::kUnavailable, "the remote model is unusable: " + read.error().message};
+  }
+  RgbaImage texture = std::move(read->texture);
+  if (texture.width == 0) {
+    auto decoded = DecodeImage(input, context.options.max_pixels);
+    if (decoded) texture = FitWithin(*decoded, 1024);
+  }
+  GeneratedModel model;
+  model.glb = std::move(*glb);
+  model.stl = WriteStl(read->mesh);
+  model.obj_zip = WriteObjZip(read->mesh, texture.width > 0 ? EncodeJpeg(texture, 88) : std::string());
+  model.thumbnail_png = EncodePng(RenderThumbnail(read->mesh, texture, 256));
+  model.triangles = read->mesh.TriangleCount();
+  return StoreResults(context, job, file.id, file.batch_id, model, fail_for_good, last_attempt);
+}
+
 Result<nlohmann::json> Generate(GenerationContext& context, jobs::JobContext& job) {
   const std::string file_id = job.args().value("file_id", "");
   const std::string batch_id = job.args().value("batch_id", "");
@@ -112,7 +217,7 @@ Result<nlohmann::json> Generate(GenerationContext& context, jobs::JobContext& jo
   ProgressWriter progress(context, job, file_id, batch_id);
   if (!progress.Report("preprocessing", 1)) return nlohmann::json{{"skipped", "cancelled"}};
   const bool last_attempt = job.attempt() >= job.job().max_attempts;
-  auto fail_for_good = [&](const std::string& reason) -> Result<nlohmann::json> {
+  FailForGood fail_for_good = [&](const std::string& reason) -> Result<nlohmann::json> {
     auto failed = job.Await(context.store.Fail(file_id, reason));
     if (!failed) return std::move(failed).error();
     context.changed(batch_id);
@@ -121,6 +226,9 @@ Result<nlohmann::json> Generate(GenerationContext& context, jobs::JobContext& jo
 
   auto input = context.blobs.Read(file->input_sha256, context.options.max_file_bytes);
   if (!input) return fail_for_good("the uploaded file cannot be read: " + input.error().message);
+
+  if (batch.generator == "remote")
+    return GenerateRemotely(context, job, *file, *input, progress, fail_for_good, last_attempt);
 
   bool cancelled = false;
   auto report = [&](std::string_view stage, int percent) {
@@ -140,21 +248,7 @@ Result<nlohmann::json> Generate(GenerationContext& context, jobs::JobContext& jo
     return std::move(model).error();
   }
 
-  ResultBlobs results;
-  results.triangles = model->triangles;
-  for (auto [bytes, blob] : {std::pair{&model->glb, &results.glb},
-                             {&model->stl, &results.stl},
-                             {&model->obj_zip, &results.obj},
-                             {&model->thumbnail_png, &results.thumbnail}}) {
-    auto stored = Store(context, *bytes);
-    if (!stored) return last_attempt ? fail_for_good(stored.error().message) : std::move(stored).error();
-    *blob = std::move(stored).value();
-  }
-  auto completed = job.Await(context.store.Complete(file_id, results));
-  if (!completed) return std::move(completed).error();
-  context.changed(batch_id);
-  if (!*completed) return nlohmann::json{{"skipped", "the file was cancelled or finished meanwhile"}};
-  return nlohmann::json{{"file_id", file_id}, {"triangles", model->triangles}};
+  return StoreResults(context, job, file_id, batch_id, *model, fail_for_good, last_attempt);
 }
 
 Result<nlohmann::json> Maintain(GenerationContext& context, jobs::JobContext& job) {

@@ -27,6 +27,8 @@ class Database;
 
 namespace keel::image2model {
 
+class RemoteGenerator;
+
 struct GenerationContext {
   BatchStore& store;
   blobs::BlobStore& blobs;
@@ -35,6 +37,7 @@ struct GenerationContext {
   BlockingPool& pool;
   const Clock& clock;
   Image2ModelOptions options;
+  RemoteGenerator* remote = nullptr;  // null when image2model.remote_base_url is empty
   // Tells the batch's followers (its event streams, on every instance) that it changed.
   std::function<void(const std::string& batch_id)> changed;
 };

@@ -28,6 +28,32 @@ ConfigSchema ConfigKeys() {
       List("image2model.webhook_allow", {},
            "Webhook targets allowed although loopback, private or link-local (addresses or CIDRs, e.g. "
            "127.0.0.1/32); every other such target is refused."),
+      String("image2model.remote_base_url", "",
+             "The remote generator's queue API (FAL's shape), e.g. https://queue.fal.run. Empty: "
+             "generator=remote "
+             "is refused and every batch uses the built-in generator."),
+      String("image2model.remote_model", "fal-ai/triposr",
+             "The remote model's path under image2model.remote_base_url."),
+      String("image2model.remote_key_env", "FAL_KEY",
+             "The environment variable holding the remote service's key (sent as Authorization: Key ...)."),
+      Int("image2model.remote_poll_ms", 1000, 10, 60000,
+          "How often a running remote generation's status is read."),
+      Int("image2model.remote_deadline_s", 900, 1, 86400,
+          "Seconds a remote generation may take from submission before the file fails."),
+      Int("image2model.remote_max_in_flight", 30, 1, 1000,
+          "Requests in flight to the remote service at once; beyond it generation jobs wait in their queue."),
+      Int("image2model.remote_connect_timeout_ms", 10000, 10, 600000,
+          "Connect timeout to the remote service."),
+      Int("image2model.remote_read_timeout_ms", 60000, 100, 3600000,
+          "Longest silence while reading an answer from the remote service."),
+      Int("image2model.remote_total_timeout_ms", 300000, 100, 3600000,
+          "Longest single request to the remote service (a model download included)."),
+      Int("image2model.remote_breaker_failures", 5, 1, 1000,
+          "Failures in a row (5xx, 429, timeouts) that open the remote service's circuit breaker; while it "
+          "is "
+          "open, generation jobs wait without spending attempts."),
+      Int("image2model.remote_breaker_open_ms", 30000, 10, 3600000,
+          "How long the breaker stays open before one trial request."),
       Int("image2model.debug_stage_delay_ms", 0, 0, 60000,
           "Testing only: the local generator pauses this long at each stage, so tests can watch or interrupt "
           "a "
@@ -47,6 +73,7 @@ Image2ModelOptions Image2ModelOptions::Read(const Config& config) {
   options.generation_attempts = static_cast<int>(config.Int("image2model.generation_attempts"));
   options.webhook_allow = config.List("image2model.webhook_allow");
   options.debug_stage_delay = std::chrono::milliseconds(config.Int("image2model.debug_stage_delay_ms"));
+  options.remote_configured = !config.String("image2model.remote_base_url").empty();
   return options;
 }
 

@@ -24,7 +24,7 @@ struct Image2ModelOptions {
   int generation_attempts = 3;
   // Addresses webhooks may reach although they are loopback, private or link-local (CIDRs or addresses).
   std::vector<std::string> webhook_allow;
-  // Whether image2model.remote.base_url names a provider (generator=remote is refused otherwise).
+  // Whether image2model.remote_base_url names a provider (generator=remote is refused otherwise).
   bool remote_configured = false;
   // Testing only: the local generator pauses this long at each stage, so a test can watch or interrupt it.
   std::chrono::milliseconds debug_stage_delay{0};

@@ -7,6 +7,10 @@
 
 #include "module/module.hpp"
 
+namespace keel::http {
+class HttpClient;
+}
+
 namespace keel::image2model {
 
 // The module's migrations for `backend`, from the migrations/ folder beside this file (generated).
@@ -14,7 +18,9 @@ const std::vector<sql::Migration>& Migrations(std::string_view backend);
 
 class BatchStore;
 class BatchRoutes;
+class RemoteGenerator;
 class ResultRoutes;
+class WebhookSecrets;
 
 class Image2ModelModule final : public Module {
  public:
@@ -28,6 +34,9 @@ class Image2ModelModule final : public Module {
 
  private:
   std::unique_ptr<BatchStore> store_;
+  std::unique_ptr<RemoteGenerator> remote_;
+  std::unique_ptr<http::HttpClient> webhook_client_;
+  std::unique_ptr<WebhookSecrets> secrets_;
   std::unique_ptr<BatchRoutes> batches_;
   std::unique_ptr<ResultRoutes> results_;
 };

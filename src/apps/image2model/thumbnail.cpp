@@ -58,6 +58,9 @@ RgbaImage RenderThumbnail(const Mesh& mesh, const RgbaImage& texture, int size) 
   for (std::size_t t = 0; t < mesh.indices.size(); t += 3) {
     std::uint32_t ia = mesh.indices[t], ib = mesh.indices[t + 1], ic = mesh.indices[t + 2];
     const Point &a = screen[ia], &b = screen[ib], &c = screen[ic];
+    // The face's own normal, for meshes that carry none (a remote model may not).
+    Point u{b.x - a.x, -(b.y - a.y), b.z - a.z}, w{c.x - a.x, -(c.y - a.y), c.z - a.z};
+    Point face{u.y * w.z - u.z * w.y, u.z * w.x - u.x * w.z, u.x * w.y - u.y * w.x};
     // Screen y points down, so a triangle facing the viewer winds clockwise here: negative area.
     float area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
     if (area >= 0) continue;
@@ -82,6 +85,10 @@ RgbaImage RenderThumbnail(const Mesh& mesh, const RgbaImage& texture, int size) 
                 wa * normal[ia].y + wb * normal[ib].y + wc * normal[ic].y,
                 wa * normal[ia].z + wb * normal[ib].z + wc * normal[ic].z};
         float length = std::sqrt(n.x * n.x + n.y * n.y + n.z * n.z);
+        if (length < 1e-6f) {
+          n = face;
+          length = std::sqrt(n.x * n.x + n.y * n.y + n.z * n.z);
+        }
         float lambert =
             length > 0 ? std::max(0.0f, (n.x * light.x + n.y * light.y + n.z * light.z) / length) : 0;
         float shade = kAmbient + (1 - kAmbient) * lambert;

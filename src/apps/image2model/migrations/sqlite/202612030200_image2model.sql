@@ -36,6 +36,7 @@ CREATE TABLE i2m_files (
   obj_sha256 TEXT,
   thumbnail_sha256 TEXT,
   triangles INTEGER,
+  remote_request_id TEXT,  -- the remote generator's request, kept so another attempt polls it, not resubmits
   expires_ms INTEGER,  -- when the results stop being served
   updated_ms INTEGER NOT NULL
 );
@@ -48,4 +49,11 @@ CREATE TABLE i2m_usage (
   bytes INTEGER NOT NULL,
   files INTEGER NOT NULL,
   PRIMARY KEY (owner_id, day)
+);
+
+-- Each user's webhook signing secret (HMAC-SHA256 over the delivery), made on first use.
+CREATE TABLE i2m_webhook_secrets (
+  owner_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
 );
