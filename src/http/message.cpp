@@ -166,4 +166,12 @@ bool Principal::HasScope(std::string_view scope) const {
   return !scopes || std::find(scopes->begin(), scopes->end(), scope) != scopes->end();
 }
 
+bool IsJsonMediaType(std::string_view content_type) {
+  auto semicolon = content_type.find(';');
+  auto type = content_type.substr(0, semicolon);
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (EqualsIgnoreCase(type, "application/json")) return true;
+  return type.size() > 5 && EqualsIgnoreCase(type.substr(type.size() - 5), "+json");
+}
+
 }  // namespace keel::http

@@ -124,4 +124,7 @@ std::string_view ReasonPhrase(int status);
 
 std::string PercentDecode(std::string_view text);
 
+// application/json or any +json type, parameters aside.
+bool IsJsonMediaType(std::string_view content_type);
+
 }  // namespace keel::http

@@ -56,14 +56,6 @@ std::string NewRequestId() {
   return id;
 }
 
-bool IsJsonMediaType(std::string_view content_type) {
-  auto semicolon = content_type.find(';');
-  auto type = content_type.substr(0, semicolon);
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  if (EqualsIgnoreCase(type, "application/json")) return true;
-  return type.size() > 5 && EqualsIgnoreCase(type.substr(type.size() - 5), "+json");
-}
-
 // Per-thread caches of labelled metrics: Family::Add takes a lock and hashes labels, so do it once per label
 // set.
 struct MetricKey {
@@ -85,7 +77,8 @@ struct MetricKeyHash {
 std::string ServerMethods(const Router& router) {
   std::vector<std::string_view> methods = {"GET", "HEAD"};
   for (const Route* route : router.Routes())
-    if (std::find(methods.begin(), methods.end(), route->method) == methods.end())
+    if (route->method != "OPTIONS" &&
+        std::find(methods.begin(), methods.end(), route->method) == methods.end())
       methods.push_back(route->method);
   methods.push_back("OPTIONS");
   return fmt::format("{}", fmt::join(methods, ", "));

@@ -106,6 +106,7 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   match.pattern = node->routes.front()->pattern;
   match.params.clear();
   for (const auto& r : node->routes) {
+    if (r->method == "OPTIONS") continue;  // listed last, once
     if (!match.allow.empty()) match.allow += ", ";
     match.allow += r->method;
     if (r->method == "GET" && node->RouteFor("HEAD") == nullptr) match.allow += ", HEAD";

@@ -174,10 +174,13 @@ class BatchTest(unittest.TestCase):
         # Too many files.
         status, _, problem = upload(self.keel, self.owner, [(f"{i}.png", images.png(64)) for i in range(7)])
         self.assertEqual(status, 413, problem)
-        # Not multipart.
+        # Neither multipart nor JSON; JSON without uploads.
+        status, _, _ = self.keel.request("POST", "/api/v1/upload/batch", body=b"x",
+                                         headers={**self.owner, "Content-Type": "text/plain"})
+        self.assertEqual(status, 415)
         status, _, _ = self.keel.request("POST", "/api/v1/upload/batch", body=b"{}",
                                          headers={**self.owner, "Content-Type": "application/json"})
-        self.assertEqual(status, 415)
+        self.assertEqual(status, 422)
         # Priority is for administrators.
         status, _, problem = upload(self.keel, self.owner, [("a.png", images.png())], {"priority": "true"})
         self.assertEqual(status, 403, problem)
@@ -259,6 +262,102 @@ class ProgressTest(unittest.TestCase):
             status, document = keel.call("GET", f"/api/v1/status/{job_id}", who)
             self.assertEqual({f["status"] for f in document["files"]}, {"cancelled"})
             self.assertTrue(all(f["results"] is None for f in document["files"]))
+
+
+class ResumableUploadTest(unittest.TestCase):
+    """tus 1.0.0 at /api/v1/uploads, driven by the npm tus-js-client, then generation from the finished upload."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.keel = Keel(FAST).__enter__()
+        cls.who = cls.keel.sign_up("tus@example.com", PASSWORD)
+        cls.token = cls.who["Authorization"].split(" ", 1)[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.keel.__exit__(None, None, None)
+
+    def tus(self, *args):
+        done = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "tus_upload.js"), *args],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def head(self, url):
+        status, headers, _ = self.keel.request("HEAD", url, headers={**self.who, "Tus-Resumable": "1.0.0"})
+        return status, headers
+
+    def test_an_interrupted_upload_resumes_and_becomes_a_batch(self):
+        photo = images.jpeg(2400, 1800, seed=51, quality=97)
+        path = os.path.join(self.keel.dir, "big.jpg")
+        with open(path, "wb") as f:
+            f.write(photo)
+        endpoint = f"http://127.0.0.1:{self.keel.port}/api/v1/uploads"
+        started = self.tus("start", endpoint, self.token, path, str(300 * 1024))
+        upload_path = "/api/v1/uploads/" + started["url"].rsplit("/", 1)[1]
+        status, headers = self.head(upload_path)
+        self.assertEqual(status, 200)
+        offset = int(headers["upload-offset"])
+        self.assertTrue(0 < offset < len(photo), (offset, len(photo)))
+        self.assertEqual(int(headers["upload-length"]), len(photo))
+        resumed = self.tus("resume", endpoint, self.token, path, started["url"])
+        self.assertGreaterEqual(resumed["resumed_at"], offset)  # it went on from the server's offset
+        status, headers = self.head(upload_path)
+        self.assertEqual(int(headers["upload-offset"]), len(photo))
+
+        upload_id = upload_path.rsplit("/", 1)[1]
+        status, answer = self.keel.call("POST", "/api/v1/upload/batch", self.who,
+                                        {"uploads": [upload_id, "nope"], "quality": "draft"})
+        self.assertEqual(status, 202, answer)
+        self.assertEqual([f["status"] for f in answer["files"]], ["queued", "rejected"])
+        self.assertEqual(answer["files"][0]["filename"], "big.jpg")
+        document = wait_finished(self.keel, self.who, answer["job_id"])
+        self.assertEqual(document["status"], "completed", document)
+        status, _, glb = self.keel.request("GET", document["files"][0]["results"]["model"], headers=self.who)
+        self.assertEqual(glb[:4], b"glTF")
+
+    def test_the_protocol_refuses_what_it_must(self):
+        base = {**self.who, "Tus-Resumable": "1.0.0"}
+        status, headers, _ = self.keel.request("OPTIONS", "/api/v1/uploads")
+        self.assertEqual(status, 204)
+        self.assertIn("creation", headers["tus-extension"])
+        status, headers, _ = self.keel.request("POST", "/api/v1/uploads", headers={**self.who, "Upload-Length": "10"})
+        self.assertEqual((status, headers["tus-version"]), (412, "1.0.0"))
+        status, _, _ = self.keel.request("POST", "/api/v1/uploads", headers={**base, "Upload-Length": str(64 << 20)})
+        self.assertEqual(status, 413)
+        status, headers, _ = self.keel.request("POST", "/api/v1/uploads", headers={**base, "Upload-Length": "10"})
+        self.assertEqual(status, 201)
+        location = headers["location"]
+        patch = {**base, "Content-Type": "application/offset+octet-stream"}
+        status, _, _ = self.keel.request("PATCH", location, body=b"abc", headers={**patch, "Upload-Offset": "5"})
+        self.assertEqual(status, 409)
+        status, _, _ = self.keel.request("PATCH", location, body=b"abc",
+                                         headers={**base, "Content-Type": "text/plain", "Upload-Offset": "0"})
+        self.assertEqual(status, 415)
+        status, headers, _ = self.keel.request("PATCH", location, body=b"abc", headers={**patch, "Upload-Offset": "0"})
+        self.assertEqual((status, headers["upload-offset"]), (204, "3"))
+        status, _, _ = self.keel.request("PATCH", location, body=b"x" * 20, headers={**patch, "Upload-Offset": "3"})
+        self.assertEqual(status, 413)
+        status, _, _ = self.keel.request("HEAD", location, headers=self.other_user())
+        self.assertEqual(status, 404)
+        status, _, _ = self.keel.request("DELETE", location, headers=base)
+        self.assertEqual(status, 204)
+        status, _ = self.head(location)
+        self.assertEqual(status, 404)
+        # Finished bytes that are not an image are refused by the batch, naming the upload's reason.
+        status, headers, _ = self.keel.request("POST", "/api/v1/uploads", headers={**base, "Upload-Length": "4",
+                                               "Upload-Metadata": "filename bm90ZXMudHh0"})
+        location = headers["location"]
+        self.keel.request("PATCH", location, body=b"text", headers={**patch, "Upload-Offset": "0"})
+        status, problem = self.keel.call("POST", "/api/v1/upload/batch", self.who,
+                                         {"uploads": [location.rsplit("/", 1)[1]]})
+        self.assertEqual(status, 422, problem)
+        self.assertIn("not a JPEG, PNG or WebP", problem["errors"][0]["message"])
+
+    def other_user(self):
+        if not hasattr(self, "_other"):
+            type(self)._other = self.keel.sign_up("tus-other@example.com", PASSWORD)
+        return {**self._other, "Tus-Resumable": "1.0.0"}
 
 
 @unittest.skipIf(CLUSTER_DIR, "separate worker processes share the embedded database; the scaled mode's workers "

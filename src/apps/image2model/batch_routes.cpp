@@ -92,6 +92,41 @@ BatchChoices ReadChoices(const UploadForm& form, const Image2ModelOptions& optio
   return choices;
 }
 
+struct UploadsRequest {
+  std::vector<std::string> uploads;
+  std::map<std::string, std::string, std::less<>> fields;
+};
+
+// {"uploads": ["<id>", ...], "format": "glb", "priority": true, ...}: the ids and the other members as the
+// form fields they stand for.
+Result<UploadsRequest> ParseUploadsRequest(std::string_view body, std::size_t max_files) {
+  auto document = nlohmann::json::parse(body, nullptr, false);
+  if (document.is_discarded() || !document.is_object())
+    return Error{ErrorCode::kInvalidArgument, "the body must be a JSON object"};
+  UploadsRequest parsed;
+  for (const auto& [name, value] : document.items()) {
+    if (name == "uploads") {
+      if (!value.is_array() || value.empty())
+        return Error{ErrorCode::kValidation, "uploads must be a non-empty array of upload ids"};
+      if (value.size() > max_files)
+        return Error{ErrorCode::kTooLarge, fmt::format("more than {} files in one batch", max_files)};
+      for (const auto& id : value) {
+        if (!id.is_string()) return Error{ErrorCode::kValidation, "uploads must hold upload ids (strings)"};
+        parsed.uploads.push_back(id.get<std::string>());
+      }
+    } else if (value.is_string()) {
+      parsed.fields[name] = value.get<std::string>();
+    } else if (value.is_boolean()) {
+      parsed.fields[name] = value.get<bool>() ? "true" : "false";
+    } else {
+      return Error{ErrorCode::kValidation, fmt::format("{} must be a string or a boolean", name)};
+    }
+  }
+  if (parsed.uploads.empty())
+    return Error{ErrorCode::kValidation, "uploads must name at least one finished upload"};
+  return parsed;
+}
+
 nlohmann::json UploadAnswer(const BatchRecord& batch, const UploadForm& form) {
   nlohmann::json files = nlohmann::json::array();
   std::size_t stored = 0;
@@ -210,7 +245,13 @@ Task<Response> BatchRoutes::Upload(Request& request) {
   limits.max_file_bytes = options_.max_file_bytes;
   limits.max_pixels = options_.max_pixels;
   limits.max_files = static_cast<std::size_t>(options_.max_files_per_batch);
-  auto form = co_await ReadUploadForm(request, blobs_, pool_, limits);
+  const bool from_uploads = http::IsJsonMediaType(request.headers.Get("Content-Type").value_or(""));
+  Result<UploadForm> form = Error{ErrorCode::kInternal, "unread"};
+  if (from_uploads) {
+    form = co_await FormFromUploads(request);
+  } else {
+    form = co_await ReadUploadForm(request, blobs_, pool_, limits);
+  }
   if (!form) co_return http::ProblemFrom(form.error());
 
   std::vector<http::FieldError> errors;
@@ -260,6 +301,50 @@ Task<Response> BatchRoutes::Upload(Request& request) {
   Response response = Response::Json(202, UploadAnswer(batch, *form).dump());
   response.headers.Add("Location", StatusUrl(batch.id));
   co_return response;
+}
+
+Task<Result<UploadForm>> BatchRoutes::FormFromUploads(Request& request) {
+  constexpr std::size_t kMaxJson = 64 * 1024;
+  std::string body;
+  while (request.body_stream != nullptr) {
+    auto piece = co_await request.body_stream->Next();
+    if (!piece) co_return std::move(piece).error();
+    if (piece->empty()) break;
+    body += *piece;
+    if (body.size() > kMaxJson)
+      co_return Error{ErrorCode::kTooLarge, "a JSON batch request is at most 64 KiB"};
+  }
+  auto parsed = ParseUploadsRequest(body, static_cast<std::size_t>(options_.max_files_per_batch));
+  if (!parsed) co_return std::move(parsed).error();
+  UploadForm form;
+  form.fields = std::move(parsed->fields);
+  const std::int64_t now = clock_.WallMillis();
+  for (const std::string& id : parsed->uploads) {
+    UploadedFile file;
+    file.filename = id;
+    auto found = co_await uploads_.Find(id);
+    if (!found) co_return std::move(found).error();
+    if (!*found || (*found)->owner_id != request.principal->subject) {
+      file.error = "no such upload";
+    } else if ((*found)->expires_ms < now) {
+      file.error = "the upload expired";
+    } else if (!(*found)->Complete()) {
+      file.error =
+          fmt::format("the upload is not finished ({} of {} bytes)", (*found)->offset, (*found)->length);
+    } else if ((*found)->error) {
+      file.error = *(*found)->error;
+    } else {
+      const TusUpload& upload = **found;
+      file.filename = upload.filename;
+      file.header = ImageHeader{upload.media_type == "image/png"    ? ImageFormat::kPng
+                                : upload.media_type == "image/webp" ? ImageFormat::kWebp
+                                                                    : ImageFormat::kJpeg,
+                                static_cast<int>(upload.width), static_cast<int>(upload.height)};
+      file.blob = blobs::BlobInfo{*upload.sha256, static_cast<std::uint64_t>(upload.length)};
+    }
+    form.files.push_back(std::move(file));
+  }
+  co_return form;
 }
 
 Task<std::variant<BatchRecord, Response>> BatchRoutes::Readable(Request& request) {

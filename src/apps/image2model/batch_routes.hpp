@@ -6,6 +6,8 @@
 
 #include "apps/image2model/batch_store.hpp"
 #include "apps/image2model/image2model_config.hpp"
+#include "apps/image2model/tus_store.hpp"
+#include "apps/image2model/upload_form.hpp"
 #include "core/blocking_pool.hpp"
 #include "http/router.hpp"
 
@@ -20,9 +22,10 @@ std::string BatchChannel(std::string_view batch_id);
 
 class BatchRoutes {
  public:
-  BatchRoutes(BatchStore& store, blobs::BlobStore& blobs, BlockingPool& pool, pubsub::PubSub& pubsub,
-              const Clock& clock, Image2ModelOptions options)
+  BatchRoutes(BatchStore& store, TusStore& uploads, blobs::BlobStore& blobs, BlockingPool& pool,
+              pubsub::PubSub& pubsub, const Clock& clock, Image2ModelOptions options)
       : store_(store),
+        uploads_(uploads),
         blobs_(blobs),
         pool_(pool),
         pubsub_(pubsub),
@@ -33,6 +36,8 @@ class BatchRoutes {
 
  private:
   Task<http::Response> Upload(http::Request& request);
+  // The form of a JSON body {"uploads": [ids], "format": ...}: finished tus uploads instead of file parts.
+  Task<Result<UploadForm>> FormFromUploads(http::Request& request);
   Task<http::Response> Status(http::Request& request);
   Task<http::Response> Events(http::Request& request);
   Task<http::Response> List(http::Request& request);
@@ -41,6 +46,7 @@ class BatchRoutes {
   Task<std::variant<BatchRecord, http::Response>> Readable(http::Request& request);
 
   BatchStore& store_;
+  TusStore& uploads_;
   blobs::BlobStore& blobs_;
   BlockingPool& pool_;
   pubsub::PubSub& pubsub_;

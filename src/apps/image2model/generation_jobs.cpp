@@ -10,6 +10,7 @@
 #include "apps/image2model/model_files.hpp"
 #include "apps/image2model/remote_generator.hpp"
 #include "apps/image2model/thumbnail.hpp"
+#include "apps/image2model/tus_store.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_kinds.hpp"
 #include "jobs/job_queue.hpp"
@@ -254,11 +255,18 @@ Result<nlohmann::json> Generate(GenerationContext& context, jobs::JobContext& jo
 Result<nlohmann::json> Maintain(GenerationContext& context, jobs::JobContext& job) {
   auto expired = job.Await(context.store.Expire());
   if (!expired) return std::move(expired).error();
+  std::int64_t uploads = 0;
+  if (context.uploads != nullptr) {
+    auto ended = job.Await(context.uploads->Expire());
+    if (!ended) return std::move(ended).error();
+    uploads = *ended;
+  }
   auto swept =
       job.Await(blobs::Sweep(context.database, context.blobs, context.pool, context.clock.WallMillis(),
                              std::chrono::duration_cast<std::chrono::seconds>(kSweepGrace)));
   if (!swept) return std::move(swept).error();
   return nlohmann::json{{"expired_files", *expired},
+                        {"expired_uploads", uploads},
                         {"blobs_removed", swept->released},
                         {"orphans_removed", swept->orphans},
                         {"temporaries_removed", swept->temporaries}};

@@ -28,6 +28,7 @@ class Database;
 namespace keel::image2model {
 
 class RemoteGenerator;
+class TusStore;
 
 struct GenerationContext {
   BatchStore& store;
@@ -38,6 +39,7 @@ struct GenerationContext {
   const Clock& clock;
   Image2ModelOptions options;
   RemoteGenerator* remote = nullptr;  // null when image2model.remote_base_url is empty
+  TusStore* uploads = nullptr;        // resumable uploads, expired by the maintenance job
   // Tells the batch's followers (its event streams, on every instance) that it changed.
   std::function<void(const std::string& batch_id)> changed;
 };

@@ -9,6 +9,8 @@
 #include "apps/image2model/image2model_config.hpp"
 #include "apps/image2model/remote_generator.hpp"
 #include "apps/image2model/result_routes.hpp"
+#include "apps/image2model/tus_routes.hpp"
+#include "apps/image2model/tus_store.hpp"
 #include "apps/image2model/webhook_delivery.hpp"
 #include "http/client_ip.hpp"
 #include "http/outbound/http_client.hpp"
@@ -48,6 +50,9 @@ Result<void> Image2ModelModule::Register(ModuleContext& context) {
   webhooks.breaker_failures = std::numeric_limits<int>::max();
   webhook_client_ = std::make_unique<http::HttpClient>(webhooks, context.metrics());
   secrets_ = std::make_unique<WebhookSecrets>(context.database(), context.clock());
+  // Unfinished resumable uploads are kept a day.
+  uploads_ = std::make_unique<TusStore>(context.database(), context.blobs(), context.pool(), context.clock(),
+                                        std::chrono::hours(24), options.max_pixels);
 
   pubsub::PubSub* pubsub = &context.pubsub();
   GenerationContext generation{
@@ -59,16 +64,19 @@ Result<void> Image2ModelModule::Register(ModuleContext& context) {
       context.clock(),
       options,
       remote_.get(),
+      uploads_.get(),
       [pubsub](const std::string& batch_id) { pubsub->Publish(BatchChannel(batch_id), "changed"); }};
   AddGenerationJobs(context.job_kinds(), generation);
   AddWebhookJob(context.job_kinds(),
                 WebhookContext{*store_, *secrets_, *webhook_client_, context.clock(), options});
-  batches_ = std::make_unique<BatchRoutes>(*store_, context.blobs(), context.pool(), context.pubsub(),
-                                           context.clock(), options);
+  batches_ = std::make_unique<BatchRoutes>(*store_, *uploads_, context.blobs(), context.pool(),
+                                           context.pubsub(), context.clock(), options);
   results_ = std::make_unique<ResultRoutes>(*store_, context.blobs(), context.pool(), context.clock());
   batches_->AddTo(context.router());
   results_->AddTo(context.router());
   AddWebhookSecretRoutes(context.router(), *secrets_);
+  tus_ = std::make_unique<TusRoutes>(*uploads_, options.max_file_bytes);
+  tus_->AddTo(context.router());
   return Ok();
 }
 

@@ -20,6 +20,8 @@ class BatchStore;
 class BatchRoutes;
 class RemoteGenerator;
 class ResultRoutes;
+class TusRoutes;
+class TusStore;
 class WebhookSecrets;
 
 class Image2ModelModule final : public Module {
@@ -37,6 +39,8 @@ class Image2ModelModule final : public Module {
   std::unique_ptr<RemoteGenerator> remote_;
   std::unique_ptr<http::HttpClient> webhook_client_;
   std::unique_ptr<WebhookSecrets> secrets_;
+  std::unique_ptr<TusStore> uploads_;
+  std::unique_ptr<TusRoutes> tus_;
   std::unique_ptr<BatchRoutes> batches_;
   std::unique_ptr<ResultRoutes> results_;
 };

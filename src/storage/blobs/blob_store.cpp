@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kTemporaryFolder = "tmp";
+constexpr std::string_view kUploadsFolder = "uploads";
 
 Error IoError(std::string_view what, const fs::path& path, int error_number) {
   return Error{ErrorCode::kInternal,
@@ -119,6 +120,7 @@ BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {}
 Result<void> BlobStore::Open() {
   std::error_code ec;
   fs::create_directories(root_ / kTemporaryFolder, ec);
+  if (!ec) fs::create_directories(root_ / kUploadsFolder, ec);
   if (ec)
     return Error{ErrorCode::kUnavailable, fmt::format("blob store {}: {}", root_.string(), ec.message())};
   return Ok();
@@ -197,11 +199,53 @@ Result<void> BlobStore::Remove(std::string_view sha256) const {
   return Ok();
 }
 
+fs::path BlobStore::PartialPath(std::string_view id) const {
+  return root_ / kUploadsFolder / (std::string(id) + ".part");
+}
+
+Result<BlobInfo> BlobStore::Adopt(const fs::path& file) const {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot open", file, errno);
+  Sha256 hash;
+  std::uint64_t size = 0;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error_number = errno;
+      ::close(fd);
+      return IoError("cannot read", file, error_number);
+    }
+    if (n == 0) break;
+    hash.Update(std::string_view(buffer, static_cast<std::size_t>(n)));
+    size += static_cast<std::uint64_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  BlobInfo info{hash.FinishHex(), size};
+  fs::path target = PathOf(info.sha256);
+  std::error_code ec;
+  if (fs::exists(target, ec)) {
+    ::utimensat(AT_FDCWD, target.c_str(), nullptr, 0);
+    ::unlink(file.c_str());
+    return info;
+  }
+  fs::create_directories(target.parent_path(), ec);
+  if (ec)
+    return Error{ErrorCode::kInternal,
+                 fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message())};
+  if (::rename(file.c_str(), target.c_str()) != 0) return IoError("cannot rename into", target, errno);
+  SyncFolder(target.parent_path());
+  return info;
+}
+
 std::vector<std::pair<std::string, std::chrono::seconds>> BlobStore::List() const {
   std::vector<std::pair<std::string, std::chrono::seconds>> blobs;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_directory() && it->path().filename() == kTemporaryFolder) {
+    if (it->is_directory() &&
+        (it->path().filename() == kTemporaryFolder || it->path().filename() == kUploadsFolder)) {
       it.disable_recursion_pending();
       continue;
     }

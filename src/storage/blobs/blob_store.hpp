@@ -76,6 +76,13 @@ class BlobStore {
   // Removes the blob's file; ok when it was not there.
   Result<void> Remove(std::string_view sha256) const;
 
+  // Where a resumable upload gathers its bytes before it becomes a blob (root/uploads/<id>.part): on the same
+  // volume, so Adopt is a rename. `id` must be a plain name.
+  std::filesystem::path PartialPath(std::string_view id) const;
+  // Makes a finished file a blob: hashes it, then renames it to its content address (or drops it when that
+  // blob exists already). The file is gone afterwards either way.
+  Result<BlobInfo> Adopt(const std::filesystem::path& file) const;
+
   // Every blob's name and age, for the sweep of files nothing refers to.
   std::vector<std::pair<std::string, std::chrono::seconds>> List() const;
   // Removes temporary files older than `age` (writers that crashed); returns how many.

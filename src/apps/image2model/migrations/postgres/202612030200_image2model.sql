@@ -57,3 +57,23 @@ CREATE TABLE i2m_webhook_secrets (
   secret TEXT NOT NULL,
   created_ms BIGINT NOT NULL
 );
+
+-- Resumable uploads (tus 1.0.0 at /api/v1/uploads): the bytes gather in a part file on the blob volume; a
+-- finished upload becomes a blob (counted here until the upload expires or is terminated) that a batch names.
+CREATE TABLE i2m_uploads (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  upload_length BIGINT NOT NULL,
+  upload_offset BIGINT NOT NULL,
+  filename TEXT NOT NULL,
+  lock_token TEXT,  -- the PATCH writing to it, until lock_until_ms
+  lock_until_ms BIGINT,
+  sha256 TEXT,      -- set when complete
+  media_type TEXT,
+  width BIGINT,
+  height BIGINT,
+  error TEXT,       -- why the finished bytes are not an image a batch can use
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX i2m_uploads_expiry ON i2m_uploads (expires_ms);
