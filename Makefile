@@ -65,6 +65,8 @@ bench: build
 	@bash bench/run-models.sh
 	@bash bench/run-ingest.sh
 	@bash bench/run-ingest-cluster.sh
+	@bash bench/run-image2model.sh
+	@bash bench/run-locust-image2model.sh
 	@bash bench/run-locust.sh
 
 format:

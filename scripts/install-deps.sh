@@ -16,7 +16,7 @@ packages=(
   postgresql-15 pgbouncer redis-server
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd python3-psycopg2
-  python3-yaml python3-h11 python3-jsonschema json-schema-test-suite
+  python3-yaml python3-h11 python3-jsonschema json-schema-test-suite python3-pil
   clang-format-14
   # the fuzz targets (make fuzz): clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev

@@ -263,8 +263,10 @@ Task<Response> BatchRoutes::Upload(Request& request) {
         403,
         "priority batches are for administrators and API keys with the image2model:priority "
         "scope");
-  if (form->files.empty())
-    co_return http::InvalidFieldsProblem({http::FieldError("files", "no file was sent")});
+  if (form->files.empty()) {
+    errors.emplace_back("files", "no file was sent");  // named: g++ 12 mishandles braced lists in coroutines
+    co_return http::InvalidFieldsProblem(errors);
+  }
 
   BatchRecord batch;
   batch.id = NewId();
