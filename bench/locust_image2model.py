@@ -43,6 +43,8 @@ def main():
                        env={**os.environ, "KEEL_BENCH_API_KEY": key}, check=False, capture_output=True)
         with open(prefix + "_stats.csv") as f:
             stats = list(csv.DictReader(f))
+        conn.close()  # idle for the whole run: past the server's keep-alive timeout
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         batches = call(conn, "GET", "/api/v1/batches?per_page=1", token=token)["total"]
         done = int(subprocess.run(["sqlite3", f"{workdir}/keel.db",
                                    "SELECT COUNT(*) FROM i2m_files WHERE status = 'completed'"],

@@ -191,6 +191,15 @@ Task<Result<void>> BatchStore::Create(const BatchRecord& batch, std::uint64_t da
 }
 
 Task<Result<std::optional<BatchRecord>>> BatchStore::Find(std::string batch_id) {
+  constexpr std::int64_t kKeepFinishedMs = 30'000;
+  constexpr std::size_t kMaxFinished = 4096;
+  const std::int64_t now = clock_.WallMillis();
+  {
+    std::lock_guard lock(finished_mutex_);
+    auto kept = finished_.find(batch_id);
+    if (kept != finished_.end() && kept->second.second > now)
+      co_return std::optional<BatchRecord>(kept->second.first);
+  }
   std::string batch_sql = fmt::format("SELECT {} FROM i2m_batches WHERE id = ?", kBatchColumns);
   auto batches = co_await database_.Query(std::move(batch_sql), sql::Args(batch_id));
   if (!batches) co_return std::move(batches).error();
@@ -201,6 +210,11 @@ Task<Result<std::optional<BatchRecord>>> BatchStore::Find(std::string batch_id) 
   auto files = co_await database_.Query(std::move(files_sql), sql::Args(std::move(batch_id)));
   if (!files) co_return std::move(files).error();
   for (std::size_t r = 0; r < files->rows.size(); ++r) batch.files.push_back(FileFrom(*files, r));
+  if (batch.Finished()) {
+    std::lock_guard lock(finished_mutex_);
+    if (finished_.size() >= kMaxFinished) finished_.clear();  // crude, and rare: a burst of distinct batches
+    finished_.insert_or_assign(batch.id, std::make_pair(batch, now + kKeepFinishedMs));
+  }
   co_return std::optional<BatchRecord>(std::move(batch));
 }
 

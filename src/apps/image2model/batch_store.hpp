@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/async.hpp"
@@ -95,7 +97,9 @@ class BatchStore {
   // `daily_limit` bytes.
   Task<Result<void>> Create(const BatchRecord& batch, std::uint64_t daily_limit);
 
-  // The batch with its files in order; nullopt when there is none.
+  // The batch with its files in order; nullopt when there is none. A finished batch no longer changes (but
+  // for its results' expiry, which readers judge by expires_ms), so it is kept in memory for 30 s: status
+  // polling of finished batches costs no query.
   Task<Result<std::optional<BatchRecord>>> Find(std::string batch_id);
   // The file and its batch's owner, for result downloads.
   Task<Result<std::optional<std::pair<FileRecord, std::string>>>> FindFile(std::string file_id);
@@ -130,6 +134,8 @@ class BatchStore {
   jobs::JobQueue& jobs_;
   const Clock& clock_;
   std::chrono::hours result_ttl_;
+  std::mutex finished_mutex_;
+  std::unordered_map<std::string, std::pair<BatchRecord, std::int64_t>> finished_;  // batch, kept until (ms)
 };
 
 // The UTC day ("YYYY-MM-DD") of a Unix time in ms.

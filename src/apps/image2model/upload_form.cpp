@@ -12,7 +12,9 @@ namespace {
 constexpr std::size_t kMaxFieldBytes = 4096;
 constexpr std::size_t kProbeWindow =
     256 * 1024;  // a JPEG's size may follow an EXIF block of up to 64 KiB and more
-constexpr std::size_t kWriteChunk = 1 << 20;  // bytes gathered before each write on the pool
+// Bytes gathered per upload before each write on the pool: few enough pool hops, and little memory per upload
+// (16 uploads at once hold 2 MiB).
+constexpr std::size_t kWriteChunk = 128 * 1024;
 
 // One `files` part on its way into the blob store.
 class FilePart {
