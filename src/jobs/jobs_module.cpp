@@ -12,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/wakeup.hpp"
+#include "http/change_stream.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
@@ -40,8 +41,6 @@ using http::Response;
 
 // The stream re-reads the job when its store reports a change (JobStore::SetChangeListener, carried to every
 // instance by the platform's publish/subscribe); the poll is only the fallback for a message that got lost.
-constexpr std::chrono::seconds kEventPoll{2};
-constexpr std::chrono::seconds kEventKeepAlive{15};
 
 std::optional<std::int64_t> JobId(const Request& request) {
   auto text = request.params.Get("id").value_or("");
@@ -67,69 +66,41 @@ Task<std::variant<JobRecord, Response>> Readable(JobStore& store, const Request&
   co_return std::move(**job);
 }
 
+http::ChangeStream::Snapshot JobSnapshot(const JobRecord& job) {
+  auto state = ParseJobState(job.state);
+  bool final = state && IsFinal(*state);
+  return {fmt::format("{}|{}|{}|{}", job.state, job.attempt, job.progress, job.progress_message),
+          final ? "end" : "update", JobJson(job).dump(), final};
+}
+
+http::ChangeStream::Snapshot JobGone() { return {"gone", "end", R"({"detail":"the job was pruned"})", true}; }
+
 Task<Response> GetJob(JobStore& store, Request& request) {
   auto found = co_await Readable(store, request);
   if (auto* response = std::get_if<Response>(&found)) co_return std::move(*response);
   co_return Response::Json(200, JobJson(std::get<JobRecord>(found)).dump());
 }
 
-// Polls the row and emits an event whenever state, attempt or progress changed; ends after a final state.
-class JobEventStream {
- public:
-  JobEventStream(JobStore& store, JobRecord first, std::shared_ptr<Wakeup> wakeup)
-      : store_(store), job_(std::move(first)), wakeup_(std::move(wakeup)) {}
-
-  // Subscribes the stream's wake-up to the job's changes; they end with the stream.
-  void Follow(pubsub::PubSub& pubsub) {
-    subscription_ = pubsub.Subscribe(
-        JobChannel(job_.id), [weak = std::weak_ptr<Wakeup>(wakeup_)](const std::string&, const std::string&) {
-          if (auto wakeup = weak.lock()) wakeup->Notify();
-        });
-  }
-
-  Task<std::optional<std::string>> Next() {
-    if (done_) co_return std::nullopt;
-    auto quiet_since = std::chrono::steady_clock::now();
-    for (;;) {
-      std::string signature =
-          fmt::format("{}|{}|{}|{}", job_.state, job_.attempt, job_.progress, job_.progress_message);
-      if (signature != last_signature_) {
-        last_signature_ = signature;
-        auto state = ParseJobState(job_.state);
-        done_ = state && IsFinal(*state);
-        co_return fmt::format("event: {}\ndata: {}\n\n", done_ ? "end" : "update", JobJson(job_).dump());
-      }
-      if (std::chrono::steady_clock::now() - quiet_since > kEventKeepAlive)
-        co_return std::string(": keep-alive\n\n");
-      co_await wakeup_->Wait(std::chrono::steady_clock::now() + kEventPoll);
-      auto fresh = co_await store_.Find(job_.id);
-      if (!fresh)
-        co_return fmt::format("event: error\ndata: {}\n\n",
-                              nlohmann::json{{"detail", fresh.error().message}}.dump());
-      if (!*fresh) {
-        done_ = true;
-        co_return std::string("event: end\ndata: {\"detail\":\"the job was pruned\"}\n\n");
-      }
-      job_ = std::move(**fresh);
-    }
-  }
-
- private:
-  JobStore& store_;
-  JobRecord job_;
-  std::shared_ptr<Wakeup> wakeup_;
-  std::unique_ptr<pubsub::Subscription> subscription_;
-  std::string last_signature_;
-  bool done_ = false;
-};
-
+// An event whenever the job's state, attempt or progress changed; the stream ends after a final state.
 Task<Response> JobEvents(JobStore& store, pubsub::PubSub& pubsub, Request& request) {
   auto found = co_await Readable(store, request);
   if (auto* response = std::get_if<Response>(&found)) co_return std::move(*response);
   asio::any_io_executor executor = co_await asio::this_coro::executor;
-  auto stream =
-      std::make_shared<JobEventStream>(store, std::get<JobRecord>(std::move(found)), Wakeup::Make(executor));
-  stream->Follow(pubsub);
+  auto job = std::make_shared<std::optional<JobRecord>>(std::get<JobRecord>(std::move(found)));
+  const std::int64_t id = (*job)->id;
+  http::ChangeStream::Render render = [&store, job, id]() -> Task<Result<http::ChangeStream::Snapshot>> {
+    if (!*job) {  // the first rendering uses the row the route read
+      auto fresh = co_await store.Find(id);
+      if (!fresh) co_return std::move(fresh).error();
+      if (!*fresh) co_return JobGone();
+      *job = std::move(**fresh);
+    }
+    JobRecord record = std::move(**job);
+    job->reset();
+    co_return JobSnapshot(record);
+  };
+  auto stream = std::make_shared<http::ChangeStream>(std::move(render), Wakeup::Make(executor));
+  stream->Follow(pubsub, JobChannel(id));
   co_return Response::EventStream([stream]() { return stream->Next(); });
 }
 

@@ -11,6 +11,7 @@
 #include "apps/image2model/webhook_target.hpp"
 #include "core/random.hpp"
 #include "core/wakeup.hpp"
+#include "http/change_stream.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
 #include "storage/pubsub/pubsub.hpp"
@@ -23,8 +24,6 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-constexpr std::chrono::seconds kEventPoll{2};
-constexpr std::chrono::seconds kEventKeepAlive{15};
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::string_view kPriorityScope = "image2model:priority";
 
@@ -159,55 +158,15 @@ nlohmann::json ListAnswer(const BatchPage& page, const http::Pagination& paginat
       {"items", items}, {"page", pagination.page}, {"per_page", pagination.per_page}, {"total", page.total}};
 }
 
-// Follows one batch: an event whenever its document changes, until it is finished.
-class BatchEventStream {
- public:
-  BatchEventStream(BatchStore& store, const Clock& clock, BatchRecord first, std::shared_ptr<Wakeup> wakeup)
-      : store_(store), clock_(clock), batch_(std::move(first)), wakeup_(std::move(wakeup)) {}
+http::ChangeStream::Snapshot BatchSnapshot(const BatchRecord& batch, std::optional<std::int64_t> position,
+                                           std::int64_t now_ms) {
+  std::string document = StatusDocument(batch, position, now_ms).dump();
+  return {document, batch.Finished() ? "end" : "status", document, batch.Finished()};
+}
 
-  void Follow(pubsub::PubSub& pubsub) {
-    subscription_ = pubsub.Subscribe(BatchChannel(batch_.id), [weak = std::weak_ptr<Wakeup>(wakeup_)](
-                                                                  const std::string&, const std::string&) {
-      if (auto wakeup = weak.lock()) wakeup->Notify();
-    });
-  }
-
-  Task<std::optional<std::string>> Next() {
-    if (done_) co_return std::nullopt;
-    auto quiet_since = std::chrono::steady_clock::now();
-    for (;;) {
-      auto position = co_await store_.QueuePosition(batch_);
-      std::string document =
-          StatusDocument(batch_, position ? *position : std::nullopt, clock_.WallMillis()).dump();
-      if (document != last_) {
-        last_ = document;
-        done_ = batch_.Finished();
-        co_return fmt::format("event: {}\ndata: {}\n\n", done_ ? "end" : "status", document);
-      }
-      if (std::chrono::steady_clock::now() - quiet_since > kEventKeepAlive)
-        co_return std::string(": keep-alive\n\n");
-      co_await wakeup_->Wait(std::chrono::steady_clock::now() + kEventPoll);
-      auto fresh = co_await store_.Find(batch_.id);
-      if (!fresh)
-        co_return fmt::format("event: error\ndata: {}\n\n",
-                              nlohmann::json{{"detail", fresh.error().message}}.dump());
-      if (!*fresh) {
-        done_ = true;
-        co_return std::string("event: end\ndata: {\"detail\":\"the batch is gone\"}\n\n");
-      }
-      batch_ = std::move(**fresh);
-    }
-  }
-
- private:
-  BatchStore& store_;
-  const Clock& clock_;
-  BatchRecord batch_;
-  std::shared_ptr<Wakeup> wakeup_;
-  std::unique_ptr<pubsub::Subscription> subscription_;
-  std::string last_;
-  bool done_ = false;
-};
+http::ChangeStream::Snapshot BatchGone() {
+  return {"gone", "end", R"({"detail":"the batch is gone"})", true};
+}
 
 }  // namespace
 
@@ -368,13 +327,27 @@ Task<Response> BatchRoutes::Status(Request& request) {
   co_return Response::Json(200, StatusDocument(batch, *position, clock_.WallMillis()).dump());
 }
 
+// An event whenever the batch's status document changes; the stream ends with the finished batch.
 Task<Response> BatchRoutes::Events(Request& request) {
   auto found = co_await Readable(request);
   if (auto* refused = std::get_if<Response>(&found)) co_return std::move(*refused);
   asio::any_io_executor executor = co_await asio::this_coro::executor;
-  auto stream = std::make_shared<BatchEventStream>(store_, clock_, std::get<BatchRecord>(std::move(found)),
-                                                   Wakeup::Make(executor));
-  stream->Follow(pubsub_);
+  auto batch = std::make_shared<std::optional<BatchRecord>>(std::get<BatchRecord>(std::move(found)));
+  const std::string id = (*batch)->id;
+  http::ChangeStream::Render render = [this, batch, id]() -> Task<Result<http::ChangeStream::Snapshot>> {
+    if (!*batch) {  // the first rendering uses the batch the route read
+      auto fresh = co_await store_.Find(id);
+      if (!fresh) co_return std::move(fresh).error();
+      if (!*fresh) co_return BatchGone();
+      *batch = std::move(**fresh);
+    }
+    BatchRecord record = std::move(**batch);
+    batch->reset();
+    auto position = co_await store_.QueuePosition(record);
+    co_return BatchSnapshot(record, position ? *position : std::nullopt, clock_.WallMillis());
+  };
+  auto stream = std::make_shared<http::ChangeStream>(std::move(render), Wakeup::Make(executor));
+  stream->Follow(pubsub_, BatchChannel(id));
   co_return Response::EventStream([stream]() { return stream->Next(); });
 }
 

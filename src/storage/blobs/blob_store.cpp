@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -52,6 +53,30 @@ std::chrono::seconds SinceLastWrite(const fs::directory_entry& entry) {
   if (ec) return std::chrono::seconds(0);
   auto age = fs::file_time_type::clock::now() - written;
   return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(age));
+}
+
+// Reads a whole file in 64 KiB pieces, handing each to `take` (which may stop the read with an error).
+Result<void> ReadInPieces(const fs::path& path, const std::function<Result<void>(std::string_view)>& take) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error{ErrorCode::kNotFound, fmt::format("no file {}", path.string())};
+    return IoError("cannot open", path, errno);
+  }
+  char buffer[65536];
+  Result<void> outcome = Ok();
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      outcome = IoError("cannot read", path, errno);
+      break;
+    }
+    if (n == 0) break;
+    outcome = take(std::string_view(buffer, static_cast<std::size_t>(n)));
+    if (!outcome) break;
+  }
+  ::close(fd);
+  return outcome;
 }
 
 }  // namespace
@@ -162,30 +187,18 @@ std::optional<std::chrono::seconds> BlobStore::AgeOf(std::string_view sha256) co
 
 Result<std::string> BlobStore::Read(std::string_view sha256, std::uint64_t max_bytes) const {
   if (!ValidBlobName(sha256)) return Error{ErrorCode::kInvalidArgument, "not a blob name"};
-  fs::path path = PathOf(sha256);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Error{ErrorCode::kNotFound, fmt::format("no blob {}", sha256)};
-    return IoError("cannot open", path, errno);
-  }
   std::string bytes;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error_number = errno;
-      ::close(fd);
-      return IoError("cannot read", path, error_number);
-    }
-    if (n == 0) break;
-    if (bytes.size() + static_cast<std::size_t>(n) > max_bytes) {
-      ::close(fd);
+  auto read = ReadInPieces(PathOf(sha256), [&](std::string_view piece) -> Result<void> {
+    if (bytes.size() + piece.size() > max_bytes)
       return Error{ErrorCode::kTooLarge, fmt::format("blob {} is over {} bytes", sha256, max_bytes)};
-    }
-    bytes.append(buffer, static_cast<std::size_t>(n));
+    bytes.append(piece);
+    return Ok();
+  });
+  if (!read) {
+    if (read.error().code == ErrorCode::kNotFound)
+      return Error{ErrorCode::kNotFound, fmt::format("no blob {}", sha256)};
+    return std::move(read).error();
   }
-  ::close(fd);
   if (Sha256Hex(bytes) != sha256)
     return Error{ErrorCode::kInternal,
                  fmt::format("blob {} is damaged: its bytes no longer match its name", sha256)};
@@ -204,25 +217,14 @@ fs::path BlobStore::PartialPath(std::string_view id) const {
 }
 
 Result<BlobInfo> BlobStore::Adopt(const fs::path& file) const {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return IoError("cannot open", file, errno);
   Sha256 hash;
   std::uint64_t size = 0;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error_number = errno;
-      ::close(fd);
-      return IoError("cannot read", file, error_number);
-    }
-    if (n == 0) break;
-    hash.Update(std::string_view(buffer, static_cast<std::size_t>(n)));
-    size += static_cast<std::uint64_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
+  auto read = ReadInPieces(file, [&](std::string_view piece) -> Result<void> {
+    hash.Update(piece);
+    size += piece.size();
+    return Ok();
+  });
+  if (!read) return std::move(read).error();
   BlobInfo info{hash.FinishHex(), size};
   fs::path target = PathOf(info.sha256);
   std::error_code ec;
