@@ -8,11 +8,12 @@ import os
 import signal
 import struct
 import subprocess
+import tempfile
 import unittest
 import zipfile
 
 import images
-from keel import CLUSTER_DIR, Keel, wait_for
+from keel import Keel, wait_for
 
 FAST = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False}
 LEASES = {"jobs.lease_ms": 1500, "jobs.heartbeat_ms": 200, "jobs.rescue_interval_ms": 200,
@@ -360,21 +361,17 @@ class ResumableUploadTest(unittest.TestCase):
         return {**self._other, "Tus-Resumable": "1.0.0"}
 
 
-@unittest.skipIf(CLUSTER_DIR, "separate worker processes share the embedded database; the scaled mode's workers "
-                              "are covered by the suites above")
 class WorkerKillTest(unittest.TestCase):
+    """An API without workers and separate `keel worker` processes, sharing the database and the blob folder."""
+
     def test_a_file_whose_worker_is_killed_is_generated_again_and_completes_once(self):
-        with Keel({**FAST, **LEASES, "jobs.workers": False}) as api:
-            shared = {**FAST, **LEASES, "blobs.path": os.path.join(api.dir, "var", "blobs"),
-                      "image2model.debug_stage_delay_ms": 1000}
-            api_blobs = {"blobs.path": shared["blobs.path"]}
-            api.stop()
-            api.__init__({**FAST, **LEASES, "jobs.workers": False, **api_blobs}, db_path=api.db_path)
-            api.start()
+        blobs = {"blobs.path": os.path.join(tempfile.mkdtemp(prefix="keel-e2e-blobs-"), "blobs")}
+        with Keel({**FAST, **LEASES, **blobs, "jobs.workers": False}) as api:
             who = api.sign_up("kill@example.com", PASSWORD)
             _, _, answer = upload(api, who, [("a.png", images.png())])
+            worker = {**FAST, **LEASES, **blobs, "image2model.debug_stage_delay_ms": 1000}
             queues = ("worker", "--queues", "batch_processing,model_generation")
-            first = Keel(shared, command=queues, db_path=api.db_path)
+            first = Keel(worker, command=queues, db_path=api.db_path)
             first.start()
             try:
                 wait_for(lambda: api.sql("SELECT stage FROM i2m_files")[0][0] == "generating", timeout=30,
@@ -383,16 +380,18 @@ class WorkerKillTest(unittest.TestCase):
                 first.process.wait()
             finally:
                 first.stop()
-            with Keel(shared, command=queues, db_path=api.db_path):
+            with Keel(worker, command=queues, db_path=api.db_path):
                 document = wait_finished(api, who, answer["job_id"], timeout=60)
             self.assertEqual(document["status"], "completed")
             attempts, = api.sql("SELECT attempts FROM i2m_files")[0]
             self.assertEqual(attempts, 2)
             rows = api.sql("SELECT attempt, state FROM jobs WHERE kind = 'image2model.generate'")
-            self.assertEqual(rows, [(2, "completed")])
+            self.assertEqual([tuple(row) for row in rows], [(2, "completed")])
             # Stored once: one reference to each result blob.
             refs = api.sql("SELECT refs FROM blob_refs WHERE sha256 = (SELECT glb_sha256 FROM i2m_files)")
-            self.assertEqual(refs, [(1,)])
+            self.assertEqual([tuple(row) for row in refs], [(1,)])
+            status, _, glb = api.request("GET", document["files"][0]["results"]["model"], headers=who)
+            self.assertEqual((status, glb[:4]), (200, b"glTF"))
 
 
 if __name__ == "__main__":
