@@ -5,6 +5,7 @@ priority, other users; cancellation; and a worker killed mid-generation."""
 import io
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -365,7 +366,9 @@ class WorkerKillTest(unittest.TestCase):
     """An API without workers and separate `keel worker` processes, sharing the database and the blob folder."""
 
     def test_a_file_whose_worker_is_killed_is_generated_again_and_completes_once(self):
-        blobs = {"blobs.path": os.path.join(tempfile.mkdtemp(prefix="keel-e2e-blobs-"), "blobs")}
+        root = tempfile.mkdtemp(prefix="keel-e2e-blobs-")
+        self.addCleanup(shutil.rmtree, root, True)
+        blobs = {"blobs.path": os.path.join(root, "blobs")}
         with Keel({**FAST, **LEASES, **blobs, "jobs.workers": False}) as api:
             who = api.sign_up("kill@example.com", PASSWORD)
             _, _, answer = upload(api, who, [("a.png", images.png())])
