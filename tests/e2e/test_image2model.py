@@ -6,7 +6,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import tempfile
