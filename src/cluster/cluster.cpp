@@ -157,6 +157,8 @@ class Launcher {
             {"KEEL_DATABASE_DIRECT_URL", layout_.DirectUrl()},
             {"KEEL_KV_URL", fmt::format("redis://127.0.0.1:{}", layout_.redis_port)},
             {"KEEL_AUTH_JWT_SECRET", jwt_secret_},
+            // One blob folder for every instance and worker (the shared volume of a real deployment).
+            {"KEEL_BLOBS_PATH", (layout_.dir / "blobs").string()},
             // Redis down: each instance counts its share of every limit, so together they stay within it.
             {"KEEL_RATELIMIT_STORE_FAILURE", "local"},
             {"KEEL_RATELIMIT_LOCAL_SHARE", std::to_string(std::max(1, options_.instances))}};
