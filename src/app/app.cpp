@@ -300,8 +300,11 @@ int App::Serve() {
   server.Stop();
   StopModules();
   pool_->Stop();
-  job_runtime_.reset();
+  // The database before the job runtime: a PostgreSQL thread that just answered the runtime's last write
+  // (a lease released at shutdown) may still be letting go of the runtime's io_context, which the runtime
+  // destroys. Closing the database joins that thread first.
   database_.reset();
+  job_runtime_.reset();
   log::Info("stopped", log::Fields().Add("drained", drained));
   log::Stop();
   return 0;
@@ -440,8 +443,11 @@ int App::Work(const std::vector<std::string>& queues, int concurrency) {
   }
   if (ops) ops->Stop();
   pool_->Stop();
-  job_runtime_.reset();
+  // The database before the job runtime: a PostgreSQL thread that just answered the runtime's last write
+  // (a lease released at shutdown) may still be letting go of the runtime's io_context, which the runtime
+  // destroys. Closing the database joins that thread first.
   database_.reset();
+  job_runtime_.reset();
   log::Info("stopped", log::Fields());
   log::Stop();
   return 0;
