@@ -268,6 +268,12 @@ Task<Result<BatchPage>> BatchStore::List(std::string owner_id, std::int64_t limi
 
 Task<Result<void>> BatchStore::RecomputeBatch(sql::Session& session, const std::string& batch_id,
                                               std::int64_t now_ms) {
+  // Lock the batch's row before counting its files. On PostgreSQL (READ COMMITTED) two files finishing
+  // at once would otherwise each count the other as unfinished and leave the batch processing forever;
+  // holding the lock, the count is a statement that starts after the other transaction committed.
+  auto locked = co_await session.Execute("UPDATE i2m_batches SET updated_ms = ? WHERE id = ?",
+                                         sql::Args(now_ms, batch_id));
+  if (!locked) co_return std::move(locked).error();
   auto counts = co_await session.Query(
       "SELECT status, COUNT(*) FROM i2m_files WHERE batch_id = ? GROUP BY status", sql::Args(batch_id));
   if (!counts) co_return std::move(counts).error();

@@ -1,14 +1,26 @@
 // The batch store on a real SQLite file with a manual clock: the batch's status from its files' (completed,
 // partial), results stored once, the daily quota, cancellation, and results expiring into the blob sweep.
+// On PostgreSQL (when KEEL_TEST_PG_URL names a server): files of one batch finishing at once.
 #include "apps/image2model/batch_store.hpp"
 
 #include <utility>  // before Boost
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include "apps/image2model/image2model_module.hpp"
+#include "apps/tasks/tasks_module.hpp"
+#include "apps/validation/validation_module.hpp"
 #include "auth/identity_module.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/metrics.hpp"
@@ -18,7 +30,9 @@
 #include "jobs/job_queue.hpp"
 #include "jobs/job_store.hpp"
 #include "jobs/jobs_module.hpp"
+#include "ml/models_module.hpp"
 #include "storage/blobs/blob_refs.hpp"
+#include "storage/sql/postgres/postgres_database.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::image2model {
@@ -33,17 +47,23 @@ class BatchStoreTest : public ::testing::Test {
            ("keel-i2m-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto db = sql::SqliteDatabase::Open({.path = (dir_ / "keel.db").string(), .pool_size = 2}, metrics_);
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    std::vector<sql::Migration> all = sql::PlatformMigrations("sqlite");
-    for (const auto& part : {auth::Migrations("sqlite"), jobs::Migrations("sqlite"),
-                             blobs::Migrations("sqlite"), image2model::Migrations("sqlite")})
+    auto db = OpenDatabase();
+    if (!db) GTEST_SKIP() << "KEEL_TEST_PG_URL is not set";
+    ASSERT_TRUE(db->ok()) << db->error().message;
+    db_ = std::move(*db).value();
+    const std::string backend(db_->Backend());
+    // Every module's that has any (app/modules.cpp's list, which this layer may not include): the shared
+    // PostgreSQL database was migrated by `keel cluster up`, and refuses a binary that lacks one of its own.
+    std::vector<sql::Migration> all = sql::PlatformMigrations(backend);
+    for (const auto& part : {blobs::Migrations(backend), jobs::Migrations(backend), ml::Migrations(backend),
+                             auth::Migrations(backend), tasks::Migrations(backend),
+                             validation::Migrations(backend), image2model::Migrations(backend)})
       all.insert(all.end(), part.begin(), part.end());
     auto migrated = db_->Migrate(all);
     ASSERT_TRUE(migrated.ok()) << migrated.error().message;
     ASSERT_TRUE(Run(db_->Execute("INSERT INTO users (id, email, name, password_hash, created_at, updated_at) "
-                                 "VALUES ('u1', 'u1@example.com', 'u', 'x', 'now', 'now')"))
+                                 "VALUES ('u1', 'batch-store-test@keel.invalid', 'u', 'x', 'now', 'now') "
+                                 "ON CONFLICT DO NOTHING"))
                     .ok());
     for (std::string_view kind : {kBatchJob, kGenerateJob, std::string_view("image2model.webhook")})
       kinds_.Add(jobs::JobKind::Make(std::string(kind), "default",
@@ -54,6 +74,13 @@ class BatchStoreTest : public ::testing::Test {
     store_ = std::make_unique<BatchStore>(*db_, *queue_, clock_, std::chrono::hours(72));
     ASSERT_TRUE(blobs_.Open().ok());
   }
+  // The database the test runs on: nothing when its server is not configured.
+  virtual std::optional<Result<std::unique_ptr<sql::Database>>> OpenDatabase() {
+    auto db = sql::SqliteDatabase::Open({.path = (dir_ / "keel.db").string(), .pool_size = 2}, metrics_);
+    if (!db) return Result<std::unique_ptr<sql::Database>>(std::move(db).error());
+    return Result<std::unique_ptr<sql::Database>>(std::unique_ptr<sql::Database>(std::move(db).value()));
+  }
+
   void TearDown() override {
     store_.reset();
     queue_.reset();
@@ -71,7 +98,7 @@ class BatchStoreTest : public ::testing::Test {
   // A batch of `files` files, each its own stored input.
   BatchRecord Batch(int files, std::string webhook = "") {
     BatchRecord batch;
-    batch.id = "b" + std::to_string(++batches_);
+    batch.id = batch_prefix_ + std::to_string(++batches_);
     batch.owner_id = "u1";
     if (!webhook.empty()) batch.webhook_url = webhook;
     for (int i = 0; i < files; ++i) {
@@ -118,6 +145,25 @@ class BatchStoreTest : public ::testing::Test {
   std::unique_ptr<jobs::JobQueue> queue_;
   std::unique_ptr<BatchStore> store_;
   int batches_ = 0;
+  std::string batch_prefix_ = "b";
+};
+
+// The store on a shared PostgreSQL database: batch ids are made unique to this process.
+class PostgresBatchStoreTest : public BatchStoreTest {
+ protected:
+  std::optional<Result<std::unique_ptr<sql::Database>>> OpenDatabase() override {
+    const char* url = std::getenv("KEEL_TEST_PG_URL");
+    if (url == nullptr || *url == '\0') return std::nullopt;
+    const char* direct = std::getenv("KEEL_TEST_PG_DIRECT_URL");
+    sql::PostgresOptions options;
+    options.url = url;
+    options.direct_url = direct == nullptr ? "" : direct;
+    batch_prefix_ = "pg" + std::to_string(::getpid()) + "-" +
+                    std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-";
+    auto db = sql::PostgresDatabase::Open(options, metrics_);
+    if (!db) return Result<std::unique_ptr<sql::Database>>(std::move(db).error());
+    return Result<std::unique_ptr<sql::Database>>(std::unique_ptr<sql::Database>(std::move(db).value()));
+  }
 };
 
 TEST_F(BatchStoreTest, StatusFollowsTheFilesAndResultsAreStoredOnce) {
@@ -189,6 +235,33 @@ TEST_F(BatchStoreTest, ExpiredResultsAreReleasedAndSwept) {
   ASSERT_TRUE(swept.ok()) << swept.error().message;
   EXPECT_FALSE(blobs_.SizeOf(results.glb.sha256));
   EXPECT_FALSE(blobs_.SizeOf(batch.files[0].input_sha256));
+}
+
+// Every file of a batch completing at once, each in its own transaction: on PostgreSQL they commit
+// concurrently, and the last to commit must still see the others and finish the batch.
+TEST_F(PostgresBatchStoreTest, FilesFinishingTogetherFinishTheBatch) {
+  for (int round = 0; round < 4; ++round) {
+    BatchRecord batch = Batch(8);
+    ASSERT_TRUE(Run(store_->Create(batch, 1 << 30)).ok());
+    std::vector<ResultBlobs> results;
+    for (const auto& file : batch.files) results.push_back(Results(file.id));
+    io_.restart();
+    int stored = 0;
+    for (std::size_t i = 0; i < batch.files.size(); ++i)
+      boost::asio::co_spawn(
+          io_,
+          [&, i]() -> Task<void> {
+            auto done = co_await store_->Complete(batch.files[i].id, results[i]);
+            EXPECT_TRUE(done.ok()) << done.error().message;
+            if (done.ok() && *done) ++stored;
+          },
+          boost::asio::detached);
+    io_.run();
+    EXPECT_EQ(stored, 8);
+    BatchRecord finished = Find(batch.id);
+    EXPECT_EQ(finished.status, "completed") << "round " << round;
+    EXPECT_TRUE(finished.finished_ms);
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -22,7 +23,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Answers each connection with the next scripted reply ("hang" waits 3 s before closing), then closes it.
+// Answers each connection with the next scripted reply ("hang" waits up to 3 s before closing), then closes
+// it. Its destructor joins every connection's thread, so none outlives the replies it reads.
 class ScriptedServer {
  public:
   ScriptedServer() {
@@ -42,6 +44,7 @@ class ScriptedServer {
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     thread_.join();
+    for (auto& connection : connections_) connection.join();  // the acceptor, which added them, has ended
   }
 
   void Script(std::string reply) {
@@ -66,7 +69,7 @@ class ScriptedServer {
     while (!stop_) {
       int client = ::accept(fd_, nullptr, nullptr);
       if (client < 0) return;
-      std::thread([this, client] {
+      connections_.emplace_back([this, client] {
         char buffer[4096];
         std::string request;
         while (request.find("\r\n\r\n") == std::string::npos) {
@@ -86,12 +89,12 @@ class ScriptedServer {
           }
         }
         if (reply == "hang") {
-          std::this_thread::sleep_for(3s);
+          for (int waited = 0; waited < 300 && !stop_; ++waited) std::this_thread::sleep_for(10ms);
         } else {
           ::send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
         }
         ::close(client);
-      }).detach();
+      });
     }
   }
 
@@ -102,6 +105,7 @@ class ScriptedServer {
   std::atomic<int> requests_{0};
   std::mutex mutex_;
   std::deque<std::string> replies_;
+  std::vector<std::thread> connections_;
 };
 
 HttpClientOptions Fast() {
