@@ -14,6 +14,13 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../fixtures
 PASSWORD = "correct horse battery"
 # Every schema a released Keel wrote; each must upgrade to this binary's.
 SCHEMAS = ["schema-0008", "schema-202612021900", "schema-202612022200"]
+# The validation module's daily report (06:00 UTC) mails the fixture's owner about the day the fixture's
+# events were ingested when that tick has come due since: mail the upgrade may add, not mail it lost.
+REPORT = "Daily report for "
+COUNTS = {"users": ("SELECT COUNT(*) FROM users", ()), "tasks": ("SELECT COUNT(*) FROM tasks", ()),
+          "api_keys": ("SELECT COUNT(*) FROM api_keys", ()), "jobs": ("SELECT COUNT(*) FROM jobs", ()),
+          "outbox": ("SELECT COUNT(*) FROM outbox WHERE subject NOT LIKE ?", (REPORT + "%",)),
+          "schema_migrations": ("SELECT COUNT(*) FROM schema_migrations", ())}
 
 
 def load_fixture(schema):
@@ -40,8 +47,7 @@ class UpgradeTest(unittest.TestCase):
 
     def check_upgrade(self, schema):
         keel = Keel(db_path=load_fixture(schema))
-        before = {table: keel.sql(f"SELECT COUNT(*) FROM {table}")[0][0]
-                  for table in ("users", "tasks", "api_keys", "jobs", "outbox", "schema_migrations")}
+        before = {table: keel.sql(*query)[0][0] for table, query in COUNTS.items()}
         known = {row[0] for row in keel.sql("SELECT name FROM schema_migrations")}  # what the fixture had
         env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
         migrated = subprocess.run([BINARY, "migrate", "--config", keel.config_path], capture_output=True, text=True,
@@ -50,7 +56,7 @@ class UpgradeTest(unittest.TestCase):
         applied = [line.split()[1] for line in migrated.stdout.splitlines() if line.startswith("applied ")]
         self.assertFalse(known & {label.split("_", 1)[1] for label in applied}, "nothing is applied twice")
         with keel:
-            after = {table: keel.sql(f"SELECT COUNT(*) FROM {table}")[0][0] for table in before}
+            after = {table: keel.sql(*query)[0][0] for table, query in COUNTS.items()}
             self.assertEqual(after["schema_migrations"], before["schema_migrations"] + len(applied))
             after.pop("schema_migrations")
             before.pop("schema_migrations")
@@ -68,7 +74,7 @@ class UpgradeTest(unittest.TestCase):
             admin = keel.login("admin@example.com", PASSWORD)
             status, outbox = keel.call("GET", "/api/v1/admin/outbox?to=ada@example.com", admin)
             self.assertEqual(status, 200, outbox)
-            self.assertEqual(len(outbox["items"]), 1)
+            self.assertEqual(len([m for m in outbox["items"] if not m["subject"].startswith(REPORT)]), 1)
             status, jobs = keel.call("GET", "/api/v1/admin/jobs?kind=tasks.reminder", admin)
             self.assertEqual(jobs["total"], 1)
             if schema != "schema-0008":  # written with the validation module's tables
