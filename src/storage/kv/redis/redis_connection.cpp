@@ -236,7 +236,11 @@ void RedisConnection::ConnectTo(const std::string& address) {
   if (endpoint_.database != 0) SendRaw({"SELECT", std::to_string(endpoint_.database)}, check("SELECT"));
   SendRaw({"PING"}, [this, alive = alive_, refused](Result<RedisReply> reply) {
     if (!*alive || !reply || *refused) return;
-    if (!ready_) log::Info("redis connected", log::Fields().Add("port", endpoint_.port));
+    if (!ready_) {
+      log::Info("redis connected", log::Fields().Add("host", endpoint_.host).Add("port", endpoint_.port));
+      if (ever_ready_ && on_reconnect_) on_reconnect_();
+      ever_ready_ = true;
+    }
     ready_ = true;
     backoff_ = std::chrono::milliseconds(100);
     if (!pattern_.empty()) SendSubscribe();

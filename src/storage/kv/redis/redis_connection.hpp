@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -39,6 +40,11 @@ class RedisConnection {
 
   // True once connected and answering; false while (re)connecting.
   bool Ready() const { return ready_; }
+  // True once it has answered at least once (so not answering now means the node went away).
+  bool EverReady() const { return ever_ready_; }
+  const RedisEndpoint& endpoint() const { return endpoint_; }
+  // Runs each time the connection answers again after it was lost (not the first time).
+  void OnReconnect(std::function<void()> hook) { on_reconnect_ = std::move(hook); }
 
   // Sends one command. `done` runs exactly once on the io_context's thread: with the reply (an error reply is
   // a kInternal error), kUnavailable when not connected, or kTimeout when no reply came within the timeout.
@@ -72,6 +78,8 @@ class RedisConnection {
   redisAsyncContext* context_ = nullptr;  // null while disconnected; owned by hiredis, freed by it
   std::unique_ptr<Watch> watch_;
   bool ready_ = false;
+  bool ever_ready_ = false;
+  std::function<void()> on_reconnect_;
   std::string pattern_;  // empty: not a subscriber
   OnMessage on_message_;
   std::function<void()> on_subscribed_;
