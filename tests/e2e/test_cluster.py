@@ -73,7 +73,8 @@ class CrossInstanceTest(unittest.TestCase):
         self.assertEqual(served_by, {"api-1", "api-2"})
         status = self.cluster.run("cluster", "status", "--dir", self.cluster.dir)
         self.assertEqual(status.returncode, 0, status.stdout)
-        for name in ("postgres", "pgbouncer", "redis", "api-1", "api-2", "worker-1", "nginx"):
+        redis = "redis" if self.cluster.redis == "single" else "redis-1"
+        for name in ("postgres", "pgbouncer", redis, "api-1", "api-2", "worker-1", "nginx"):
             self.assertIn(name, status.stdout)
 
     def test_a_token_issued_by_one_instance_works_on_the_other(self):
