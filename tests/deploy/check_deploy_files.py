@@ -869,11 +869,14 @@ def check_pgbouncer(configmaps):
 def check_with_the_tools():
     """The files as the tools a Debian 12 user has read them: docker-compose 1.29 (scripts/install-deps.sh
     installs it), Compose v2 and kubectl's kustomize where this machine has them."""
-    compose_args = ["--env-file", str(DEPLOY / ".env.example"), "-f", str(DEPLOY / "docker-compose.yml"), "config",
-                    "-q"]
-    tools = [("docker-compose", ["docker-compose", *compose_args], "docker-compose 1.29 (Debian 12)"),
-             ("docker", ["docker", "compose", *compose_args], "docker compose (v2)"),
-             ("kubectl", ["kubectl", "kustomize", str(K8S)], "kubectl kustomize deploy/k8s")]
+    tools = [("kubectl", ["kubectl", "kustomize", str(K8S)], "kubectl kustomize deploy/k8s")]
+    # The base file alone, and with each Redis topology's override on top.
+    for override in [None, "docker-compose.redis-cluster.yml", "docker-compose.redis-sentinel.yml"]:
+        files = ["-f", str(DEPLOY / "docker-compose.yml")] + (["-f", str(DEPLOY / override)] if override else [])
+        args = ["--env-file", str(DEPLOY / ".env.example"), *files, "config", "-q"]
+        named = "docker-compose.yml" + (f" + {override}" if override else "")
+        tools += [("docker-compose", ["docker-compose", *args], f"docker-compose 1.29 (Debian 12) on {named}"),
+                  ("docker", ["docker", "compose", *args], f"docker compose (v2) on {named}")]
     for binary, argv, what in tools:
         if shutil.which(binary) is None:
             C.note(f"{binary} is not installed here: {what} not run")
