@@ -89,7 +89,10 @@ ClusterTopology::ClusterTopology(boost::asio::io_context& io, std::vector<RedisE
 ClusterTopology::~ClusterTopology() {
   *alive_ = false;
   tick_.cancel();
-  for (auto& command : parked_)
+  // Every command still waiting is answered: its caller's coroutine must not wait for ever.
+  for (const auto& command : parked_)
+    command->Finish(Error{ErrorCode::kUnavailable, "the KV store is shutting down"});
+  for (const auto& command : retrying_)
     command->Finish(Error{ErrorCode::kUnavailable, "the KV store is shutting down"});
 }
 
@@ -140,7 +143,8 @@ void ClusterTopology::Dispatch(const std::shared_ptr<Command>& command) {
     return RetryLater(command, std::chrono::milliseconds(10), std::move(unreachable));
   }
   pool->Send(command->args, [this, command, alive = alive_](Result<RedisReply> reply) {
-    if (*alive) OnReply(command, std::move(reply));
+    if (*alive) return OnReply(command, std::move(reply));
+    command->Finish(std::move(reply));  // the pool is closing with the topology: an unavailable answer
   });
 }
 
@@ -169,7 +173,8 @@ void ClusterTopology::OnReply(const std::shared_ptr<Command>& command, Result<Re
           command, std::chrono::milliseconds(10),
           Error{ErrorCode::kUnavailable, fmt::format("redis node {} is unreachable", target.name())});
     target.SendAsking(command->args, [this, command, alive = alive_](Result<RedisReply> again) {
-      if (*alive) OnReply(command, std::move(again));
+      if (*alive) return OnReply(command, std::move(again));
+      command->Finish(std::move(again));
     });
     return;
   }
@@ -187,12 +192,19 @@ void ClusterTopology::RetryLater(const std::shared_ptr<Command>& command, std::c
                                  Error error) {
   if (Clock::now() + delay >= command->deadline) return command->Finish(std::move(error));
   auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
+  retrying_.insert(command);
   timer->async_wait([this, command, timer, alive = alive_](const boost::system::error_code&) {
-    if (*alive) Dispatch(command);
+    if (!*alive) return;  // finished by the destructor
+    retrying_.erase(command);
+    Dispatch(command);
   });
 }
 
 void ClusterTopology::Park(const std::shared_ptr<Command>& command) {
+  // Commands that timed out stay in the list until it is flushed: drop them as it grows (a long outage).
+  // (At each power of two from 1024 on: amortized constant.)
+  if (const std::size_t n = parked_.size(); n >= 1024 && (n & (n - 1)) == 0)
+    std::erase_if(parked_, [](const auto& parked) { return parked->finished; });
   parked_.push_back(command);
   Refresh();
   // Its own deadline: the map may take longer than the caller may wait.

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
@@ -57,6 +58,7 @@ class ClusterTopology final : public RedisTopology {
   std::vector<NodePool*> slots_;                            // owner of each slot; null while unknown
   mutable std::size_t turn_ = 0;                            // where AnyMaster starts looking
   std::vector<std::shared_ptr<Command>> parked_;            // waiting for the map to name their node
+  std::set<std::shared_ptr<Command>> retrying_;             // waiting for their retry's timer
   bool refreshing_ = false;
   bool refresh_again_ = false;
   std::chrono::steady_clock::time_point last_refresh_{};

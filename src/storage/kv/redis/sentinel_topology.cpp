@@ -88,6 +88,10 @@ void SentinelTopology::Send(std::string_view, std::vector<std::string> args, Red
       return command->Finish(
           Error{ErrorCode::kUnavailable, fmt::format("redis master {} is unreachable", master_->name())});
     }
+    // Commands that timed out stay in the list until it is flushed: drop them as it grows (a long outage).
+    // (At each power of two from 1024 on: amortized constant.)
+    if (const std::size_t n = waiting_.size(); n >= 1024 && (n & (n - 1)) == 0)
+      std::erase_if(waiting_, [](const auto& waiting) { return waiting->finished; });
     waiting_.push_back(command);
     Discover();
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, command->deadline);
