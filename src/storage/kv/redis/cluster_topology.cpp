@@ -57,22 +57,6 @@ std::string_view ErrorReply(const Error& error) {
 
 }  // namespace
 
-struct ClusterTopology::Command {
-  int slot = -1;  // -1: any master
-  std::vector<std::string> args;
-  RedisConnection::Done done;
-  Clock::time_point deadline;
-  int redirects = 0;
-  bool finished = false;
-
-  void Finish(Result<RedisReply> reply) {
-    if (finished) return;
-    finished = true;
-    auto deliver = std::move(done);
-    deliver(std::move(reply));
-  }
-};
-
 ClusterTopology::ClusterTopology(boost::asio::io_context& io, std::vector<RedisEndpoint> seeds,
                                  const RedisTopologyOptions& options, RedisMetrics& metrics)
     : io_(io),
@@ -123,7 +107,7 @@ NodePool* ClusterTopology::AnyMaster() const {
 }
 
 void ClusterTopology::Send(std::string_view key, std::vector<std::string> args, RedisConnection::Done done) {
-  auto command = std::make_shared<Command>();
+  auto command = std::make_shared<PendingCommand>();
   command->slot = key.empty() ? -1 : KeySlot(key);
   command->args = std::move(args);
   command->done = std::move(done);
@@ -131,7 +115,7 @@ void ClusterTopology::Send(std::string_view key, std::vector<std::string> args, 
   Dispatch(command);
 }
 
-void ClusterTopology::Dispatch(const std::shared_ptr<Command>& command) {
+void ClusterTopology::Dispatch(const std::shared_ptr<PendingCommand>& command) {
   NodePool* pool = command->slot < 0 ? AnyMaster() : slots_[static_cast<std::size_t>(command->slot)];
   if (pool == nullptr) return Park(command);  // the map does not name an owner yet
   if (!pool->Ready()) {
@@ -148,7 +132,7 @@ void ClusterTopology::Dispatch(const std::shared_ptr<Command>& command) {
   });
 }
 
-void ClusterTopology::OnReply(const std::shared_ptr<Command>& command, Result<RedisReply> reply) {
+void ClusterTopology::OnReply(const std::shared_ptr<PendingCommand>& command, Result<RedisReply> reply) {
   if (reply) return command->Finish(std::move(reply));
   const Error& error = reply.error();
   std::string_view text = ErrorReply(error);
@@ -188,8 +172,8 @@ void ClusterTopology::OnReply(const std::shared_ptr<Command>& command, Result<Re
   command->Finish(std::move(reply));
 }
 
-void ClusterTopology::RetryLater(const std::shared_ptr<Command>& command, std::chrono::milliseconds delay,
-                                 Error error) {
+void ClusterTopology::RetryLater(const std::shared_ptr<PendingCommand>& command,
+                                 std::chrono::milliseconds delay, Error error) {
   if (Clock::now() + delay >= command->deadline) return command->Finish(std::move(error));
   auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
   retrying_.insert(command);
@@ -200,7 +184,7 @@ void ClusterTopology::RetryLater(const std::shared_ptr<Command>& command, std::c
   });
 }
 
-void ClusterTopology::Park(const std::shared_ptr<Command>& command) {
+void ClusterTopology::Park(const std::shared_ptr<PendingCommand>& command) {
   // Commands that timed out stay in the list until it is flushed: drop them as it grows (a long outage).
   // (At each power of two from 1024 on: amortized constant.)
   if (const std::size_t n = parked_.size(); n >= 1024 && (n & (n - 1)) == 0)

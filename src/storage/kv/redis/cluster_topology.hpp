@@ -34,15 +34,14 @@ class ClusterTopology final : public RedisTopology {
   std::optional<RedisEndpoint> SubscriptionNode() const override;
 
  private:
-  struct Command;
-
   NodePool& PoolAt(const std::string& host, int port);
   NodePool* AnyMaster() const;
-  void Dispatch(const std::shared_ptr<Command>& command);
-  void OnReply(const std::shared_ptr<Command>& command, Result<RedisReply> reply);
+  void Dispatch(const std::shared_ptr<PendingCommand>& command);
+  void OnReply(const std::shared_ptr<PendingCommand>& command, Result<RedisReply> reply);
   // Tries the command again after `delay`, or fails it with `error` when its time would run out first.
-  void RetryLater(const std::shared_ptr<Command>& command, std::chrono::milliseconds delay, Error error);
-  void Park(const std::shared_ptr<Command>& command);
+  void RetryLater(const std::shared_ptr<PendingCommand>& command, std::chrono::milliseconds delay,
+                  Error error);
+  void Park(const std::shared_ptr<PendingCommand>& command);
   void Refresh();
   void RefreshSoon();
   void AskForSlots(std::size_t candidate);
@@ -57,8 +56,8 @@ class ClusterTopology final : public RedisTopology {
   std::map<std::string, std::unique_ptr<NodePool>> pools_;  // by host:port; seeds and every master seen
   std::vector<NodePool*> slots_;                            // owner of each slot; null while unknown
   mutable std::size_t turn_ = 0;                            // where AnyMaster starts looking
-  std::vector<std::shared_ptr<Command>> parked_;            // waiting for the map to name their node
-  std::set<std::shared_ptr<Command>> retrying_;             // waiting for their retry's timer
+  std::vector<std::shared_ptr<PendingCommand>> parked_;     // waiting for the map to name their node
+  std::set<std::shared_ptr<PendingCommand>> retrying_;      // waiting for their retry's timer
   bool refreshing_ = false;
   bool refresh_again_ = false;
   std::chrono::steady_clock::time_point last_refresh_{};

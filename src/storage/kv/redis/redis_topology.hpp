@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "storage/kv/redis/redis_connection.hpp"
@@ -32,6 +33,24 @@ struct RedisNodeState {
 struct RedisTopologyOptions {
   int connections = 2;                     // per data node
   std::chrono::milliseconds timeout{250};  // per command, and the longest a command waits for a master
+};
+
+// A command on its way through a cluster or sentinel topology (redirected, retried, parked until a master is
+// known): answered exactly once, whatever happens to it meanwhile.
+struct PendingCommand {
+  std::vector<std::string> args;
+  RedisConnection::Done done;
+  std::chrono::steady_clock::time_point deadline;  // it is answered by then, at the latest
+  int slot = -1;                                   // cluster: its key's slot; -1 for any master
+  int redirects = 0;                               // cluster: MOVED and ASK followed so far
+  bool finished = false;
+
+  void Finish(Result<RedisReply> reply) {
+    if (finished) return;
+    finished = true;
+    auto deliver = std::move(done);
+    deliver(std::move(reply));
+  }
 };
 
 class RedisTopology {

@@ -27,20 +27,6 @@ bool IsReadOnly(const Error& error) {
 
 }  // namespace
 
-struct SentinelTopology::Command {
-  std::vector<std::string> args;
-  RedisConnection::Done done;
-  Clock::time_point deadline;
-  bool finished = false;
-
-  void Finish(Result<RedisReply> reply) {
-    if (finished) return;
-    finished = true;
-    auto deliver = std::move(done);
-    deliver(std::move(reply));
-  }
-};
-
 SentinelTopology::SentinelTopology(boost::asio::io_context& io, std::vector<RedisEndpoint> sentinels,
                                    std::string master_name, const RedisTopologyOptions& options,
                                    RedisMetrics& metrics)
@@ -77,7 +63,7 @@ SentinelTopology::~SentinelTopology() {
 }
 
 void SentinelTopology::Send(std::string_view, std::vector<std::string> args, RedisConnection::Done done) {
-  auto command = std::make_shared<Command>();
+  auto command = std::make_shared<PendingCommand>();
   command->args = std::move(args);
   command->done = std::move(done);
   command->deadline = Clock::now() + options_.timeout;

@@ -32,8 +32,6 @@ class SentinelTopology final : public RedisTopology {
   std::optional<RedisEndpoint> SubscriptionNode() const override;
 
  private:
-  struct Command;
-
   void Discover();
   void AskSentinel(std::size_t index);
   // Makes host:port the master candidate (a new pool when it changed) and asks it for its ROLE.
@@ -56,7 +54,7 @@ class SentinelTopology final : public RedisTopology {
   bool confirming_ = false;
   int confirm_polls_ = 0;  // quick looks at a new master's opening connections
   std::chrono::steady_clock::time_point last_discovery_{};
-  std::vector<std::shared_ptr<Command>> waiting_;  // for a confirmed master
+  std::vector<std::shared_ptr<PendingCommand>> waiting_;  // for a confirmed master
   boost::asio::steady_timer tick_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
