@@ -1,7 +1,7 @@
 """End-to-end: Keel on a Redis Cluster (three masters with a replica each) and on a master watched by Sentinel,
 started by `keel cluster up --redis` (KEEL_E2E_REDIS=cluster or sentinel; ctest runs this file once per
-topology, with test_cluster's cross-instance tests). Two instances behind nginx list the Redis nodes in /ready;
-a master killed with SIGKILL while clients create and list tasks and ask for predictions costs no 5xx and no
+topology, with test_cluster's cross-instance tests). Two instances behind nginx list the Redis nodes in /ready
+and list each other's writes at once (the list cache's generation lives in Redis); a master killed with SIGKILL while clients create and list tasks and ask for predictions costs no 5xx and no
 acknowledged write, the instances report the failover and recover without a restart, and a rate limit still
 counts across instances afterwards. The failover window (the kill until both instances report every master
 answering) is printed."""
@@ -101,6 +101,22 @@ class RedisTopologyTest(unittest.TestCase):
         else:
             self.assertEqual(len(masters), 1, nodes)
             self.assertEqual(sum(state == "sentinel: reachable" for state in nodes.values()), 3, nodes)
+
+    def test_1_a_write_on_one_instance_is_listed_at_once_by_the_other(self):
+        # The list is cached in Redis under the user's generation; a write replaces the generation, so the
+        # other instance's next read misses and lists from the database.
+        first, second = self.cluster.api_port(1), self.cluster.api_port(2)
+
+        def total(port):
+            status, _, page = self.cluster.call(port, "GET", "/api/v1/tasks?per_page=1", self.who)
+            self.assertEqual(status, 200, page)
+            return page["total"]
+
+        before = total(second)
+        self.assertEqual(total(second), before)  # cached now
+        status, _, task = self.cluster.call(first, "POST", "/api/v1/tasks", self.who, payload={"title": "fresh"})
+        self.assertEqual(status, 201, task)
+        self.assertEqual(total(second), before + 1)
 
     def test_2_a_master_killed_under_load_costs_no_5xx_and_no_acknowledged_write(self):
         wait_for(lambda: self.ready(self.cluster.api_port(1))[0] == 200, what="ready")
