@@ -1,7 +1,7 @@
 """Redis beyond one node (issue 18): the Task API's cached list through nginx and two keel instances on one
 Redis, on a Redis Cluster (three masters, a replica each) and on a master watched by three Sentinels, all
 started by `keel cluster up --redis`; then, on the cluster and on Sentinel, a master killed with SIGKILL in the
-middle of a wrk run: the failover window (from the kill until /ready says every master answers again) and what
+middle of a wrk run (and, on the cluster, slots resharded under it): the failover window (from the kill until /ready says every master answers again) and what
 the clients saw meanwhile (non-2xx answers, socket errors).
 
 Each list request costs four Redis commands on its way: two GCRA scripts (the address's and the user's rate
@@ -67,6 +67,7 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--failover-duration", type=int, default=15)
+    parser.add_argument("--reshard-slots", type=int, default=1000)
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="keel-bench-redis-")
@@ -75,7 +76,7 @@ def main():
         # Rate limits on (they are Redis work) but far above what one address and one account send here.
         f.write("[ratelimit]\napi_per_minute = 100000000\napi_burst = 10000000\nuser_per_minute = 100000000\n"
                 "user_burst = 10000000\n[auth]\nrequire_email_verification = false\n[ml]\nmodels = []\n")
-    throughput, failovers = [], []
+    throughput, failovers, reshards = [], [], []
     for topology in ("single", "cluster", "sentinel"):
         cluster = Cluster(args.keel, 2, config_path, redis=topology)
         try:
@@ -95,6 +96,28 @@ def main():
             print(topology, result, flush=True)
             if topology == "single":
                 continue
+            if topology == "cluster":
+                resharded = {}
+
+                def reshard():
+                    time.sleep(2)
+                    masters = [p for p in cluster.processes if p["kind"] == "redis" and
+                               "role:master" in subprocess.run(["/usr/bin/redis-cli", "-p", str(p["port"]), "INFO",
+                                                                "replication"], capture_output=True, text=True).stdout]
+                    ids = [subprocess.run(["/usr/bin/redis-cli", "-p", str(p["port"]), "CLUSTER", "MYID"],
+                                          capture_output=True, text=True).stdout.strip() for p in masters[:2]]
+                    started = time.monotonic()
+                    done = subprocess.run(["/usr/bin/redis-cli", "--cluster", "reshard", f"127.0.0.1:{masters[0]['port']}",
+                                           "--cluster-from", ids[0], "--cluster-to", ids[1], "--cluster-slots",
+                                           str(args.reshard_slots), "--cluster-yes"], capture_output=True, text=True)
+                    resharded.update(ok=done.returncode == 0, seconds=time.monotonic() - started)
+
+                mover = threading.Thread(target=reshard)
+                mover.start()
+                loaded = wrk_counting_failures(cluster.nginx, args.connections, args.failover_duration, path, script)
+                mover.join()
+                reshards.append((resharded, loaded))
+                print(topology, "reshard", resharded, loaded, flush=True)
             master = a_master(cluster)
             window = {}
 
@@ -124,6 +147,9 @@ def main():
     kills = "\n".join(
         f"| {t} | {name} | {w:.2f} | {r['rps']:,.0f} | {r['p99']:.1f} | {r['max']:.0f} | {r['non2xx']} | "
         f"{r['socket_errors']} |" for t, name, w, r in failovers)
+    moves = "\n".join(
+        f"| {m['seconds']:.1f} | {'yes' if m['ok'] else 'NO'} | {r['rps']:,.0f} | {r['p99']:.1f} | {r['max']:.0f} | "
+        f"{r['non2xx']} | {r['socket_errors']} |" for m, r in reshards)
     when, commit = measured_stamp()
     heading = "## Redis beyond one node: a Redis Cluster and Sentinel next to one Redis"
     section = f"""{heading}
@@ -148,6 +174,14 @@ list read from PostgreSQL), so the clients see no error; the cost is latency (ma
 | Redis | killed | window s | requests/s (whole run) | p99 ms | max ms | non-2xx | socket errors |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 {kills}
+
+Resharding under the same load (cluster, before the kill): `redis-cli --cluster reshard` moves
+{args.reshard_slots} slots, with their keys, from one master to another 2 s into a {args.failover_duration} s run;
+the instances follow MOVED and ASK.
+
+| reshard took s | completed | requests/s (whole run) | p99 ms | max ms | non-2xx | socket errors |
+| --- | --- | --- | --- | --- | --- | --- |
+{moves}
 """
     print(section)
     write_section(args.out, heading, section)
