@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -40,11 +41,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// This test's own folder. The process id keeps apart two processes running the same test at once (ctest runs
+// the PostgreSQL variant both alone, skipped, and within unit_servers): one's clean-up would delete the
+// other's.
+fs::path TestDir() {
+  return fs::temp_directory_path() /
+         fmt::format("keel-i2m-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                     ::getpid());
+}
+
 class BatchStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("keel-i2m-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = TestDir();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     auto db = OpenDatabase();
@@ -135,9 +144,7 @@ class BatchStoreTest : public ::testing::Test {
   Metrics metrics_;
   ManualClock clock_;
   BlockingPool pool_{"test", 1, 16, metrics_};
-  blobs::BlobStore blobs_{
-      fs::temp_directory_path() /
-      ("keel-i2m-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())) / "blobs"};
+  blobs::BlobStore blobs_{TestDir() / "blobs"};
   std::unique_ptr<sql::Database> db_;
   jobs::JobKinds kinds_;
   std::unique_ptr<jobs::JobStore> job_store_;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 #include "core/blocking_pool.hpp"
 #include "core/metrics.hpp"
@@ -100,6 +101,8 @@ TEST_F(BlobStoreTest, DamagedBlobIsReportedNotServed) {
 }
 
 TEST_F(BlobStoreTest, SweepRemovesOnlyWhatNothingWants) {
+  // Declared first, so it outlives the database and pool threads that post their answers into it.
+  boost::asio::io_context io;
   Metrics metrics;
   BlockingPool pool("test", 1, 16, metrics);
   fs::path db_path = root_.string() + ".db";
@@ -121,13 +124,13 @@ TEST_F(BlobStoreTest, SweepRemovesOnlyWhatNothingWants) {
                                             Release(released->sha256, kNow - 7200000),
                                             AddRef(*fresh),
                                             Release(fresh->sha256, kNow - 60000)};
-  ASSERT_TRUE(RunToCompletion(database.WriteAll(std::move(statements))).ok());
+  ASSERT_TRUE(RunToCompletion(io, database.WriteAll(std::move(statements))).ok());
   for (auto* blob : {&kept, &released, &fresh, &orphan}) Age(store_.PathOf((*blob)->sha256), 7200);
   auto crashed = store_.Create();
   ASSERT_TRUE(crashed.ok() && crashed->Write("half").ok());
   for (const auto& entry : fs::directory_iterator(root_ / "tmp")) Age(entry.path(), 7200);
 
-  auto report = RunToCompletion(Sweep(database, store_, pool, kNow, grace));
+  auto report = RunToCompletion(io, Sweep(database, store_, pool, kNow, grace));
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->released, 1u);
   EXPECT_EQ(report->orphans, 1u);
@@ -137,14 +140,14 @@ TEST_F(BlobStoreTest, SweepRemovesOnlyWhatNothingWants) {
   EXPECT_TRUE(store_.SizeOf(fresh->sha256));  // released within the grace period
   EXPECT_FALSE(store_.SizeOf(orphan->sha256));
   EXPECT_TRUE(store_.SizeOf(new_orphan->sha256));  // written within the grace period: its row may be coming
-  auto rows = RunToCompletion(database.Query("SELECT sha256, refs FROM blob_refs ORDER BY sha256"));
+  auto rows = RunToCompletion(io, database.Query("SELECT sha256, refs FROM blob_refs ORDER BY sha256"));
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->rows.size(), 2u);
 
   // A released blob stored again within the grace period (an upload of the same bytes) keeps its file.
-  ASSERT_TRUE(RunToCompletion(database.WriteAll({Release(fresh->sha256, kNow - 7200000)})).ok());
+  ASSERT_TRUE(RunToCompletion(io, database.WriteAll({Release(fresh->sha256, kNow - 7200000)})).ok());
   ASSERT_TRUE(store_.Put("fresh-release").ok());  // refreshes the file's time
-  report = RunToCompletion(Sweep(database, store_, pool, kNow, grace));
+  report = RunToCompletion(io, Sweep(database, store_, pool, kNow, grace));
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(store_.SizeOf(fresh->sha256));
   pool.Stop();
