@@ -1,6 +1,7 @@
 // ClusterTopology: the slot map, redirects, and re-reading the map when the cluster changes.
 #include "storage/kv/redis/cluster_topology.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 #include <string_view>
@@ -8,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "core/log.hpp"
 #include "storage/kv/redis/redis_slots.hpp"
@@ -64,8 +66,9 @@ ClusterTopology::ClusterTopology(boost::asio::io_context& io, std::vector<RedisE
       options_(options),
       metrics_(metrics),
       slots_(kRedisSlots, nullptr),
-      tick_(io) {
-  for (const auto& seed : seeds) PoolAt(seed.host, seed.port);
+      tick_(io),
+      soon_(io) {
+  for (const auto& seed : seeds) seeds_.insert(PoolAt(seed.host, seed.port).name());
   Refresh();
   Tick();
 }
@@ -73,6 +76,7 @@ ClusterTopology::ClusterTopology(boost::asio::io_context& io, std::vector<RedisE
 ClusterTopology::~ClusterTopology() {
   *alive_ = false;
   tick_.cancel();
+  soon_.cancel();
   // Every command still waiting is answered: its caller's coroutine must not wait for ever.
   for (const auto& command : parked_)
     command->Finish(Error{ErrorCode::kUnavailable, "the KV store is shutting down"});
@@ -126,18 +130,23 @@ void ClusterTopology::Dispatch(const std::shared_ptr<PendingCommand>& command) {
     if (pool->EverReady()) return command->Finish(std::move(unreachable));
     return RetryLater(command, std::chrono::milliseconds(10), std::move(unreachable));
   }
-  pool->Send(command->args, [this, command, alive = alive_](Result<RedisReply> reply) {
-    if (*alive) return OnReply(command, std::move(reply));
+  const std::string host = pool->endpoint().host;
+  pool->Send(command->args, [this, command, host, alive = alive_](Result<RedisReply> reply) {
+    if (*alive) return OnReply(command, host, std::move(reply));
     command->Finish(std::move(reply));  // the pool is closing with the topology: an unavailable answer
   });
 }
 
-void ClusterTopology::OnReply(const std::shared_ptr<PendingCommand>& command, Result<RedisReply> reply) {
+void ClusterTopology::OnReply(const std::shared_ptr<PendingCommand>& command, const std::string& answered_by,
+                              Result<RedisReply> reply) {
   if (reply) return command->Finish(std::move(reply));
   const Error& error = reply.error();
   std::string_view text = ErrorReply(error);
   auto moved = ParseRedirect(text, "MOVED");
   auto ask = moved ? std::nullopt : ParseRedirect(text, "ASK");
+  // "MOVED 3999 :6380": a node configured not to name endpoints means its own host.
+  for (auto* redirect : {&moved, &ask})
+    if (*redirect && (*redirect)->host.empty()) (*redirect)->host = answered_by;
   if ((moved || ask) && ++command->redirects > kMaxRedirects)
     return command->Finish(Error{
         ErrorCode::kUnavailable,
@@ -152,12 +161,15 @@ void ClusterTopology::OnReply(const std::shared_ptr<PendingCommand>& command, Re
   if (ask) {
     metrics_.asked().Increment();
     NodePool& target = PoolAt(ask->host, ask->port);
-    if (!target.Ready())
-      return RetryLater(
-          command, std::chrono::milliseconds(10),
-          Error{ErrorCode::kUnavailable, fmt::format("redis node {} is unreachable", target.name())});
-    target.SendAsking(command->args, [this, command, alive = alive_](Result<RedisReply> again) {
-      if (*alive) return OnReply(command, std::move(again));
+    if (!target.Ready()) {
+      Error unreachable{ErrorCode::kUnavailable, fmt::format("redis node {} is unreachable", target.name())};
+      if (target.EverReady()) return command->Finish(std::move(unreachable));
+      --command->redirects;  // waiting for a new node's connections is not another redirect
+      return RetryLater(command, std::chrono::milliseconds(10), std::move(unreachable));
+    }
+    const std::string host = target.endpoint().host;
+    target.SendAsking(command->args, [this, command, host, alive = alive_](Result<RedisReply> again) {
+      if (*alive) return OnReply(command, host, std::move(again));
       command->Finish(std::move(again));
     });
     return;
@@ -168,7 +180,8 @@ void ClusterTopology::OnReply(const std::shared_ptr<PendingCommand>& command, Re
     if (text.starts_with("CLUSTERDOWN")) RefreshSoon();
     return RetryLater(command, std::chrono::milliseconds(25), error);
   }
-  if (error.code == ErrorCode::kUnavailable) RefreshSoon();
+  // An unreachable or silent node: its slots may have moved (a failover).
+  if (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTimeout) RefreshSoon();
   command->Finish(std::move(reply));
 }
 
@@ -189,12 +202,14 @@ void ClusterTopology::Park(const std::shared_ptr<PendingCommand>& command) {
   // (At each power of two from 1024 on: amortized constant.)
   if (const std::size_t n = parked_.size(); n >= 1024 && (n & (n - 1)) == 0)
     std::erase_if(parked_, [](const auto& parked) { return parked->finished; });
+  command->parked = true;
   parked_.push_back(command);
   Refresh();
-  // Its own deadline: the map may take longer than the caller may wait.
+  // Its own deadline: the map may take longer than the caller may wait. A command sent on meanwhile is
+  // answered by its node (or its connection's time-out), not by this.
   auto timer = std::make_shared<boost::asio::steady_timer>(io_, command->deadline);
   timer->async_wait([command, timer, alive = alive_](const boost::system::error_code&) {
-    if (*alive)
+    if (*alive && command->parked)
       command->Finish(
           Error{ErrorCode::kUnavailable,
                 "redis cluster: no reachable node owns the key's slot (the slot map is not known)"});
@@ -225,25 +240,57 @@ void ClusterTopology::AskForSlots(std::size_t candidate) {
     if (pool->Ready()) answering.push_back(pool.get());
   if (candidate >= answering.size()) {
     refreshing_ = false;
+    // At start-up no connection is open yet: commands waiting for the map should not wait for the tick.
+    bool waiting = std::any_of(parked_.begin(), parked_.end(), [](const auto& c) { return !c->finished; });
+    if (answering.empty() && waiting && !soon_scheduled_) {
+      soon_scheduled_ = true;
+      soon_.expires_after(std::chrono::milliseconds(10));
+      soon_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+        if (ec || !*alive) return;
+        soon_scheduled_ = false;
+        Refresh();
+      });
+    }
     return;
   }
   NodePool* pool = answering[candidate];
-  pool->Send({"CLUSTER", "SLOTS"}, [this, pool, candidate, alive = alive_](Result<RedisReply> reply) {
+  // The pool may be retired before the answer comes: keep what the answer needs, not the pool.
+  pool->Send({"CLUSTER", "SLOTS"}, [this, name = pool->name(), host = pool->endpoint().host, candidate,
+                                    alive = alive_](Result<RedisReply> reply) {
     if (!*alive) return;
-    if (!reply || !ApplySlots(*reply, *pool)) {
-      log::Debug(
-          "redis cluster: no slot map from a node",
-          log::Fields().Add("node", pool->name()).Add("error", reply ? "malformed" : reply.error().message));
+    if (!reply || !ApplySlots(*reply, host)) {
+      log::Debug("redis cluster: no slot map from a node",
+                 log::Fields().Add("node", name).Add("error", reply ? "malformed" : reply.error().message));
       return AskForSlots(candidate + 1);
     }
     refreshing_ = false;
     last_full_refresh_ = Clock::now();
+    RetireStrangers();
     FlushParked();
     if (refresh_again_) Refresh();
   });
 }
 
-bool ClusterTopology::ApplySlots(const RedisReply& reply, const NodePool& from) {
+// Nodes that are neither seeds nor in the map and do not answer (a replaced pod's old address) are closed,
+// so the pool list does not grow with every address the cluster ever had.
+void ClusterTopology::RetireStrangers() {
+  std::set<const NodePool*> in_map(slots_.begin(), slots_.end());
+  for (auto it = pools_.begin(); it != pools_.end();) {
+    if (seeds_.contains(it->first) || in_map.contains(it->second.get()) || it->second->Ready()) {
+      ++it;
+      continue;
+    }
+    retired_.push_back(std::move(it->second));
+    it = pools_.erase(it);
+  }
+  if (retired_.empty()) return;
+  // Not here: this may run inside one of their connections' callbacks.
+  boost::asio::post(io_, [this, alive = alive_] {
+    if (*alive) retired_.clear();
+  });
+}
+
+bool ClusterTopology::ApplySlots(const RedisReply& reply, const std::string& asked_host) {
   if (reply.type != RedisReply::Type::kArray || reply.elements.empty()) return false;
   std::vector<NodePool*> owners(kRedisSlots, nullptr);
   for (const auto& range : reply.elements) {
@@ -256,10 +303,9 @@ bool ClusterTopology::ApplySlots(const RedisReply& reply, const NodePool& from) 
       return false;
     const std::int64_t start = range.elements[0].integer, end = range.elements[1].integer;
     if (start < 0 || end >= kRedisSlots || start > end) return false;
-    // An empty host means "the address you asked".
-    std::string host = master.elements[0].text.empty() || master.elements[0].text == "?"
-                           ? from.endpoint().host
-                           : master.elements[0].text;
+    // An empty host means "the address you asked"; "?" an endpoint the node does not know: no owner yet.
+    if (master.elements[0].text == "?") continue;
+    std::string host = master.elements[0].text.empty() ? asked_host : master.elements[0].text;
     NodePool* owner = &PoolAt(host, static_cast<int>(master.elements[1].integer));
     for (std::int64_t slot = start; slot <= end; ++slot) owners[static_cast<std::size_t>(slot)] = owner;
   }
@@ -272,6 +318,7 @@ void ClusterTopology::FlushParked() {
   parked_.clear();
   for (auto& command : parked) {
     if (command->finished) continue;
+    command->parked = false;
     NodePool* pool = command->slot < 0 ? AnyMaster() : slots_[static_cast<std::size_t>(command->slot)];
     if (pool == nullptr) {
       command->Finish(Error{ErrorCode::kUnavailable, "redis cluster: no node owns the key's slot"});
@@ -287,7 +334,7 @@ void ClusterTopology::Tick() {
   bool master_down = false;
   std::set<NodePool*> masters(slots_.begin(), slots_.end());
   for (NodePool* pool : masters)
-    if (pool == nullptr || !pool->Ready()) master_down = true;
+    if (pool != nullptr && !pool->Ready()) master_down = true;  // (a slot no one owns is not a master down)
   if (master_down || !parked_.empty() || Clock::now() - last_full_refresh_ >= kFullRefresh) Refresh();
   tick_.expires_after(kRecheck);
   tick_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {

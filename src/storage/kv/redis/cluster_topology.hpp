@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
@@ -37,7 +38,8 @@ class ClusterTopology final : public RedisTopology {
   NodePool& PoolAt(const std::string& host, int port);
   NodePool* AnyMaster() const;
   void Dispatch(const std::shared_ptr<PendingCommand>& command);
-  void OnReply(const std::shared_ptr<PendingCommand>& command, Result<RedisReply> reply);
+  void OnReply(const std::shared_ptr<PendingCommand>& command, const std::string& answered_by,
+               Result<RedisReply> reply);
   // Tries the command again after `delay`, or fails it with `error` when its time would run out first.
   void RetryLater(const std::shared_ptr<PendingCommand>& command, std::chrono::milliseconds delay,
                   Error error);
@@ -45,7 +47,8 @@ class ClusterTopology final : public RedisTopology {
   void Refresh();
   void RefreshSoon();
   void AskForSlots(std::size_t candidate);
-  bool ApplySlots(const RedisReply& reply, const NodePool& from);
+  bool ApplySlots(const RedisReply& reply, const std::string& asked_host);
+  void RetireStrangers();
   void FlushParked();
   void Tick();
 
@@ -54,6 +57,8 @@ class ClusterTopology final : public RedisTopology {
   const RedisTopologyOptions options_;
   RedisMetrics& metrics_;
   std::map<std::string, std::unique_ptr<NodePool>> pools_;  // by host:port; seeds and every master seen
+  std::set<std::string> seeds_;                             // names of the nodes kv.url listed
+  std::vector<std::unique_ptr<NodePool>> retired_;          // closed soon, on the reactor, not in a callback
   std::vector<NodePool*> slots_;                            // owner of each slot; null while unknown
   mutable std::size_t turn_ = 0;                            // where AnyMaster starts looking
   std::vector<std::shared_ptr<PendingCommand>> parked_;     // waiting for the map to name their node
@@ -63,6 +68,8 @@ class ClusterTopology final : public RedisTopology {
   std::chrono::steady_clock::time_point last_refresh_{};
   std::chrono::steady_clock::time_point last_full_refresh_{};
   boost::asio::steady_timer tick_;
+  boost::asio::steady_timer soon_;  // a quick look again while no node answers yet and commands wait
+  bool soon_scheduled_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

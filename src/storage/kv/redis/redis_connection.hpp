@@ -66,6 +66,8 @@ class RedisConnection {
   void ConnectTo(const std::string& address);
   void ScheduleReconnect();
   void OnConnected();
+  // Closes the connection to connect again: `unanswered` when the server stopped answering.
+  void Drop(bool unanswered);
   void OnDisconnected();
   void SendRaw(const std::vector<std::string>& args, Done done);
   static void OnReply(redisAsyncContext* context, void* reply, void* privdata);
@@ -77,7 +79,9 @@ class RedisConnection {
   const std::chrono::milliseconds timeout_;
   redisAsyncContext* context_ = nullptr;  // null while disconnected; owned by hiredis, freed by it
   std::unique_ptr<Watch> watch_;
+  static constexpr int kMaxTimeoutsInARow = 3;
   bool ready_ = false;
+  int timeouts_in_a_row_ = 0;
   bool ever_ready_ = false;
   std::function<void()> on_reconnect_;
   std::string pattern_;  // empty: not a subscriber

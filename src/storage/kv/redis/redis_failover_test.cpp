@@ -231,9 +231,10 @@ TEST(RedisTopologyChange, AMasterLostIsReplacedAndTheOthersNeverStop) {
     std::this_thread::sleep_for(20ms);
   }
   ASSERT_TRUE(window) << "the store never answered for the lost master's keys again";
-  std::cout << fmt::format("[ failover ] {} ms until the lost master's keys answered again; slowest command {} ms\n",
-                           std::chrono::duration_cast<std::chrono::milliseconds>(*window).count(),
-                           std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count());
+  std::cout << fmt::format(
+      "[ failover ] {} ms until the lost master's keys answered again; slowest command {} ms\n",
+      std::chrono::duration_cast<std::chrono::milliseconds>(*window).count(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count());
   EXPECT_LT(*window, 15s);
   EXPECT_EQ(other_failures, 0);
   // And it keeps answering on the new master.

@@ -43,6 +43,7 @@ struct PendingCommand {
   std::chrono::steady_clock::time_point deadline;  // it is answered by then, at the latest
   int slot = -1;                                   // cluster: its key's slot; -1 for any master
   int redirects = 0;                               // cluster: MOVED and ASK followed so far
+  bool parked = false;                             // waiting for a node to be named (its timer answers it)
   bool finished = false;
 
   void Finish(Result<RedisReply> reply) {

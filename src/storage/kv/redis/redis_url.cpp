@@ -122,6 +122,7 @@ Result<RedisTarget> ParseRedisTarget(const std::string& url) {
       return Invalid("redis-sentinel:// needs the master's name: redis-sentinel://HOST:PORT,.../NAME");
     std::string path = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
+    if (path.ends_with('/')) path.pop_back();  // redis-sentinel://.../NAME/ as redis://HOST/
     if (auto db = path.find('/'); db != std::string::npos) {
       auto number = Number(path.substr(db + 1), "database number", 0, 1 << 20);
       if (!number) return std::move(number).error();

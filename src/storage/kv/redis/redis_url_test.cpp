@@ -32,6 +32,9 @@ TEST(ParseRedisTarget, ReadsTheThreeForms) {
   ASSERT_EQ(sentinel->nodes.size(), 2U);
   EXPECT_EQ(sentinel->nodes[1].port, 26380);
   EXPECT_EQ(sentinel->nodes[0].database, 2);
+  auto slashed = ParseRedisTarget("redis-sentinel://127.0.0.1:26379/keel/");
+  ASSERT_TRUE(slashed.ok()) << slashed.error().message;
+  EXPECT_EQ(slashed->master_name, "keel");
 }
 
 TEST(ParseRedisTarget, RefusesWhatCannotWork) {
