@@ -3,10 +3,9 @@
 // each topology, in this order).
 // - Resharding (cluster): slots move between masters with `redis-cli --cluster reshard` while commands run;
 //   MOVED and ASK are followed and no command fails.
-// - A master's loss: the master that owns a key is killed with SIGKILL (behind Sentinel, after one of the
-// three
-//   sentinels); commands on its keys fail fast until its replica is promoted, then answer again, and commands
-//   on other masters' keys never stop answering.
+// - A master's loss: the master that owns a key is killed with SIGKILL (behind Sentinel, after one of
+//   the three sentinels); commands on its keys fail fast until its replica is promoted, then answer again,
+//   and commands on other masters' keys never stop answering.
 #include <signal.h>
 
 #include <atomic>
