@@ -1,8 +1,8 @@
 """Redis beyond one node (issue 18): the Task API's cached list through nginx and two keel instances on one
 Redis, on a Redis Cluster (three masters, a replica each) and on a master watched by three Sentinels, all
 started by `keel cluster up --redis`; then, on the cluster and on Sentinel, a master killed with SIGKILL in the
-middle of a wrk run (and, on the cluster, slots resharded under it): the failover window (from the kill until /ready says every master answers again) and what
-the clients saw meanwhile (non-2xx answers, socket errors).
+middle of a wrk run (and, on the cluster, slots resharded under one): the failover window (from the kill until
+/ready says every master answers again) and what the clients saw meanwhile (non-2xx answers, socket errors).
 
 Each list request costs four Redis commands on its way: two GCRA scripts (the address's and the user's rate
 limit, set high enough never to refuse), the user's list generation and the cached page.

@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 
 #include "core/log.hpp"
 #include "storage/kv/redis/redis_slots.hpp"
@@ -65,6 +64,7 @@ ClusterTopology::ClusterTopology(boost::asio::io_context& io, std::vector<RedisE
       shared_(seeds.empty() ? RedisEndpoint{} : seeds.front()),
       options_(options),
       metrics_(metrics),
+      retired_(io),
       slots_(kRedisSlots, nullptr),
       tick_(io),
       soon_(io) {
@@ -198,12 +198,7 @@ void ClusterTopology::RetryLater(const std::shared_ptr<PendingCommand>& command,
 }
 
 void ClusterTopology::Park(const std::shared_ptr<PendingCommand>& command) {
-  // Commands that timed out stay in the list until it is flushed: drop them as it grows (a long outage).
-  // (At each power of two from 1024 on: amortized constant.)
-  if (const std::size_t n = parked_.size(); n >= 1024 && (n & (n - 1)) == 0)
-    std::erase_if(parked_, [](const auto& parked) { return parked->finished; });
-  command->parked = true;
-  parked_.push_back(command);
+  ParkCommand(parked_, command);
   Refresh();
   // Its own deadline: the map may take longer than the caller may wait. A command sent on meanwhile is
   // answered by its node (or its connection's time-out), not by this.
@@ -280,14 +275,9 @@ void ClusterTopology::RetireStrangers() {
       ++it;
       continue;
     }
-    retired_.push_back(std::move(it->second));
+    retired_.Add(std::move(it->second));
     it = pools_.erase(it);
   }
-  if (retired_.empty()) return;
-  // Not here: this may run inside one of their connections' callbacks.
-  boost::asio::post(io_, [this, alive = alive_] {
-    if (*alive) retired_.clear();
-  });
 }
 
 bool ClusterTopology::ApplySlots(const RedisReply& reply, const std::string& asked_host) {

@@ -58,11 +58,11 @@ class ClusterTopology final : public RedisTopology {
   RedisMetrics& metrics_;
   std::map<std::string, std::unique_ptr<NodePool>> pools_;  // by host:port; seeds and every master seen
   std::set<std::string> seeds_;                             // names of the nodes kv.url listed
-  std::vector<std::unique_ptr<NodePool>> retired_;          // closed soon, on the reactor, not in a callback
-  std::vector<NodePool*> slots_;                            // owner of each slot; null while unknown
-  mutable std::size_t turn_ = 0;                            // where AnyMaster starts looking
-  std::vector<std::shared_ptr<PendingCommand>> parked_;     // waiting for the map to name their node
-  std::set<std::shared_ptr<PendingCommand>> retrying_;      // waiting for their retry's timer
+  RetiredPools retired_;
+  std::vector<NodePool*> slots_;                         // owner of each slot; null while unknown
+  mutable std::size_t turn_ = 0;                         // where AnyMaster starts looking
+  std::vector<std::shared_ptr<PendingCommand>> parked_;  // waiting for the map to name their node
+  std::set<std::shared_ptr<PendingCommand>> retrying_;   // waiting for their retry's timer
   bool refreshing_ = false;
   bool refresh_again_ = false;
   std::chrono::steady_clock::time_point last_refresh_{};

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 namespace keel::kv {
 
@@ -53,6 +55,14 @@ void NodePool::SendAsking(const std::vector<std::string>& args, RedisConnection:
   RedisConnection* connection = Next();
   connection->Send({"ASKING"}, [](Result<RedisReply>) {});
   connection->Send(args, Counted(std::move(done)));
+}
+
+void RetiredPools::Add(std::unique_ptr<NodePool> pool) {
+  if (!pool) return;
+  pools_.push_back(std::move(pool));
+  boost::asio::post(io_, [this, alive = alive_] {
+    if (*alive) pools_.clear();
+  });
 }
 
 }  // namespace keel::kv

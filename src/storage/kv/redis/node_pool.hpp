@@ -45,4 +45,22 @@ class NodePool {
   std::size_t turn_ = 0;
 };
 
+// Pools a topology stopped using (a replaced master, an address no longer in the map): closed soon, on the
+// reactor, never inside one of their own connections' callbacks (where the topology may be when it lets them
+// go), and held here rather than in a posted task that might outlive the topology.
+class RetiredPools {
+ public:
+  explicit RetiredPools(boost::asio::io_context& io) : io_(io) {}
+  ~RetiredPools() { *alive_ = false; }
+  RetiredPools(const RetiredPools&) = delete;
+  RetiredPools& operator=(const RetiredPools&) = delete;
+
+  void Add(std::unique_ptr<NodePool> pool);
+
+ private:
+  boost::asio::io_context& io_;
+  std::vector<std::unique_ptr<NodePool>> pools_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
 }  // namespace keel::kv

@@ -29,6 +29,14 @@ class SingleTopology final : public RedisTopology {
 
 }  // namespace
 
+void ParkCommand(std::vector<std::shared_ptr<PendingCommand>>& parked,
+                 std::shared_ptr<PendingCommand> command) {
+  if (const std::size_t n = parked.size(); n >= 1024 && (n & (n - 1)) == 0)
+    std::erase_if(parked, [](const auto& waiting) { return waiting->finished; });
+  command->parked = true;
+  parked.push_back(std::move(command));
+}
+
 std::unique_ptr<RedisTopology> MakeRedisTopology(boost::asio::io_context& io, const RedisTarget& target,
                                                  const RedisTopologyOptions& options, RedisMetrics& metrics) {
   switch (target.mode) {

@@ -54,6 +54,12 @@ struct PendingCommand {
   }
 };
 
+// Adds `command` to `parked` (commands waiting for a node to be named; the caller's timer answers each at its
+// deadline). Those that timed out stay in the list until it is flushed, so they are dropped as it grows in a
+// long outage: at each power of two from 1024 on, amortized constant.
+void ParkCommand(std::vector<std::shared_ptr<PendingCommand>>& parked,
+                 std::shared_ptr<PendingCommand> command);
+
 class RedisTopology {
  public:
   virtual ~RedisTopology() = default;

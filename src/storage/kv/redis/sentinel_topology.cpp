@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 
 #include "core/log.hpp"
 
@@ -26,6 +25,11 @@ bool IsReadOnly(const Error& error) {
   return error.code == ErrorCode::kInternal && error.message.starts_with("redis: READONLY");
 }
 
+// A ROLE answer naming the node a master.
+bool SaysMaster(const RedisReply& role) {
+  return role.type == RedisReply::Type::kArray && !role.elements.empty() && role.elements[0].text == "master";
+}
+
 }  // namespace
 
 SentinelTopology::SentinelTopology(boost::asio::io_context& io, std::vector<RedisEndpoint> sentinels,
@@ -36,6 +40,7 @@ SentinelTopology::SentinelTopology(boost::asio::io_context& io, std::vector<Redi
       master_name_(std::move(master_name)),
       options_(options),
       metrics_(metrics),
+      retired_(io),
       tick_(io) {
   for (auto sentinel : sentinels) {
     // Sentinels keep no data: no password or database of the data nodes goes to them.
@@ -75,12 +80,7 @@ void SentinelTopology::Send(std::string_view, std::vector<std::string> args, Red
       return command->Finish(
           Error{ErrorCode::kUnavailable, fmt::format("redis master {} is unreachable", master_->name())});
     }
-    // Commands that timed out stay in the list until it is flushed: drop them as it grows (a long outage).
-    // (At each power of two from 1024 on: amortized constant.)
-    if (const std::size_t n = waiting_.size(); n >= 1024 && (n & (n - 1)) == 0)
-      std::erase_if(waiting_, [](const auto& waiting) { return waiting->finished; });
-    command->parked = true;
-    waiting_.push_back(command);
+    ParkCommand(waiting_, command);
     Discover();
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, command->deadline);
     timer->async_wait([command, timer, name = master_name_](const boost::system::error_code&) {
@@ -153,7 +153,7 @@ void SentinelTopology::Consider(const std::string& host, int port) {
     return pool && pool->endpoint().host == host && pool->endpoint().port == port;
   };
   if (same(master_)) {
-    Retire(std::move(candidate_));  // the master in use is named again: any other candidate is stale
+    retired_.Add(std::move(candidate_));  // the master in use is named again: any other candidate is stale
     if (!confirmed_) Confirm();
     return;
   }
@@ -161,7 +161,7 @@ void SentinelTopology::Consider(const std::string& host, int port) {
     RedisEndpoint endpoint = data_;
     endpoint.host = host;
     endpoint.port = port;
-    Retire(std::move(candidate_));
+    retired_.Add(std::move(candidate_));
     candidate_ = std::make_unique<NodePool>(io_, std::move(endpoint), options_.connections, options_.timeout,
                                             metrics_);
     checking_ = false;
@@ -189,12 +189,10 @@ void SentinelTopology::CheckCandidate() {
   asked->Send({"ROLE"}, [this, asked, alive = alive_](Result<RedisReply> reply) {
     if (!*alive || asked != candidate_.get()) return;  // replaced meanwhile
     checking_ = false;
-    if (reply && reply->type == RedisReply::Type::kArray && !reply->elements.empty() &&
-        reply->elements[0].text == "master")
-      return Promote();
+    if (reply && SaysMaster(*reply)) return Promote();
     log::Debug("redis sentinel: the node named master is not one (yet)",
                log::Fields().Add("node", asked->name()));
-    if (reply) Retire(std::move(candidate_));  // it answered as a replica: ask again later
+    if (reply) retired_.Add(std::move(candidate_));  // it answered as a replica: ask again later
   });
 }
 
@@ -204,7 +202,7 @@ void SentinelTopology::Promote() {
     log::Warn("redis sentinel: the master changed",
               log::Fields().Add("from", master_->name()).Add("to", candidate_->name()));
   }
-  Retire(std::move(master_));
+  retired_.Add(std::move(master_));
   master_ = std::move(candidate_);
   confirmed_ = true;
   FlushWaiting();
@@ -218,8 +216,7 @@ void SentinelTopology::Confirm() {
     if (!*alive) return;
     confirming_ = false;
     if (asked != master_.get() || !reply) return;  // replaced meanwhile, or no answer (not a verdict)
-    bool master = reply->type == RedisReply::Type::kArray && !reply->elements.empty() &&
-                  reply->elements[0].text == "master";
+    bool master = SaysMaster(*reply);
     if (master && !confirmed_) {
       confirmed_ = true;
       FlushWaiting();
@@ -238,16 +235,6 @@ void SentinelTopology::OnAnnouncement(const std::string& message) {
   int new_port = 0;
   if (!(words >> name >> old_host >> old_port >> new_host >> new_port) || name != master_name_) return;
   Consider(new_host, new_port);
-}
-
-void SentinelTopology::Retire(std::unique_ptr<NodePool> pool) {
-  if (!pool) return;
-  // Not destroyed here: this may run inside one of its connections' callbacks. Nor in a posted task that
-  // may outlive this topology: kept here until then.
-  retired_.push_back(std::move(pool));
-  asio::post(io_, [this, alive = alive_] {
-    if (*alive) retired_.clear();
-  });
 }
 
 void SentinelTopology::FlushWaiting() {

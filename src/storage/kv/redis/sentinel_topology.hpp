@@ -44,7 +44,6 @@ class SentinelTopology final : public RedisTopology {
   // ROLE on the master in use: a node that names another role is no longer used.
   void Confirm();
   void OnAnnouncement(const std::string& message);
-  void Retire(std::unique_ptr<NodePool> pool);
   void FlushWaiting();
   void Tick();
 
@@ -63,7 +62,7 @@ class SentinelTopology final : public RedisTopology {
   bool confirming_ = false;              // a ROLE to the master is on its way
   bool discovering_ = false;
   std::chrono::steady_clock::time_point last_discovery_{};
-  std::vector<std::unique_ptr<NodePool>> retired_;        // closed soon, on the reactor, not in a callback
+  RetiredPools retired_;
   std::vector<std::shared_ptr<PendingCommand>> waiting_;  // for a confirmed master
   boost::asio::steady_timer tick_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
