@@ -82,17 +82,29 @@ std::string ReadSecret(const fs::path& path, std::size_t bytes) {
   return value;
 }
 
+// Whether another server of the cluster already has this port: ports are chosen before the servers start,
+// so the kernel may hand the same free port out twice.
+bool HeldByAnother(const ClusterState& state, const std::string& name, int port) {
+  for (const auto& [other, held] : state.ports)
+    if (other != name && held == port) return true;
+  return false;
+}
+
 Result<int> ChoosePort(ClusterState& state, const std::string& name, int wanted) {
   if (wanted > 0) {
-    if (!PortFree(wanted))
+    if (!PortFree(wanted) || HeldByAnother(state, name, wanted))
       return Error{ErrorCode::kUnavailable, fmt::format("port {} for {} is in use", wanted, name)};
     return state.ports[name] = wanted;
   }
   auto kept = state.ports.find(name);
-  if (kept != state.ports.end() && PortFree(kept->second)) return kept->second;
-  auto port = FreePort();
-  if (!port) return port;
-  return state.ports[name] = *port;
+  if (kept != state.ports.end() && PortFree(kept->second) && !HeldByAnother(state, name, kept->second))
+    return kept->second;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto port = FreePort();
+    if (!port) return port;
+    if (!HeldByAnother(state, name, *port)) return state.ports[name] = *port;
+  }
+  return Error{ErrorCode::kUnavailable, fmt::format("no free port for {} on 127.0.0.1", name)};
 }
 
 std::string SelfBinary() {
