@@ -61,6 +61,7 @@ bench: build
 	@bash bench/run-jobs.sh
 	@bash bench/run-predict.sh
 	@bash bench/run-cluster.sh
+	@bash bench/run-redis-topologies.sh
 	@bash bench/run-jobs-cluster.sh
 	@bash bench/run-models.sh
 	@bash bench/run-ingest.sh

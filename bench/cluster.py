@@ -50,19 +50,21 @@ class Cluster:
     """`keel cluster up` under a temporary directory: nginx's port, the API instances' ports, and the KEEL_*
     settings of cluster.env (database URLs)."""
 
-    def __init__(self, keel, instances, config_path, workers=0):
+    def __init__(self, keel, instances, config_path, workers=0, redis="single"):
         self.keel = keel
         self.dir = tempfile.mkdtemp(prefix="keel-bench-cluster-")
         os.chmod(self.dir, 0o755)
         started = subprocess.run([keel, "cluster", "up", "--dir", self.dir, "--instances", str(instances),
                                   "--workers", str(workers), "--port", "0", "--rate", "10000000", "--burst", "10000000",
-                                  "--no-access-log", "--config", config_path], capture_output=True, text=True)
+                                  "--no-access-log", "--config", config_path, "--redis", redis],
+                                 capture_output=True, text=True)
         if started.returncode != 0:
             raise RuntimeError(started.stdout + started.stderr)
         with open(os.path.join(self.dir, "cluster.json")) as f:
             state = json.load(f)
         self.nginx = next(p["port"] for p in state["processes"] if p["name"] == "nginx")
         self.api = [p["port"] for p in state["processes"] if p["kind"] == "api"]
+        self.processes = state["processes"]
         with open(os.path.join(self.dir, "cluster.env")) as f:
             self.settings = dict(line.strip().split("=", 1) for line in f if "=" in line)
 

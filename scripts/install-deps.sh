@@ -17,6 +17,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd python3-psycopg2
   python3-yaml python3-h11 python3-jsonschema json-schema-test-suite python3-pil
+  # the deploy check reads deploy/docker-compose.yml with Debian's own Compose (1.29)
+  docker-compose
   clang-format-14
   # the fuzz targets (make fuzz): clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev

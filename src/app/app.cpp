@@ -31,6 +31,7 @@
 #include "ml/model_platform.hpp"
 #include "storage/blobs/blob_refs.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
+#include "storage/kv/redis/redis_url.hpp"
 #include "storage/pubsub/pubsub.hpp"
 
 namespace keel {
@@ -49,6 +50,18 @@ std::string InstanceId(const Config& config) {
 std::string WorkerId(const Config& config) {
   std::random_device random;
   return fmt::format("{}/{}/{:04x}", InstanceId(config), getpid(), random() & 0xffff);
+}
+
+// The Redis servers behind the KV store and whether each answers, for /ready.
+Task<Readiness::NodeStates> KvNodeStates(kv::KvStore& kv) {
+  std::vector<kv::KvNode> nodes = co_await kv.Nodes();
+  Readiness::NodeStates states;
+  for (const auto& node : nodes) {
+    std::string state = node.role;
+    state += node.reachable ? ": reachable" : ": unreachable";
+    states.emplace_back(node.name, std::move(state));
+  }
+  co_return states;
 }
 
 void WaitForShutdownSignal(int& signal_number) {
@@ -158,8 +171,10 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
 
   app->readiness_.Add("database", [db = app->database_.get()] { return db->Ping(); });
   // The service answers without Redis (caches bypassed, rate limits on their fallback): a degradation.
-  if (c.String("kv.url").starts_with("redis://"))
+  if (kv::IsRedisUrl(c.String("kv.url"))) {
     app->readiness_.AddDegradable("kv", [kv = app->kv_.get()] { return kv->Ping(); });
+    app->readiness_.AddNodes("kv", [kv = app->kv_.get()] { return KvNodeStates(*kv); });
+  }
   auto proxies = http::TrustedProxies::Parse(c.List("server.trusted_proxies"));
   if (!proxies) return std::move(proxies).error();
   app->trusted_proxies_ = std::move(proxies).value();

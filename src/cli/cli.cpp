@@ -265,6 +265,12 @@ int Main(int argc, char** argv) {
     sub->add_flag("--no-access-log", no_access_log, "Turn nginx's access log off (benchmarks)");
   };
   nginx_flags(cluster_up, cluster_options.port, cluster_options.rate, cluster_options.burst);
+  cluster_up
+      ->add_option(
+          "--redis", cluster_options.redis,
+          "Redis topology: single, cluster (three masters with a replica each) or sentinel (a master, "
+          "two replicas, three Sentinels)")
+      ->check(CLI::IsMember({"single", "cluster", "sentinel"}));
   cluster_up->add_option("--config", cluster_options.config_file,
                          "TOML config file for every keel process (the cluster's own settings override it)");
   cluster::FrontOptions front_options;

@@ -16,6 +16,7 @@
 #include "cluster/cluster_state.hpp"
 #include "cluster/probe.hpp"
 #include "cluster/process.hpp"
+#include "cluster/redis_servers.hpp"
 #include "cluster/servers.hpp"
 #include "core/random.hpp"
 
@@ -43,6 +44,7 @@ const std::map<std::string, StopRule>& StopRules() {
       {"worker", {SIGTERM, SIGKILL, std::chrono::seconds(45), ""}},
       {"pgbouncer", {SIGINT, SIGTERM, std::chrono::seconds(10), "pgbouncer"}},
       {"redis", {SIGTERM, SIGKILL, std::chrono::seconds(10), "redis-server"}},
+      {"sentinel", {SIGTERM, SIGKILL, std::chrono::seconds(10), "redis-server"}},
       // Never SIGKILL the postmaster (it would leave its children); SIGQUIT is PostgreSQL's immediate stop.
       {"postgres", {SIGINT, SIGQUIT, std::chrono::seconds(30), "postgres"}},
   };
@@ -51,8 +53,9 @@ const std::map<std::string, StopRule>& StopRules() {
 
 // Stopping order: the front first, the database last (pgBouncer holds connections to it).
 int StopRank(const std::string& kind) {
-  static const std::map<std::string, int> rank = {{"nginx", 0},     {"api", 1},   {"worker", 1},
-                                                  {"pgbouncer", 2}, {"redis", 3}, {"postgres", 4}};
+  static const std::map<std::string, int> rank = {{"nginx", 0},     {"api", 1},      {"worker", 1},
+                                                  {"pgbouncer", 2}, {"sentinel", 2}, {"redis", 3},
+                                                  {"postgres", 4}};
   auto it = rank.find(kind);
   return it == rank.end() ? 5 : it->second;
 }
@@ -129,8 +132,7 @@ class Launcher {
     if (auto started = Record("pgbouncer", "pgbouncer", layout_.pgbouncer_port, StartPgbouncer(layout_));
         !started)
       return started;
-    if (auto started = Record("redis", "redis", layout_.redis_port, StartRedis(layout_)); !started)
-      return started;
+    if (auto started = StartRedisTopology(); !started) return started;
     if (auto migrated = Migrate(); !migrated) return migrated;
     NginxOptions nginx{{}, options_.rate, options_.burst, options_.access_log};
     for (int i = 1; i <= options_.instances; ++i) {
@@ -155,7 +157,7 @@ class Launcher {
   std::map<std::string, std::string> KeelEnv() const {
     return {{"KEEL_DATABASE_URL", layout_.PooledUrl()},
             {"KEEL_DATABASE_DIRECT_URL", layout_.DirectUrl()},
-            {"KEEL_KV_URL", fmt::format("redis://127.0.0.1:{}", layout_.redis_port)},
+            {"KEEL_KV_URL", layout_.KvUrl()},
             {"KEEL_AUTH_JWT_SECRET", jwt_secret_},
             // One blob folder for every instance and worker (the shared volume of a real deployment).
             {"KEEL_BLOBS_PATH", (layout_.dir / "blobs").string()},
@@ -167,6 +169,15 @@ class Launcher {
  private:
   Result<void> Record(const std::string& name, const std::string& kind, int port, Result<pid_t> pid) {
     return RecordStarted(layout_.dir, state_, name, kind, port, std::move(pid));
+  }
+
+  Result<void> StartRedisTopology() {
+    RecordServer record = [this](const std::string& name, const std::string& kind, int port,
+                                 Result<pid_t> pid) { return Record(name, kind, port, std::move(pid)); };
+    if (layout_.redis_mode == "cluster") return StartRedisCluster(layout_, layout_.redis_ports, record);
+    if (layout_.redis_mode == "sentinel")
+      return StartRedisSentinel(layout_, layout_.redis_ports, layout_.sentinel_ports, record);
+    return Record("redis", "redis", layout_.redis_port, StartRedis(layout_));
   }
 
   std::vector<std::string> KeelArgv(const char* command) const {
@@ -248,7 +259,8 @@ std::string Health(const ClusterProcess& p, const ClusterLayout& layout) {
                fmt::format("host=127.0.0.1 port={} user=keel dbname=keel connect_timeout=2", p.port))
                ? "accepting"
                : "not answering";
-  if (p.kind == "redis") return RedisAnswers(p.port, kProbeTimeout) ? "PONG" : "not answering";
+  if (p.kind == "redis" || p.kind == "sentinel")
+    return RedisAnswers(p.port, kProbeTimeout) ? "PONG" : "not answering";
   if (p.kind == "api" || p.kind == "worker")
     return fmt::format("/ready {}", HttpStatus(p.port, "/ready", kProbeTimeout));
   if (p.kind == "nginx") return fmt::format("/health {}", HttpStatus(p.port, "/health", kProbeTimeout));
@@ -297,6 +309,26 @@ int Up(const ClusterOptions& options) {
     auto chosen = ChoosePort(state, name, std::string(name) == "nginx" ? options.port : 0);
     if (!chosen) return Failed(chosen.error().message);
     *port = *chosen;
+  }
+  layout.redis_mode = options.redis;
+  if (options.redis != "single") {
+    // Six nodes for a cluster (three masters, a replica each); three, and three Sentinels, otherwise.
+    const int data_nodes = options.redis == "cluster" ? 6 : 3;
+    for (int i = 1; i <= data_nodes; ++i) {
+      auto chosen = ChoosePort(state, fmt::format("redis-{}", i), 0);
+      if (!chosen) return Failed(chosen.error().message);
+      layout.redis_ports.push_back(*chosen);
+      if (options.redis != "cluster") continue;
+      auto bus = ChoosePort(state, fmt::format("redis-{}-bus", i), 0);
+      if (!bus) return Failed(bus.error().message);
+      layout.redis_bus_ports.push_back(*bus);
+    }
+    for (int i = 1; options.redis == "sentinel" && i <= 3; ++i) {
+      auto chosen = ChoosePort(state, fmt::format("sentinel-{}", i), 0);
+      if (!chosen) return Failed(chosen.error().message);
+      layout.sentinel_ports.push_back(*chosen);
+    }
+    layout.redis_port = layout.redis_ports.front();
   }
 
   Launcher launcher(options, layout, state, jwt_secret);

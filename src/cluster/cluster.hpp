@@ -18,6 +18,9 @@ struct ClusterOptions {
   int burst = 200;
   bool access_log = true;   // nginx's access log (the benchmarks turn it off)
   std::string config_file;  // handed to every keel process; the cluster's own settings override it
+  // "single": one Redis; "cluster": a Redis Cluster of three masters with a replica each; "sentinel": a
+  // master, two replicas and three Sentinels.
+  std::string redis = "single";
 };
 
 // `keel cluster front`: nginx alone, rendered from the same template as `up`, in front of keel instances

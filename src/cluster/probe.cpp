@@ -61,6 +61,11 @@ bool RedisAnswers(int port, std::chrono::milliseconds timeout) {
   return Exchange(port, "PING\r\n", "\r\n", timeout).starts_with("+PONG");
 }
 
+std::string RedisReplyTo(int port, const std::string& command, const std::string& enough,
+                         std::chrono::milliseconds timeout) {
+  return Exchange(port, command + "\r\n", enough, timeout);
+}
+
 bool PostgresAnswers(const std::string& conninfo) { return PQping(conninfo.c_str()) == PQPING_OK; }
 
 }  // namespace keel::cluster

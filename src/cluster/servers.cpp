@@ -12,10 +12,12 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <libpq-fe.h>
 
 #include "cluster/probe.hpp"
 #include "cluster/process.hpp"
+#include "cluster/server_files.hpp"
 
 namespace keel::cluster::templates {
 std::string_view postgresql_conf();
@@ -33,57 +35,6 @@ namespace {
 constexpr const char* kPostgresBin = "/usr/lib/postgresql/15/bin";
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMaxSocketPath = 107;  // sun_path, less its terminator
-
-bool Root() { return ::geteuid() == 0; }
-
-// The user a server runs as: itself when keel is not root (nobody to switch to then).
-std::string ServerUser(const char* user) { return Root() ? user : ""; }
-
-std::string Render(std::string_view text, const std::map<std::string, std::string>& values) {
-  std::string out(text);
-  for (const auto& [token, value] : values) {
-    for (auto at = out.find(token); at != std::string::npos; at = out.find(token, at + value.size()))
-      out.replace(at, token.size(), value);
-  }
-  return out;
-}
-
-Result<void> GiveTo(const fs::path& path, const std::string& user) {
-  if (user.empty()) return Ok();
-  const passwd* entry = ::getpwnam(user.c_str());
-  if (entry == nullptr)
-    return Error{ErrorCode::kUnavailable,
-                 fmt::format("user {} does not exist (is the server's Debian package installed?)", user)};
-  if (::chown(path.c_str(), entry->pw_uid, entry->pw_gid) != 0)
-    return Error{ErrorCode::kUnavailable, fmt::format("cannot give {} to {}", path.string(), user)};
-  return Ok();
-}
-
-Result<void> MakeDir(const fs::path& path, fs::perms perms, const std::string& owner) {
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec)
-    return Error{ErrorCode::kUnavailable, fmt::format("cannot create {}: {}", path.string(), ec.message())};
-  fs::permissions(path, perms, ec);
-  return GiveTo(path, owner);
-}
-
-Result<void> WriteFile(const fs::path& path, const std::string& content, fs::perms perms,
-                       const std::string& owner) {
-  {
-    std::ofstream out(path, std::ios::trunc);
-    out << content;
-    if (!out) return Error{ErrorCode::kUnavailable, fmt::format("cannot write {}", path.string())};
-  }
-  std::error_code ec;
-  fs::permissions(path, perms, ec);
-  return GiveTo(path, owner);
-}
-
-const fs::perms kPrivateDir = fs::perms::owner_all;
-const fs::perms kPublicDir = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                             fs::perms::others_read | fs::perms::others_exec;
-const fs::perms kPrivateFile = fs::perms::owner_read | fs::perms::owner_write;
 
 std::string SocketConninfo(const ClusterLayout& layout) {
   return fmt::format("host={}/pg/run port={} user=postgres dbname=postgres connect_timeout=5",
@@ -123,14 +74,6 @@ Result<void> EnsureDatabase(const ClusterLayout& layout) {
   return Ok();
 }
 
-// A server that started but never became ready (or whose set-up failed) is stopped again, so a failed `up`
-// leaves nothing behind that `down` would not know about.
-Result<pid_t> StartedOrStopped(pid_t pid, Result<void> outcome, int graceful, int hard) {
-  if (outcome) return pid;
-  Stop(pid, graceful, hard, std::chrono::seconds(30));
-  return std::move(outcome).error();
-}
-
 }  // namespace
 
 std::string ClusterLayout::PooledUrl(const std::string& database) const {
@@ -139,6 +82,15 @@ std::string ClusterLayout::PooledUrl(const std::string& database) const {
 
 std::string ClusterLayout::DirectUrl(const std::string& database) const {
   return fmt::format("postgres://keel:{}@127.0.0.1:{}/{}", db_password, postgres_port, database);
+}
+
+std::string ClusterLayout::KvUrl() const {
+  std::vector<std::string> nodes;
+  for (int port : redis_mode == "sentinel" ? sentinel_ports : redis_ports)
+    nodes.push_back(fmt::format("127.0.0.1:{}", port));
+  if (redis_mode == "cluster") return fmt::format("redis-cluster://{}", fmt::join(nodes, ","));
+  if (redis_mode == "sentinel") return fmt::format("redis-sentinel://{}/keel", fmt::join(nodes, ","));
+  return fmt::format("redis://127.0.0.1:{}", redis_port);
 }
 
 Result<void> AwaitReady(const std::string& name, pid_t pid, const std::function<bool()>& probe,
@@ -236,7 +188,7 @@ Result<pid_t> StartRedis(const ClusterLayout& layout) {
   const std::string user = Root() ? "nobody" : "";
   if (auto made = MakeDir(dir, kPrivateDir, user); !made) return made.error();
   auto conf = Render(templates::redis_conf(),
-                     {{"@DIR@", layout.dir.string()}, {"@REDIS_PORT@", std::to_string(layout.redis_port)}});
+                     {{"@REDIS_DIR@", dir.string()}, {"@REDIS_PORT@", std::to_string(layout.redis_port)}});
   if (auto written = WriteFile(dir / "redis.conf", conf, kPrivateFile, user); !written)
     return written.error();
   LaunchSpec server{{"/usr/bin/redis-server", (dir / "redis.conf").string()},

@@ -21,7 +21,12 @@ struct ClusterLayout {
   std::filesystem::path dir;  // absolute
   int postgres_port = 0;
   int pgbouncer_port = 0;
-  int redis_port = 0;
+  int redis_port = 0;                 // single mode; the first node otherwise
+  std::string redis_mode = "single";  // as ClusterOptions::redis
+  std::vector<int> redis_ports;       // cluster and sentinel modes: every data node
+  std::vector<int> redis_bus_ports;   // cluster mode: each node's cluster bus (not port + 10000, which may
+                                      // not exist or be taken)
+  std::vector<int> sentinel_ports;    // sentinel mode
   int nginx_port = 0;
   std::string db_password;  // of role keel
 
@@ -29,6 +34,8 @@ struct ClusterLayout {
   // postgres://keel:...@127.0.0.1:PORT/DB through pgBouncer (pooled) or straight to PostgreSQL.
   std::string PooledUrl(const std::string& database = "keel") const;
   std::string DirectUrl(const std::string& database = "keel") const;
+  // kv.url for the Redis topology: redis://, redis-cluster:// or redis-sentinel://.
+  std::string KvUrl() const;
 };
 
 struct NginxOptions {

@@ -74,8 +74,11 @@ ConfigSchema PlatformConfigKeys() {
           "PostgreSQL: connections older than this are closed and replaced."),
       Url("kv.url", "memory://",
           "Key-value store for caches, counters and sessions. memory:// is in-process; "
-          "redis://[:PASSWORD@]HOST:PORT[/DB] is shared by every instance.",
-          {"memory", "redis"}),
+          "redis://[:PASSWORD@]HOST:PORT[/DB] is shared by every instance; "
+          "redis-cluster://[:PASSWORD@]HOST:PORT,HOST:PORT,... is a Redis Cluster (any of its nodes); "
+          "redis-sentinel://[:PASSWORD@]HOST:PORT,HOST:PORT,.../MASTER[/DB] is the master the Sentinels "
+          "name.",
+          {"memory", "redis", "redis-cluster", "redis-sentinel"}),
       Int("kv.connections", 2, 1, 64, "Redis: pipelined connections per process."),
       String("kv.key_prefix", "",
              "Redis: put before every key, so several deployments can share one server."),

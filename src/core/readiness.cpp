@@ -18,6 +18,10 @@ Task<Readiness::Report> Readiness::Evaluate() const {
       report.ready = false;
     }
   }
+  for (const auto& [name, describe] : described_) {
+    NodeStates states = co_await describe();
+    if (!states.empty()) report.nodes.emplace_back(name, std::move(states));
+  }
   if (report.draining) report.ready = false;
   co_return report;
 }

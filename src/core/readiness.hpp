@@ -17,13 +17,17 @@ namespace keel {
 class Readiness {
  public:
   using Check = std::function<Task<Result<void>>()>;
+  // The servers behind a dependency (name -> "role: reachable" or "role: unreachable").
+  using NodeStates = std::vector<std::pair<std::string, std::string>>;
+  using Describe = std::function<Task<NodeStates>()>;
 
   struct Report {
     bool ready = true;
     bool degraded = false;  // a dependency the service can answer without is failing
     bool draining = false;
     std::vector<std::pair<std::string, std::string>>
-        checks;  // name -> "ok", "failed: ..." or "degraded: ..."
+        checks;                                             // name -> "ok", "failed: ..." or "degraded: ..."
+    std::vector<std::pair<std::string, NodeStates>> nodes;  // dependency -> its servers, where described
   };
 
   // A dependency the service cannot answer without: its failure makes /ready 503.
@@ -32,6 +36,10 @@ class Readiness {
   // balancers keep sending traffic.
   void AddDegradable(std::string name, Check check) {
     checks_.push_back({std::move(name), std::move(check), true});
+  }
+  // Lists the servers behind a dependency in the report (a Redis Cluster's nodes): shown, not judged.
+  void AddNodes(std::string name, Describe describe) {
+    described_.push_back({std::move(name), std::move(describe)});
   }
   void SetDraining() { draining_.store(true); }
   bool Draining() const { return draining_.load(); }
@@ -46,6 +54,7 @@ class Readiness {
     bool degradable;
   };
   std::vector<Entry> checks_;
+  std::vector<std::pair<std::string, Describe>> described_;
   std::atomic<bool> draining_{false};
 };
 

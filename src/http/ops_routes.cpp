@@ -18,8 +18,15 @@ Task<Response> Ready(const Readiness& readiness) {
     checks[name] = state;
     if (state != "ok") failing += (failing.empty() ? "" : ", ") + name + " " + state;
   }
+  nlohmann::ordered_json nodes = nlohmann::ordered_json::object();
+  for (const auto& [name, states] : report.nodes) {
+    nlohmann::ordered_json servers = nlohmann::ordered_json::object();
+    for (const auto& [server, state] : states) servers[server] = state;
+    nodes[name] = std::move(servers);
+  }
   if (report.ready) {
     nlohmann::ordered_json body = {{"status", report.degraded ? "degraded" : "ready"}, {"checks", checks}};
+    if (!nodes.empty()) body["nodes"] = nodes;
     co_return Response::Json(200, body.dump());
   }
   std::string detail = report.draining ? "draining: the server is shutting down" : "not ready: " + failing;
@@ -28,6 +35,7 @@ Task<Response> Ready(const Readiness& readiness) {
   auto body = nlohmann::ordered_json::parse(response.body);
   body["state"] = report.draining ? "draining" : "not_ready";
   body["checks"] = checks;
+  if (!nodes.empty()) body["nodes"] = nodes;
   response.body = body.dump();
   co_return response;
 }

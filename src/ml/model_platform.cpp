@@ -8,6 +8,7 @@
 #include "ml/ml_config.hpp"
 #include "ml/prediction_cache.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
+#include "storage/kv/redis/redis_url.hpp"
 #include "storage/kv/tiered_kv.hpp"
 
 namespace keel::ml {
@@ -33,7 +34,7 @@ Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sq
     cache.max_bytes = ml.cache_max_bytes;
     std::unique_ptr<kv::KvStore> store = std::make_unique<kv::MemoryKv>(cache, clock);
     // Scaled out: Redis behind the in-process level, so one instance's prediction is every instance's hit.
-    if (c.String("kv.url").starts_with("redis://"))
+    if (kv::IsRedisUrl(c.String("kv.url")))
       store = std::make_unique<kv::TieredKv>(std::move(store), shared, ml.cache_ttl);
     platform->cache_ = std::make_unique<PredictionCache>(std::move(store), ml.cache_ttl, metrics);
   }

@@ -866,6 +866,28 @@ def check_pgbouncer(configmaps):
 # ---------------------------------------------------------------------------------------------------------
 
 
+def check_with_the_tools():
+    """The files as the tools a Debian 12 user has read them: docker-compose 1.29 (scripts/install-deps.sh
+    installs it), Compose v2 and kubectl's kustomize where this machine has them."""
+    tools = [("kubectl", ["kubectl", "kustomize", str(K8S)], "kubectl kustomize deploy/k8s")]
+    # The base file alone, and with each Redis topology's override on top.
+    for override in [None, "docker-compose.redis-cluster.yml", "docker-compose.redis-sentinel.yml"]:
+        files = ["-f", str(DEPLOY / "docker-compose.yml")] + (["-f", str(DEPLOY / override)] if override else [])
+        args = ["--env-file", str(DEPLOY / ".env.example"), *files, "config", "-q"]
+        named = "docker-compose.yml" + (f" + {override}" if override else "")
+        tools += [("docker-compose", ["docker-compose", *args], f"docker-compose 1.29 (Debian 12) on {named}"),
+                  ("docker", ["docker", "compose", *args], f"docker compose (v2) on {named}")]
+    for binary, argv, what in tools:
+        if shutil.which(binary) is None:
+            C.note(f"{binary} is not installed here: {what} not run")
+            continue
+        if binary == "docker" and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode:
+            C.note(f"docker has no compose plugin here: {what} not run")
+            continue
+        run = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+        C.check(run.returncode == 0, f"{what} accepts the files", (run.stderr or run.stdout)[-2000:])
+
+
 def main():
     print(f"checking {rel(DEPLOY)}/ in {ROOT}")
     env_names = config_env_names()
@@ -879,7 +901,8 @@ def main():
 
     sections = [("Kubernetes", k8s), ("compose", lambda: check_compose(yamls, env_names)),
                 ("Dockerfile", lambda: check_dockerfile(env_names)), ("Grafana", lambda: check_grafana(yamls, jsons)),
-                ("nginx", check_nginx), ("pgBouncer", lambda: check_pgbouncer(configmaps))]
+                ("nginx", check_nginx), ("pgBouncer", lambda: check_pgbouncer(configmaps)),
+                ("tools", check_with_the_tools)]
     for name, section in sections:
         # A file too broken for a section's lookups fails that section, not the whole run.
         try:

@@ -11,12 +11,17 @@ import openapi_check
 from keel import BINARY, toml_value
 
 
+# The Redis topology every Cluster of this run gets: single, cluster or sentinel (`keel cluster up --redis`).
+REDIS = os.environ.get("KEEL_E2E_REDIS", "single")
+
+
 class Cluster:
-    def __init__(self, instances=2, workers=1, config=None):
+    def __init__(self, instances=2, workers=1, config=None, redis=None):
         self.dir = tempfile.mkdtemp(prefix="keel-cluster-")
         os.chmod(self.dir, 0o755)  # the servers run as postgres and nobody
         self.instances = instances
         self.workers = workers
+        self.redis = redis or REDIS
         sections = {}
         for key, value in (config or {}).items():
             section, name = key.split(".", 1)
@@ -42,7 +47,7 @@ class Cluster:
     def up(self):
         started = self.run("cluster", "up", "--dir", self.dir, "--instances", str(self.instances), "--workers",
                            str(self.workers), "--port", "0", "--rate", "100000", "--burst", "100000", "--config",
-                           self.config_path)
+                           self.config_path, "--redis", self.redis)
         if started.returncode != 0:
             raise RuntimeError(f"keel cluster up failed:\n{started.stdout}\n{started.stderr}\n{self.logs()}")
         self.reload()

@@ -89,6 +89,10 @@ def toml_value(value):
     return json.dumps(value)
 
 
+class PortTaken(RuntimeError):
+    """keel exited because its port was taken."""
+
+
 class KeelProcess:
     """One keel process (serve or worker) with its port, environment and log file."""
 
@@ -98,6 +102,18 @@ class KeelProcess:
         self.log_file = None
 
     def start(self, timeout):
+        # free_port() only finds a port free a moment ago; another suite's server may have taken it since, and
+        # this one then refuses it. Try another.
+        for attempt in range(3):
+            try:
+                return self.start_once(timeout)
+            except PortTaken:
+                if self.argv[1] != "serve" or attempt == 2:
+                    raise
+                self.port = free_port()
+                self.env = dict(self.env, KEEL_SERVER_PORT=str(self.port))
+
+    def start_once(self, timeout):
         self.log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(self.argv, cwd=self.cwd, stdout=self.log_file, stderr=subprocess.STDOUT,
                                         env=self.env)
@@ -105,16 +121,26 @@ class KeelProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log_file.close()
-                raise RuntimeError(f"keel exited with {self.process.returncode}:\n{self.log()}")
+                log = self.log()
+                if "cannot listen" in log:
+                    raise PortTaken(log)
+                raise RuntimeError(f"keel exited with {self.process.returncode}:\n{log}")
             if self.argv[1] == "worker":
                 if "job workers started" in self.log():
                     return
-            elif http_status(self.port, "/health") == 200:
+            # Its own log first: a port another test's server shares (SO_REUSEPORT after a free_port() collision)
+            # answers /health for it while this one exits refusing the port.
+            elif self.listening() and http_status(self.port, "/health") == 200:
                 return
             time.sleep(0.02)
         self.process.kill()
         self.finish(10)
         raise RuntimeError("keel did not answer /health in time:\n" + self.log())
+
+    def listening(self):
+        """Whether this process logged that it listens on its port."""
+        return any('"message":"listening"' in line and f'"port":{self.port},' in line
+                   for line in self.log().splitlines())
 
     def running(self):
         return self.process is not None and self.process.poll() is None
@@ -252,6 +278,7 @@ class Keel:
         try:
             for process in self.processes:
                 process.start(timeout)
+            self.port = self.processes[0].port  # it may have moved; nginx's replaces it below
             if self.front_dir:
                 self.start_front()
             if self.command[0] == "serve":

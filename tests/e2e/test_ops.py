@@ -4,7 +4,7 @@ import re
 import threading
 import unittest
 
-from keel import CLUSTER_DIR, Keel
+from keel import CLUSTER_DIR, Keel, cluster_settings
 
 
 class OpsTest(unittest.TestCase):
@@ -33,9 +33,13 @@ class OpsTest(unittest.TestCase):
         for path in ("/ready", "/api/v1/health/ready"):
             status, _, body = self.keel.request("GET", path)
             self.assertEqual(status, 200)
-            # Scaled out, the shared KV store (Redis) is checked too.
-            checks = {"database": "ok", "kv": "ok"} if CLUSTER_DIR else {"database": "ok"}
-            self.assertEqual(json.loads(body), {"status": "ready", "checks": checks})
+            # Scaled out, the shared KV store (Redis) is checked too, and its servers are listed.
+            expected = {"status": "ready", "checks": {"database": "ok"}}
+            if CLUSTER_DIR:
+                kv_port = cluster_settings()["KEEL_KV_URL"].rsplit(":", 1)[1]
+                expected["checks"]["kv"] = "ok"
+                expected["nodes"] = {"kv": {f"127.0.0.1:{kv_port}": "master: reachable"}}
+            self.assertEqual(json.loads(body), expected)
 
     def test_metrics_expose_http_pool_and_process_metrics(self):
         self.keel.request("GET", "/health")

@@ -268,12 +268,15 @@ Task<Result<BatchPage>> BatchStore::List(std::string owner_id, std::int64_t limi
 
 Task<Result<void>> BatchStore::RecomputeBatch(sql::Session& session, const std::string& batch_id,
                                               std::int64_t now_ms) {
-  // Lock the batch's row before counting its files. On PostgreSQL (READ COMMITTED) two files finishing
-  // at once would otherwise each count the other as unfinished and leave the batch processing forever;
-  // holding the lock, the count is a statement that starts after the other transaction committed.
-  auto locked = co_await session.Execute("UPDATE i2m_batches SET updated_ms = ? WHERE id = ?",
-                                         sql::Args(now_ms, batch_id));
-  if (!locked) co_return std::move(locked).error();
+  // Read (and on PostgreSQL lock) the batch's row before counting its files. PostgreSQL runs concurrent
+  // completions side by side (READ COMMITTED): two files finishing at once would each count the other as
+  // unfinished and leave the batch processing forever. Holding the lock, the count is a statement that
+  // starts after the other transaction committed. (SQLite's write transactions are serial already.)
+  auto before = co_await session.Query(
+      fmt::format("SELECT finished_ms, webhook_url, owner_id FROM i2m_batches WHERE id = ?{}",
+                  database_.Backend() == "postgres" ? " FOR UPDATE" : ""),
+      sql::Args(batch_id));
+  if (!before) co_return std::move(before).error();
   auto counts = co_await session.Query(
       "SELECT status, COUNT(*) FROM i2m_files WHERE batch_id = ? GROUP BY status", sql::Args(batch_id));
   if (!counts) co_return std::move(counts).error();
@@ -282,9 +285,6 @@ Task<Result<void>> BatchStore::RecomputeBatch(sql::Session& session, const std::
     by_status[TextAt(*counts, r, 0)] = counts->Int(r, 1).value_or(0);
   std::string status = StatusFrom(by_status);
   bool finished = status != "queued" && status != "processing";
-  auto before = co_await session.Query(
-      "SELECT finished_ms, webhook_url, owner_id FROM i2m_batches WHERE id = ?", sql::Args(batch_id));
-  if (!before) co_return std::move(before).error();
   if (finished && !before->empty() && !before->Int(0, 0) && before->Text(0, 1)) {
     // It finishes now: its webhook is delivered by a job that commits with this change, or not at all.
     auto enqueued = co_await jobs_.Enqueue(session, WebhookJob(batch_id, TextAt(*before, 0, 2)));

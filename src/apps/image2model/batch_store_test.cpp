@@ -50,6 +50,13 @@ fs::path TestDir() {
                      ::getpid());
 }
 
+// A backend's Open result as the fixture holds it.
+template <class Backend>
+Result<std::unique_ptr<sql::Database>> AsDatabase(Result<std::unique_ptr<Backend>> opened) {
+  if (!opened) return std::move(opened).error();
+  return std::unique_ptr<sql::Database>(std::move(opened).value());
+}
+
 class BatchStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -85,9 +92,8 @@ class BatchStoreTest : public ::testing::Test {
   }
   // The database the test runs on: nothing when its server is not configured.
   virtual std::optional<Result<std::unique_ptr<sql::Database>>> OpenDatabase() {
-    auto db = sql::SqliteDatabase::Open({.path = (dir_ / "keel.db").string(), .pool_size = 2}, metrics_);
-    if (!db) return Result<std::unique_ptr<sql::Database>>(std::move(db).error());
-    return Result<std::unique_ptr<sql::Database>>(std::unique_ptr<sql::Database>(std::move(db).value()));
+    return AsDatabase(
+        sql::SqliteDatabase::Open({.path = (dir_ / "keel.db").string(), .pool_size = 2}, metrics_));
   }
 
   void TearDown() override {
@@ -167,9 +173,7 @@ class PostgresBatchStoreTest : public BatchStoreTest {
     options.direct_url = direct == nullptr ? "" : direct;
     batch_prefix_ = "pg" + std::to_string(::getpid()) + "-" +
                     std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-";
-    auto db = sql::PostgresDatabase::Open(options, metrics_);
-    if (!db) return Result<std::unique_ptr<sql::Database>>(std::move(db).error());
-    return Result<std::unique_ptr<sql::Database>>(std::unique_ptr<sql::Database>(std::move(db).value()));
+    return AsDatabase(sql::PostgresDatabase::Open(options, metrics_));
   }
 };
 

@@ -10,11 +10,11 @@ namespace keel::kv {
 
 Result<std::unique_ptr<KvStore>> OpenKvStore(const Config& config, const Clock& clock, Metrics& metrics) {
   const std::string& url = config.String("kv.url");
-  if (url.starts_with("redis://")) {
-    auto endpoint = ParseRedisUrl(url);
-    if (!endpoint) return std::move(endpoint).error();
+  if (IsRedisUrl(url)) {
+    auto target = ParseRedisTarget(url);
+    if (!target) return std::move(target).error();
     RedisKvOptions options;
-    options.endpoint = std::move(endpoint).value();
+    options.target = std::move(target).value();
     options.connections = static_cast<int>(config.Int("kv.connections"));
     options.timeout = std::chrono::milliseconds(config.Int("kv.timeout_ms"));
     options.key_prefix = config.String("kv.key_prefix");

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/async.hpp"
 #include "core/result.hpp"
@@ -37,6 +38,13 @@ struct GcraDecision {
   std::chrono::nanoseconds reset_after{0};  // until the full burst is available again
 };
 
+// A server behind the store and whether it answers, for /ready ("127.0.0.1:7000", "master", true).
+struct KvNode {
+  std::string name;
+  std::string role;
+  bool reachable = false;
+};
+
 class KvStore {
  public:
   virtual ~KvStore() = default;
@@ -52,6 +60,8 @@ class KvStore {
   // Atomically applies one GCRA step to the state under key (the theoretical arrival time).
   virtual Task<Result<GcraDecision>> Gcra(std::string key, GcraParams params) = 0;
   virtual Task<Result<void>> Ping() = 0;
+  // The servers behind the store; none for an in-process one.
+  virtual Task<std::vector<KvNode>> Nodes() { co_return std::vector<KvNode>(); }
 };
 
 // Opens the backend named by kv.url.

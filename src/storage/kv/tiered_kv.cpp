@@ -39,4 +39,6 @@ Task<Result<GcraDecision>> TieredKv::Gcra(std::string key, GcraParams params) {
 
 Task<Result<void>> TieredKv::Ping() { co_return co_await far_.Ping(); }
 
+Task<std::vector<KvNode>> TieredKv::Nodes() { co_return co_await far_.Nodes(); }
+
 }  // namespace keel::kv

@@ -24,6 +24,7 @@ class TieredKv final : public KvStore {
   Task<Result<std::int64_t>> Increment(std::string key, std::int64_t delta, Ttl ttl) override;
   Task<Result<GcraDecision>> Gcra(std::string key, GcraParams params) override;
   Task<Result<void>> Ping() override;
+  Task<std::vector<KvNode>> Nodes() override;
 
  private:
   std::unique_ptr<KvStore> near_;

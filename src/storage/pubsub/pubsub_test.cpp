@@ -78,9 +78,9 @@ class RedisPubSubTest : public ::testing::Test {
   void SetUp() override {
     const char* url = std::getenv("KEEL_TEST_REDIS_URL");
     if (url == nullptr) GTEST_SKIP() << "KEEL_TEST_REDIS_URL is not set";
-    auto parsed = kv::ParseRedisUrl(url);
+    auto parsed = kv::ParseRedisTarget(url);
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-    endpoint_ = *parsed;
+    target_ = *parsed;
     prefix_ = "test:" + RandomToken(6) + ":";
   }
 
@@ -91,14 +91,14 @@ class RedisPubSubTest : public ::testing::Test {
     ASSERT_FALSE(inbox.WaitFor(1, std::chrono::milliseconds(0)).empty()) << "no subscription came up";
   }
 
-  kv::RedisEndpoint endpoint_;
+  kv::RedisTarget target_;
   std::string prefix_;
   Metrics metrics_;
 };
 
 TEST_F(RedisPubSubTest, AMessageReachesTheOtherProcessesSubscribers) {
-  RedisPubSub publisher(endpoint_, prefix_, metrics_);
-  RedisPubSub listener(endpoint_, prefix_, metrics_);
+  RedisPubSub publisher(target_, prefix_, metrics_);
+  RedisPubSub listener(target_, prefix_, metrics_);
   Inbox ready, inbox, elsewhere;
   auto warmup = listener.Subscribe("warmup", ready.handler());
   WaitUntilSubscribed(publisher, "warmup", ready);
@@ -113,8 +113,8 @@ TEST_F(RedisPubSubTest, AMessageReachesTheOtherProcessesSubscribers) {
 }
 
 TEST_F(RedisPubSubTest, DeploymentsWithAnotherPrefixDoNotHearEachOther) {
-  RedisPubSub ours(endpoint_, prefix_, metrics_);
-  RedisPubSub theirs(endpoint_, prefix_ + "other:", metrics_);
+  RedisPubSub ours(target_, prefix_, metrics_);
+  RedisPubSub theirs(target_, prefix_ + "other:", metrics_);
   Inbox ready, inbox;
   auto warmup = ours.Subscribe("warmup", ready.handler());
   WaitUntilSubscribed(ours, "warmup", ready);
@@ -184,7 +184,8 @@ TEST(RedisPubSubRestart, AfterRedisComesBackTheSubscriptionIsRenewedAndAnnounced
   if (::access("/usr/bin/redis-server", X_OK) != 0) GTEST_SKIP() << "no redis-server";
   PrivateRedis redis;
   Metrics metrics;
-  RedisPubSub pubsub(kv::RedisEndpoint{.host = "127.0.0.1", .port = redis.port()}, "restart:", metrics);
+  RedisPubSub pubsub(kv::RedisTarget{.nodes = {kv::RedisEndpoint{.host = "127.0.0.1", .port = redis.port()}}},
+                     "restart:", metrics);
   Inbox renewed, ready, later;
   auto announcements = pubsub.Subscribe(std::string(kResubscribedChannel), renewed.handler());
   auto warmup = pubsub.Subscribe("warmup", ready.handler());

@@ -234,13 +234,40 @@ void RedisConnection::ConnectTo(const std::string& address) {
   };
   if (!endpoint_.password.empty()) SendRaw({"AUTH", endpoint_.password}, check("AUTH"));
   if (endpoint_.database != 0) SendRaw({"SELECT", std::to_string(endpoint_.database)}, check("SELECT"));
-  SendRaw({"PING"}, [this, alive = alive_, refused](Result<RedisReply> reply) {
-    if (!*alive || !reply || *refused) return;
-    if (!ready_) log::Info("redis connected", log::Fields().Add("port", endpoint_.port));
+  SendRaw({"PING"}, [this, alive = alive_, refused, context = context_](Result<RedisReply> reply) {
+    if (!*alive || *refused) return;
+    if (!reply) {
+      // No answer in time, or an error such as -LOADING (a server still reading its data): this connection
+      // would never become ready, so drop it and connect again with back-off. (A closed one is gone already.)
+      if (context_ == context && context_ != nullptr) {
+        log::Debug("redis handshake failed",
+                   log::Fields().Add("port", endpoint_.port).Add("error", reply.error().message));
+        Drop(reply.error().code == ErrorCode::kTimeout);
+      }
+      return;
+    }
+    if (!ready_) {
+      log::Info("redis connected", log::Fields().Add("host", endpoint_.host).Add("port", endpoint_.port));
+      if (ever_ready_ && on_reconnect_) on_reconnect_();
+      ever_ready_ = true;
+    }
     ready_ = true;
     backoff_ = std::chrono::milliseconds(100);
     if (!pattern_.empty()) SendSubscribe();
   });
+}
+
+void RedisConnection::Drop(bool unanswered) {
+  // hiredis's disconnect waits for the pending replies, which a server that stopped answering never sends:
+  // then free the context at once (its pending commands are answered "closed"; the disconnect callback runs
+  // and reconnects). Only from outside hiredis's callbacks: a time-out is a timer's.
+  if (!unanswered) {
+    redisAsyncDisconnect(context_);
+    return;
+  }
+  redisAsyncContext* freed = context_;
+  redisAsyncFree(freed);
+  if (context_ == freed) OnDisconnected();  // it never connected, so hiredis called no disconnect callback
 }
 
 void RedisConnection::OnDisconnected() {
@@ -266,7 +293,19 @@ void RedisConnection::Send(const std::vector<std::string>& args, Done done) {
     done(Error{ErrorCode::kUnavailable, "redis is unreachable"});
     return;
   }
-  SendRaw(args, std::move(done));
+  // A server that stops answering without closing the connection (a stalled host, a partition) would keep it
+  // "ready" for ever: after kMaxTimeoutsInARow commands without an answer it is dropped and connected again.
+  SendRaw(args, [this, alive = alive_, context = context_, done = std::move(done)](Result<RedisReply> reply) {
+    if (*alive && context_ == context) {
+      timeouts_in_a_row_ = !reply && reply.error().code == ErrorCode::kTimeout ? timeouts_in_a_row_ + 1 : 0;
+      if (timeouts_in_a_row_ >= kMaxTimeoutsInARow && context_ != nullptr) {
+        log::Warn("redis stopped answering: reconnecting", log::Fields().Add("port", endpoint_.port));
+        timeouts_in_a_row_ = 0;
+        Drop(true);
+      }
+    }
+    done(std::move(reply));
+  });
 }
 
 void RedisConnection::SendRaw(const std::vector<std::string>& args, Done done) {

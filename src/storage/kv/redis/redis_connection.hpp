@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -39,6 +40,11 @@ class RedisConnection {
 
   // True once connected and answering; false while (re)connecting.
   bool Ready() const { return ready_; }
+  // True once it has answered at least once (so not answering now means the node went away).
+  bool EverReady() const { return ever_ready_; }
+  const RedisEndpoint& endpoint() const { return endpoint_; }
+  // Runs each time the connection answers again after it was lost (not the first time).
+  void OnReconnect(std::function<void()> hook) { on_reconnect_ = std::move(hook); }
 
   // Sends one command. `done` runs exactly once on the io_context's thread: with the reply (an error reply is
   // a kInternal error), kUnavailable when not connected, or kTimeout when no reply came within the timeout.
@@ -60,6 +66,8 @@ class RedisConnection {
   void ConnectTo(const std::string& address);
   void ScheduleReconnect();
   void OnConnected();
+  // Closes the connection to connect again: `unanswered` when the server stopped answering.
+  void Drop(bool unanswered);
   void OnDisconnected();
   void SendRaw(const std::vector<std::string>& args, Done done);
   static void OnReply(redisAsyncContext* context, void* reply, void* privdata);
@@ -71,7 +79,11 @@ class RedisConnection {
   const std::chrono::milliseconds timeout_;
   redisAsyncContext* context_ = nullptr;  // null while disconnected; owned by hiredis, freed by it
   std::unique_ptr<Watch> watch_;
+  static constexpr int kMaxTimeoutsInARow = 3;
   bool ready_ = false;
+  int timeouts_in_a_row_ = 0;
+  bool ever_ready_ = false;
+  std::function<void()> on_reconnect_;
   std::string pattern_;  // empty: not a subscriber
   OnMessage on_message_;
   std::function<void()> on_subscribed_;

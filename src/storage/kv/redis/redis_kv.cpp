@@ -1,7 +1,6 @@
 // RedisKv: the KvStore operations as Redis commands and Lua scripts.
 #include "storage/kv/redis/redis_kv.hpp"
 
-#include <charconv>
 #include <future>
 #include <initializer_list>
 #include <utility>
@@ -60,40 +59,10 @@ Error Unexpected(const RedisReply& reply, std::string_view command) {
 
 }  // namespace
 
-Result<RedisEndpoint> ParseRedisUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (!url.starts_with(kScheme)) return Error{ErrorCode::kInvalidArgument, "kv.url: expected redis://"};
-  std::string rest = url.substr(kScheme.size());
-  RedisEndpoint endpoint;
-  if (auto at = rest.rfind('@'); at != std::string::npos) {
-    std::string credentials = rest.substr(0, at);
-    auto colon = credentials.find(':');
-    endpoint.password = colon == std::string::npos ? credentials : credentials.substr(colon + 1);
-    rest = rest.substr(at + 1);
-  }
-  if (auto slash = rest.find('/'); slash != std::string::npos) {
-    std::string db = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-    if (!db.empty()) {
-      auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), endpoint.database);
-      if (ec != std::errc() || end != db.data() + db.size() || endpoint.database < 0)
-        return Error{ErrorCode::kInvalidArgument, fmt::format("kv.url: bad database number '{}'", db)};
-    }
-  }
-  if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    std::string port = rest.substr(colon + 1);
-    rest = rest.substr(0, colon);
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), endpoint.port);
-    if (ec != std::errc() || end != port.data() + port.size() || endpoint.port <= 0 || endpoint.port > 65535)
-      return Error{ErrorCode::kInvalidArgument, fmt::format("kv.url: bad port '{}'", port)};
-  }
-  if (!rest.empty()) endpoint.host = rest;
-  return endpoint;
-}
-
 RedisKv::RedisKv(const RedisKvOptions& options, Metrics& metrics)
     : prefix_(options.key_prefix),
-      connection_count_(static_cast<std::size_t>(std::max(1, options.connections))),
+      mode_(options.target.mode),
+      redis_metrics_(metrics, "kv"),
       io_(std::make_unique<asio::io_context>()),
       unavailable_(prometheus::BuildCounter()
                        .Name("keel_kv_unavailable_total")
@@ -105,8 +74,9 @@ RedisKv::RedisKv(const RedisKvOptions& options, Metrics& metrics)
                     .Help("KV operations Redis did not answer in time.")
                     .Register(metrics.registry())
                     .Add({})) {
-  for (std::size_t i = 0; i < connection_count_; ++i)
-    connections_.push_back(std::make_unique<RedisConnection>(*io_, options.endpoint, options.timeout));
+  topology_ = MakeRedisTopology(
+      *io_, options.target,
+      RedisTopologyOptions{.connections = options.connections, .timeout = options.timeout}, redis_metrics_);
   thread_ = std::thread([io = io_.get()] {
     auto work = asio::make_work_guard(*io);
     io->run();
@@ -116,7 +86,7 @@ RedisKv::RedisKv(const RedisKvOptions& options, Metrics& metrics)
 RedisKv::~RedisKv() {
   std::promise<void> closed;
   asio::post(*io_, [this, &closed] {
-    connections_.clear();  // on the reactor thread, where they live
+    topology_.reset();  // on the reactor thread, where its connections live
     closed.set_value();
   });
   closed.get_future().wait();
@@ -124,14 +94,14 @@ RedisKv::~RedisKv() {
   thread_.join();
 }
 
-Task<Result<RedisReply>> RedisKv::Command(std::vector<std::string> args) {
+Task<Result<RedisReply>> RedisKv::Command(std::string key, std::vector<std::string> args) {
   const std::function<void(std::function<void(Result<RedisReply>)>)> start =
-      [this, &args](std::function<void(Result<RedisReply>)> deliver) {
-        std::size_t index = next_.fetch_add(1, std::memory_order_relaxed) % connection_count_;
-        asio::post(*io_, [this, index, args = std::move(args), deliver = std::move(deliver)]() mutable {
-          if (index >= connections_.size())  // shutting down
+      [this, &key, &args](std::function<void(Result<RedisReply>)> deliver) {
+        asio::post(*io_, [this, key = std::move(key), args = std::move(args),
+                          deliver = std::move(deliver)]() mutable {
+          if (!topology_)  // shutting down
             return deliver(Error{ErrorCode::kUnavailable, "the KV store is shutting down"});
-          connections_[index]->Send(args, std::move(deliver));
+          topology_->Send(key, std::move(args), std::move(deliver));
         });
       };
   auto reply = co_await AwaitCallback<Result<RedisReply>>(start);
@@ -143,16 +113,17 @@ Task<Result<RedisReply>> RedisKv::Command(std::vector<std::string> args) {
 Task<Result<RedisReply>> RedisKv::Script(const char* body, std::vector<std::string> keys,
                                          std::vector<std::string> args) {
   std::string count = std::to_string(keys.size());
+  std::string first = keys.empty() ? std::string() : keys.front();
   auto command = Words({"EVAL", body, count});
   command.insert(command.end(), keys.begin(), keys.end());
   command.insert(command.end(), args.begin(), args.end());
-  co_return co_await Command(std::move(command));
+  co_return co_await Command(std::move(first), std::move(command));
 }
 
 Task<Result<std::optional<std::string>>> RedisKv::Get(std::string key) {
   std::string prefixed = prefix_ + key;
   auto command = Words({"GET", prefixed});
-  auto reply = co_await Command(std::move(command));
+  auto reply = co_await Command(prefixed, std::move(command));
   if (!reply) co_return std::move(reply).error();
   if (reply->type == RedisReply::Type::kNil) co_return std::optional<std::string>();
   if (reply->type != RedisReply::Type::kString) co_return Unexpected(*reply, "GET");
@@ -166,7 +137,7 @@ Task<Result<void>> RedisKv::Set(std::string key, std::string value, Ttl ttl) {
     command.push_back("PX");
     command.push_back(std::to_string(ttl.count()));
   }
-  auto reply = co_await Command(std::move(command));
+  auto reply = co_await Command(prefixed, std::move(command));
   if (!reply) co_return std::move(reply).error();
   co_return Ok();
 }
@@ -174,7 +145,7 @@ Task<Result<void>> RedisKv::Set(std::string key, std::string value, Ttl ttl) {
 Task<Result<bool>> RedisKv::Delete(std::string key) {
   std::string prefixed = prefix_ + key;
   auto command = Words({"DEL", prefixed});
-  auto reply = co_await Command(std::move(command));
+  auto reply = co_await Command(prefixed, std::move(command));
   if (!reply) co_return std::move(reply).error();
   if (reply->type != RedisReply::Type::kInteger) co_return Unexpected(*reply, "DEL");
   co_return reply->integer > 0;
@@ -213,9 +184,31 @@ Task<Result<GcraDecision>> RedisKv::Gcra(std::string key, GcraParams params) {
 
 Task<Result<void>> RedisKv::Ping() {
   auto command = Words({"PING"});
-  auto reply = co_await Command(std::move(command));
+  auto reply = co_await Command(std::string(), std::move(command));
   if (!reply) co_return std::move(reply).error();
+  if (mode_ == RedisMode::kSingle) co_return Ok();
+  std::vector<KvNode> nodes = co_await Nodes();
+  std::string down;
+  for (const auto& node : nodes) {
+    if (node.role != "master" || node.reachable) continue;
+    if (!down.empty()) down += ", ";
+    down += node.name;
+  }
+  if (!down.empty()) co_return Error{ErrorCode::kUnavailable, "redis masters unreachable: " + down};
   co_return Ok();
+}
+
+Task<std::vector<KvNode>> RedisKv::Nodes() {
+  const std::function<void(std::function<void(std::vector<KvNode>)>)> start =
+      [this](std::function<void(std::vector<KvNode>)> deliver) {
+        asio::post(*io_, [this, deliver = std::move(deliver)] {
+          std::vector<KvNode> nodes;
+          if (topology_)
+            for (auto& node : topology_->Nodes()) nodes.push_back({node.node, node.role, node.reachable});
+          deliver(std::move(nodes));
+        });
+      };
+  co_return co_await AwaitCallback<std::vector<KvNode>>(start);
 }
 
 }  // namespace keel::kv

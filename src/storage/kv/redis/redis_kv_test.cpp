@@ -48,9 +48,9 @@ class RedisKvTest : public ::testing::Test {
   void SetUp() override {
     const char* url = std::getenv("KEEL_TEST_REDIS_URL");
     if (url == nullptr) GTEST_SKIP() << "KEEL_TEST_REDIS_URL is not set";
-    auto endpoint = ParseRedisUrl(url);
-    ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
-    kv_ = std::make_unique<RedisKv>(RedisKvOptions{.endpoint = *endpoint}, metrics_);
+    auto target = ParseRedisTarget(url);
+    ASSERT_TRUE(target.ok()) << target.error().message;
+    kv_ = std::make_unique<RedisKv>(RedisKvOptions{.target = *target}, metrics_);
     prefix_ = "test:" + RandomToken(6) + ":";
     // The connections come up in the background: wait until a PING answers.
     for (int i = 0; i < 100; ++i) {
@@ -103,10 +103,12 @@ TEST_F(RedisKvTest, SetsGetsExpiresAndDeletes) {
 }
 
 TEST_F(RedisKvTest, ConnectsByHostNameResolvedOffItsThread) {
-  auto endpoint = ParseRedisUrl(std::getenv("KEEL_TEST_REDIS_URL"));
-  if (endpoint->host != "127.0.0.1") GTEST_SKIP() << "the test server is not on 127.0.0.1";
-  endpoint->host = "localhost";
-  RedisKv by_name(RedisKvOptions{.endpoint = *endpoint}, metrics_);
+  auto target = ParseRedisTarget(std::getenv("KEEL_TEST_REDIS_URL"));
+  for (auto& node : target->nodes) {
+    if (node.host != "127.0.0.1") GTEST_SKIP() << "the test server is not on 127.0.0.1";
+    node.host = "localhost";
+  }
+  RedisKv by_name(RedisKvOptions{.target = *target}, metrics_);
   bool answered = false;
   for (int i = 0; i < 100 && !answered; ++i) {
     Run([&]() -> Task<void> { answered = (co_await by_name.Ping()).ok(); });
@@ -166,7 +168,7 @@ TEST_F(RedisKvTest, ManyConcurrentCommandsAllAnswer) {
 TEST(RedisKvUnreachable, FailsAtOnceWithUnavailable) {
   Metrics metrics;
   asio::io_context io;
-  RedisKv kv(RedisKvOptions{.endpoint = {.host = "127.0.0.1", .port = 1}}, metrics);
+  RedisKv kv(RedisKvOptions{.target = {.nodes = {RedisEndpoint{.host = "127.0.0.1", .port = 1}}}}, metrics);
   std::optional<ErrorCode> code;
   auto started = std::chrono::steady_clock::now();
   asio::co_spawn(
