@@ -18,6 +18,7 @@ run: build
 	@mkdir -p var
 	@$(KEEL) migrate
 	@$(KEEL) train property --data data/ames_housing.csv --if-missing
+	@$(KEEL) siprems seed --if-empty
 	@echo "Keel is starting on http://127.0.0.1:8080 (Ctrl-C stops it). Try:"
 	@echo "  curl -s http://127.0.0.1:8080/health"
 	@echo "  curl -s http://127.0.0.1:8080/ready"

@@ -128,6 +128,12 @@ auth::IdentityService& App::identity() {
   throw std::logic_error("the module list has no identity module");
 }
 
+Module* App::FindModule(std::string_view name) {
+  for (auto& module : modules_)
+    if (module->Name() == name) return module.get();
+  return nullptr;
+}
+
 Result<std::unique_ptr<App>> App::Create(Config config) {
   std::unique_ptr<App> app(new App(std::move(config)));
   const Config& c = app->config_;

@@ -68,6 +68,8 @@ class App {
   const std::string& openapi() const { return *openapi_; }
   // The identity module's service, for operator commands (`keel users create`).
   auth::IdentityService& identity();
+  // The registered module named `name` (Module::Name), for operator commands; null when there is none.
+  Module* FindModule(std::string_view name);
 
  private:
   class Context;

@@ -1,0 +1,76 @@
+// The siprems module's parts and their wiring: the stores, the model registry, training jobs, the routes.
+#include "apps/siprems/siprems_module.hpp"
+
+#include "apps/siprems/catalog_routes.hpp"
+#include "apps/siprems/forecast_routes.hpp"
+#include "apps/siprems/model_store.hpp"
+#include "apps/siprems/product_store.hpp"
+#include "apps/siprems/sales_store.hpp"
+#include "apps/siprems/served_models.hpp"
+#include "apps/siprems/trainer.hpp"
+#include "apps/siprems/training_jobs.hpp"
+#include "http/rate_limiter.hpp"
+#include "storage/kv/memory/memory_kv.hpp"
+#include "storage/kv/redis/redis_url.hpp"
+#include "storage/kv/tiered_kv.hpp"
+#include "storage/pubsub/pubsub.hpp"
+
+namespace keel::siprems {
+
+// Generated from the openapi.json beside this file.
+std::string_view OpenApiPart();
+
+SipremsModule::SipremsModule() = default;
+SipremsModule::~SipremsModule() = default;
+
+ConfigSchema SipremsModule::ConfigKeys() const { return siprems::ConfigKeys(); }
+
+std::string_view SipremsModule::OpenApi() const { return OpenApiPart(); }
+
+std::vector<sql::Migration> SipremsModule::Migrations(std::string_view backend) const {
+  return siprems::Migrations(backend);
+}
+
+Result<void> SipremsModule::Register(ModuleContext& context) {
+  options_ = SipremsOptions::Read(context.config());
+  if (http::RateLimiter* limiter = context.rate_limiter())
+    limiter->AddPolicy(
+        std::string(kPredictRatePolicy),
+        http::RatePolicy{options_.predict_per_minute, std::chrono::seconds(60), options_.predict_burst});
+  pubsub_ = &context.pubsub();
+  jobs_ = &context.jobs();
+  products_ = std::make_unique<ProductStore>(context.database(), context.clock());
+  sales_ = std::make_unique<SalesStore>(context.database(), context.clock());
+  models_ = std::make_unique<ModelStore>(context.database());
+  served_ = std::make_unique<ServedModels>(*models_, context.clock(), options_.model_refresh);
+  pubsub::PubSub* pubsub = pubsub_;
+  ServedModels* served = served_.get();
+  trainer_ = std::make_unique<Trainer>(*sales_, *models_, context.clock(), options_,
+                                       [pubsub, served](const std::string& sku) {
+                                         served->Forget(sku);  // this process at once, even without pub/sub
+                                         pubsub->Publish(std::string(kModelsChannel), sku);
+                                       });
+  if (auto added = AddTrainingJobs(context.job_kinds(), *products_, *trainer_, options_.train_schedule);
+      !added)
+    return added;
+
+  // Forecasts in-process, and behind it Redis when scaled out, so one instance's forecast is every one's hit.
+  kv::MemoryKvOptions cache_options;
+  cache_options.max_bytes = options_.forecast_cache_bytes;
+  std::unique_ptr<kv::KvStore> cache = std::make_unique<kv::MemoryKv>(cache_options, context.clock());
+  if (kv::IsRedisUrl(context.config().String("kv.url")))
+    cache = std::make_unique<kv::TieredKv>(std::move(cache), context.kv(), options_.forecast_cache_ttl);
+
+  catalog_ = std::make_unique<CatalogRoutes>(*products_, *sales_, *served_, context.jobs(), options_);
+  forecasts_ = std::make_unique<ForecastRoutes>(*products_, *sales_, *models_, *served_, std::move(cache),
+                                                context.jobs(), options_);
+  catalog_->AddTo(context.router());
+  forecasts_->AddTo(context.router());
+  return Ok();
+}
+
+void SipremsModule::Start() { served_->Subscribe(*pubsub_); }
+
+void SipremsModule::Stop() { served_->Unsubscribe(); }
+
+}  // namespace keel::siprems
