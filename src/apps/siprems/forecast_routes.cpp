@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/siprems/forecaster.hpp"
 #include "apps/siprems/model_store.hpp"
 #include "apps/siprems/product_store.hpp"
-#include "apps/siprems/sales_store.hpp"
 #include "apps/siprems/served_models.hpp"
 #include "apps/siprems/training_jobs.hpp"
 #include "core/rfc3339.hpp"
@@ -16,7 +16,6 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "jobs/job_queue.hpp"
-#include "storage/kv/kv_store.hpp"
 
 namespace keel::siprems {
 namespace {
@@ -27,48 +26,17 @@ namespace ts = ml::timeseries;
 
 constexpr int kDefaultHorizon = 12;
 
-std::string CacheKey(const std::string& sku, const std::string& version, int horizon) {
-  return fmt::format("siprems:forecast:{}:{}:{}", sku, version, horizon);
-}
-
-// The forecast document; `version` null: seasonal naive on the sales so far, no model trained yet.
-std::string ForecastDocument(const std::string& sku, const ForecastModel& model, int horizon,
-                             const ModelVersion* version) {
-  ts::Forecast forecast = model.Predict(horizon);
-  nlohmann::json points = nlohmann::json::array();
-  std::int64_t period = model.series.LastPeriod();
-  for (int i = 0; i < horizon; ++i) {
-    period = AddPeriods(period, model.series.interval, 1);
-    const auto k = static_cast<std::size_t>(i);
-    points.push_back({{"period", FormatDay(period)},
-                      {"forecast", forecast.mean[k]},
-                      {"lower80", forecast.lower80[k]},
-                      {"upper80", forecast.upper80[k]},
-                      {"lower95", forecast.lower95[k]},
-                      {"upper95", forecast.upper95[k]}});
-  }
-  nlohmann::json about = {{"family", ts::FamilyName(model.family)}};
-  if (version) {
-    about["version"] = version->version;
-    about["trained_at"] = FormatRfc3339(version->trained_ms);
-  } else {
-    about["version"] = nullptr;
-    about["trained_at"] = nullptr;
-    about["fallback"] = true;  // no version trained yet: the baseline, computed on the sales so far
-  }
-  return nlohmann::json{{"sku", sku},
-                        {"interval", IntervalName(model.series.interval)},
-                        {"history_end", FormatDay(model.series.LastPeriod())},
-                        {"model", std::move(about)},
-                        {"points", std::move(points)}}
-      .dump();
-}
-
 std::optional<int> ParseHorizon(std::string_view text, int max) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) return std::nullopt;
   return value;
+}
+
+Response ForecastResponse(ForecastAnswer answer) {
+  Response response = Response::Json(200, std::move(answer.document));
+  if (answer.served) response.headers.Add("X-Forecast-Cache", answer.cached ? "hit" : "miss");
+  return response;
 }
 
 Response HorizonProblem(int max) {
@@ -140,18 +108,14 @@ std::variant<std::vector<std::string>, http::InputProblem> ParseTrainBody(std::s
 
 }  // namespace
 
-ForecastRoutes::ForecastRoutes(ProductStore& products, SalesStore& sales, ModelStore& models,
-                               ServedModels& served, std::unique_ptr<kv::KvStore> cache, jobs::JobQueue& jobs,
-                               const SipremsOptions& options)
+ForecastRoutes::ForecastRoutes(ProductStore& products, ModelStore& models, ServedModels& served,
+                               Forecaster& forecaster, jobs::JobQueue& jobs, const SipremsOptions& options)
     : products_(products),
-      sales_(sales),
       models_(models),
       served_(served),
-      cache_(std::move(cache)),
+      forecaster_(forecaster),
       jobs_(jobs),
       options_(options) {}
-
-ForecastRoutes::~ForecastRoutes() = default;
 
 void ForecastRoutes::AddTo(http::Router& router) {
   const http::RouteOptions authed{.authenticated = true, .scope = "siprems"};
@@ -199,31 +163,9 @@ Task<Response> ForecastRoutes::Predict(Request& request) {
 }
 
 Task<Response> ForecastRoutes::Answer(std::string sku, int horizon) {
-  auto served = co_await served_.Get(sku);
-  if (!served) co_return http::ProblemFrom(served.error());
-  if (*served) {
-    const ServedModel& model = **served;
-    std::string key = CacheKey(sku, model.version.version, horizon);
-    if (auto hit = co_await cache_->Get(key); hit && *hit) {
-      Response response = Response::Json(200, std::move(**hit));
-      response.headers.Add("X-Forecast-Cache", "hit");
-      co_return response;
-    }
-    std::string document = ForecastDocument(sku, model.model, horizon, &model.version);
-    co_await cache_->Set(key, document, options_.forecast_cache_ttl);  // best effort: a failure costs a miss
-    Response response = Response::Json(200, std::move(document));
-    response.headers.Add("X-Forecast-Cache", "miss");
-    co_return response;
-  }
-  // No version yet: the baseline on the sales so far (not cached: the next sale changes it).
-  auto product = co_await products_.Find(sku);
-  if (!product) co_return http::ProblemFrom(product.error());
-  auto series = co_await sales_.SeriesOf(sku, options_.interval);
-  if (!series) co_return http::ProblemFrom(series.error());
-  if (series->values.empty())
-    co_return http::ProblemFrom(
-        Error{ErrorCode::kConflict, "product " + sku + " has no sales to forecast from"});
-  co_return Response::Json(200, ForecastDocument(sku, SeasonalNaiveOf(*series), horizon, nullptr));
+  auto answer = co_await forecaster_.Forecast(std::move(sku), horizon);
+  if (!answer) co_return http::ProblemFrom(answer.error());
+  co_return ForecastResponse(std::move(*answer));
 }
 
 Task<Response> ForecastRoutes::Backtest(Request& request) {

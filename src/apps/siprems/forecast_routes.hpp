@@ -1,9 +1,7 @@
 // The forecast routes: GET /api/v1/products/{sku}/forecast (and POST /api/v1/predict, the seed's name for
 // it), GET /api/v1/products/{sku}/backtest, GET /api/v1/products/{sku}/models, POST /api/v1/train.
-// Forecasts of served versions are cached per (sku, version, horizon), so a new version is a new key.
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "apps/siprems/siprems_config.hpp"
@@ -12,9 +10,6 @@
 
 namespace keel {
 class Clock;
-namespace kv {
-class KvStore;
-}
 namespace http {
 class Router;
 }
@@ -25,9 +20,9 @@ class JobQueue;
 
 namespace keel::siprems {
 
+class Forecaster;
 class ModelStore;
 class ProductStore;
-class SalesStore;
 class ServedModels;
 
 // The seed's stricter limit for /api/predict (nginx: 3 r/s, burst 5 per address), kept by Keel itself.
@@ -35,10 +30,8 @@ inline constexpr std::string_view kPredictRatePolicy = "siprems_predict";
 
 class ForecastRoutes {
  public:
-  // `cache` holds forecasts (in-process, or two-level on Redis).
-  ForecastRoutes(ProductStore& products, SalesStore& sales, ModelStore& models, ServedModels& served,
-                 std::unique_ptr<kv::KvStore> cache, jobs::JobQueue& jobs, const SipremsOptions& options);
-  ~ForecastRoutes();
+  ForecastRoutes(ProductStore& products, ModelStore& models, ServedModels& served, Forecaster& forecaster,
+                 jobs::JobQueue& jobs, const SipremsOptions& options);
 
   void AddTo(http::Router& router);
 
@@ -48,15 +41,12 @@ class ForecastRoutes {
   Task<http::Response> Backtest(http::Request& request);
   Task<http::Response> Models(http::Request& request);
   Task<http::Response> Train(http::Request& request);
-  // The forecast document of `sku`, `horizon` periods ahead: the served version's (cached), or seasonal naive
-  // on the sales so far when none serves.
   Task<http::Response> Answer(std::string sku, int horizon);
 
   ProductStore& products_;
-  SalesStore& sales_;
   ModelStore& models_;
   ServedModels& served_;
-  std::unique_ptr<kv::KvStore> cache_;
+  Forecaster& forecaster_;
   jobs::JobQueue& jobs_;
   const SipremsOptions& options_;
 };

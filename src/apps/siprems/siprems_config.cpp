@@ -37,6 +37,25 @@ ConfigSchema ConfigKeys() {
       Int("siprems.predict_per_minute", 180, 1, 100000000,
           "POST /api/v1/predict: requests per client address per minute (the seed's nginx: 3 r/s)."),
       Int("siprems.predict_burst", 5, 1, 100000000, "POST /api/v1/predict: requests allowed back to back."),
+      schema::OptionalUrl(
+          "chat.base_url",
+          "An OpenAI-compatible chat-completions service (its /chat/completions is called, with "
+          "tools). Empty: the built-in analyst answers every turn. When the service fails, the "
+          "analyst answers and says so.",
+          {"http", "https"}),
+      String("chat.model", "gpt-4o-mini", "The model named in chat-completions requests."),
+      String("chat.key_env", "CHAT_API_KEY",
+             "The environment variable holding the service's key (sent as Authorization: Bearer ...)."),
+      Int("chat.connect_timeout_ms", 5000, 10, 600000, "Connect timeout to the chat service."),
+      Int("chat.timeout_ms", 30000, 100, 600000, "Longest single request to the chat service."),
+      Int("chat.attempts", 3, 1, 10,
+          "Attempts per request to the chat service (429, 5xx and time-outs retry)."),
+      Int("chat.max_tool_rounds", 4, 1, 20, "Tool-call rounds per turn before the service must answer."),
+      Int("chat.history_turns", 20, 2, 1000, "Messages kept per chat session (older ones are dropped)."),
+      Int("chat.history_ttl_s", 86400, 60, 365 * 86400,
+          "Seconds a chat session is kept after its last turn."),
+      Int("chat.degraded_window_s", 60, 1, 86400,
+          "Seconds /ready reports chat_service degraded after the remote service failed a turn."),
   };
 }
 
@@ -56,6 +75,17 @@ SipremsOptions SipremsOptions::Read(const Config& c) {
   o.max_import_rows = c.Int("siprems.max_import_rows");
   o.predict_per_minute = c.Int("siprems.predict_per_minute");
   o.predict_burst = c.Int("siprems.predict_burst");
+  o.chat.base_url = c.String("chat.base_url");
+  while (!o.chat.base_url.empty() && o.chat.base_url.back() == '/') o.chat.base_url.pop_back();
+  o.chat.model = c.String("chat.model");
+  o.chat.key_env = c.String("chat.key_env");
+  o.chat.connect_timeout = std::chrono::milliseconds(c.Int("chat.connect_timeout_ms"));
+  o.chat.timeout = std::chrono::milliseconds(c.Int("chat.timeout_ms"));
+  o.chat.attempts = static_cast<int>(c.Int("chat.attempts"));
+  o.chat.max_tool_rounds = static_cast<int>(c.Int("chat.max_tool_rounds"));
+  o.chat.history_turns = static_cast<int>(c.Int("chat.history_turns"));
+  o.chat.history_ttl = std::chrono::seconds(c.Int("chat.history_ttl_s"));
+  o.chat.degraded_window = std::chrono::seconds(c.Int("chat.degraded_window_s"));
   return o;
 }
 

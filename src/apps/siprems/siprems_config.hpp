@@ -11,8 +11,23 @@
 
 namespace keel::siprems {
 
-// The siprems.* keys, in documentation order.
+// The siprems.* and chat.* keys, in documentation order.
 ConfigSchema ConfigKeys();
+
+// The chat assistant: the built-in analyst always, a remote OpenAI-compatible service when chat.base_url is
+// set.
+struct ChatOptions {
+  std::string base_url;  // empty: the analyst answers every turn
+  std::string model = "gpt-4o-mini";
+  std::string key_env = "CHAT_API_KEY";
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds timeout{30000};
+  int attempts = 3;
+  int max_tool_rounds = 4;
+  int history_turns = 20;  // messages kept per session (user and assistant each count)
+  std::chrono::seconds history_ttl{86400};
+  std::chrono::seconds degraded_window{60};  // a remote failure marks chat_service degraded this long
+};
 
 struct SipremsOptions {
   Interval interval = Interval::kMonth;  // what the models forecast: sales summed per period
@@ -29,6 +44,7 @@ struct SipremsOptions {
   std::int64_t max_import_rows = 1'000'000;
   std::int64_t predict_per_minute = 180;  // the seed's nginx: 3 r/s
   std::int64_t predict_burst = 5;
+  ChatOptions chat;
 
   // REQUIRES: `config` was loaded against a schema holding ConfigKeys().
   static SipremsOptions Read(const Config& config);

@@ -2,13 +2,20 @@
 #include "apps/siprems/siprems_module.hpp"
 
 #include "apps/siprems/catalog_routes.hpp"
+#include "apps/siprems/chat_history.hpp"
+#include "apps/siprems/chat_remote.hpp"
+#include "apps/siprems/chat_routes.hpp"
+#include "apps/siprems/chat_service.hpp"
+#include "apps/siprems/chat_tools.hpp"
 #include "apps/siprems/forecast_routes.hpp"
+#include "apps/siprems/forecaster.hpp"
 #include "apps/siprems/model_store.hpp"
 #include "apps/siprems/product_store.hpp"
 #include "apps/siprems/sales_store.hpp"
 #include "apps/siprems/served_models.hpp"
 #include "apps/siprems/trainer.hpp"
 #include "apps/siprems/training_jobs.hpp"
+#include "core/readiness.hpp"
 #include "http/rate_limiter.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
 #include "storage/kv/redis/redis_url.hpp"
@@ -62,10 +69,24 @@ Result<void> SipremsModule::Register(ModuleContext& context) {
     cache = std::make_unique<kv::TieredKv>(std::move(cache), context.kv(), options_.forecast_cache_ttl);
 
   catalog_ = std::make_unique<CatalogRoutes>(*products_, *sales_, *served_, context.jobs(), options_);
-  forecasts_ = std::make_unique<ForecastRoutes>(*products_, *sales_, *models_, *served_, std::move(cache),
-                                                context.jobs(), options_);
+  forecaster_ = std::make_unique<Forecaster>(*products_, *sales_, *served_, std::move(cache), options_);
+  forecasts_ = std::make_unique<ForecastRoutes>(*products_, *models_, *served_, *forecaster_, context.jobs(),
+                                                options_);
   catalog_->AddTo(context.router());
   forecasts_->AddTo(context.router());
+
+  chat_tools_ = std::make_unique<ChatTools>(context.database(), *forecaster_, options_);
+  chat_history_ = std::make_unique<ChatHistory>(context.kv(), options_.chat);
+  std::unique_ptr<RemoteChat> remote;
+  if (!options_.chat.base_url.empty())
+    remote = std::make_unique<RemoteChat>(options_.chat, *chat_tools_, context.pool(), context.metrics());
+  chat_ = std::make_unique<ChatService>(*chat_tools_, *chat_history_, std::move(remote), context.clock(),
+                                        options_.chat);
+  chat_routes_ = std::make_unique<ChatRoutes>(*chat_);
+  chat_routes_->AddTo(context.router());
+  ChatService* chat = chat_.get();
+  context.readiness().AddDegradable("chat_service",
+                                    [chat]() -> Task<Result<void>> { co_return chat->Health(); });
   return Ok();
 }
 

@@ -14,7 +14,12 @@ namespace keel::siprems {
 const std::vector<sql::Migration>& Migrations(std::string_view backend);
 
 class CatalogRoutes;
+class ChatHistory;
+class ChatRoutes;
+class ChatService;
+class ChatTools;
 class ForecastRoutes;
+class Forecaster;
 class ModelStore;
 class ProductStore;
 class SalesStore;
@@ -49,8 +54,13 @@ class SipremsModule final : public Module {
   std::unique_ptr<ModelStore> models_;
   std::unique_ptr<ServedModels> served_;
   std::unique_ptr<Trainer> trainer_;
+  std::unique_ptr<Forecaster> forecaster_;
   std::unique_ptr<CatalogRoutes> catalog_;
   std::unique_ptr<ForecastRoutes> forecasts_;
+  std::unique_ptr<ChatTools> chat_tools_;
+  std::unique_ptr<ChatHistory> chat_history_;
+  std::unique_ptr<ChatService> chat_;
+  std::unique_ptr<ChatRoutes> chat_routes_;
 };
 
 }  // namespace keel::siprems
