@@ -188,6 +188,29 @@ class SipremsTest(unittest.TestCase):
         status, accepted = self.keel.call("POST", "/api/v1/train", self.admin, {"skus": ["SEAS-1", "NOPE"]})
         self.assertEqual(status, 422, accepted)
 
+    def test_cache_stats_and_the_metrics_summary_count_forecasts(self):
+        self.product("CACHE-1")
+        csv = "sku,date,quantity\n" + "\n".join(monthly("CACHE-1", 2020, seasonal(3, seed=5))) + "\n"
+        status, imported = self.import_csv(csv)
+        self.wait_job(imported["training_job_id"])
+        for _ in range(4):
+            self.assertEqual(self.keel.call("GET", "/api/v1/products/CACHE-1/forecast?horizon=3", self.alice)[0], 200)
+        stats = [body["caches"] for _, body in self.keel.call_each("GET", "/cache-stats")]
+        self.assertTrue(all({"forecasts", "predictions"} <= set(s) for s in stats), stats)
+        forecasts = [s["forecasts"] for s in stats]
+        self.assertEqual(sum(f["hits"] + f["misses"] for f in forecasts) >= 4, True, forecasts)
+        self.assertGreaterEqual(sum(f["hits"] for f in forecasts), 4 - len(forecasts))
+        self.assertGreaterEqual(sum(f["entries"] for f in forecasts), 1)
+        status, _, data = self.keel.request("GET", "/metrics", headers={"Accept": "application/json"})
+        summary = json.loads(data)
+        self.assertEqual(status, 200)
+        self.assertGreater(summary["requests"]["total"], 0)
+        self.assertGreater(summary["latency_seconds"]["p99"], 0)
+        self.assertIn("forecast", summary["caches"])
+        status, headers, text = self.keel.request("GET", "/metrics")
+        self.assertTrue(headers["content-type"].startswith("text/plain"))
+        self.assertIn(b"keel_forecast_cache_hits_total", text)
+
     def test_a_product_without_a_model_is_forecast_by_seasonal_naive(self):
         self.product("YOUNG-1")
         status, problem = self.keel.call("GET", "/api/v1/products/YOUNG-1/forecast", self.alice)

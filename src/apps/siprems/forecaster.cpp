@@ -8,6 +8,7 @@
 #include "apps/siprems/served_models.hpp"
 #include "core/rfc3339.hpp"
 #include "storage/kv/kv_store.hpp"
+#include "storage/kv/memory/memory_kv.hpp"
 
 namespace keel::siprems {
 namespace {
@@ -55,11 +56,35 @@ Error NoSales(const std::string& sku) {
   return Error{ErrorCode::kConflict, "product " + sku + " has no sales to forecast from"};
 }
 
+prometheus::Counter& CacheCounter(Metrics& metrics, const char* name, const char* help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(metrics.registry()).Add({});
+}
+
 }  // namespace
 
 Forecaster::Forecaster(ProductStore& products, SalesStore& sales, ServedModels& served,
-                       std::unique_ptr<kv::KvStore> cache, const SipremsOptions& options)
-    : products_(products), sales_(sales), served_(served), cache_(std::move(cache)), options_(options) {}
+                       std::unique_ptr<kv::KvStore> cache, kv::MemoryKv& near, Metrics& metrics,
+                       const SipremsOptions& options)
+    : products_(products),
+      sales_(sales),
+      served_(served),
+      cache_(std::move(cache)),
+      near_(near),
+      hits_counter_(CacheCounter(metrics, "keel_forecast_cache_hits_total",
+                                 "Forecasts of served versions answered from the cache.")),
+      misses_counter_(CacheCounter(metrics, "keel_forecast_cache_misses_total",
+                                   "Forecasts of served versions computed (and then cached).")),
+      options_(options) {}
+
+CacheStats Forecaster::Stats() const {
+  CacheStats stats;
+  stats.hits = hits_.load(std::memory_order_relaxed);
+  stats.misses = misses_.load(std::memory_order_relaxed);
+  stats.entries = near_.Size();
+  stats.bytes = near_.Bytes();
+  stats.evictions = near_.Evictions();
+  return stats;
+}
 
 Forecaster::~Forecaster() = default;
 
@@ -74,8 +99,12 @@ Task<Result<ForecastAnswer>> Forecaster::Forecast(std::string sku, int horizon) 
     if (auto hit = co_await cache_->Get(key); hit && *hit) {
       answer.document = std::move(**hit);
       answer.cached = true;
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      hits_counter_.Increment();
       co_return answer;
     }
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    misses_counter_.Increment();
     answer.document = ForecastDocument(sku, model.model, horizon, &model.version);
     co_await cache_->Set(key, answer.document, options_.forecast_cache_ttl);  // a failure only costs a miss
     co_return answer;

@@ -15,6 +15,7 @@
 #include "apps/siprems/served_models.hpp"
 #include "apps/siprems/trainer.hpp"
 #include "apps/siprems/training_jobs.hpp"
+#include "core/cache_catalog.hpp"
 #include "core/readiness.hpp"
 #include "http/rate_limiter.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
@@ -64,12 +65,17 @@ Result<void> SipremsModule::Register(ModuleContext& context) {
   // Forecasts in-process, and behind it Redis when scaled out, so one instance's forecast is every one's hit.
   kv::MemoryKvOptions cache_options;
   cache_options.max_bytes = options_.forecast_cache_bytes;
-  std::unique_ptr<kv::KvStore> cache = std::make_unique<kv::MemoryKv>(cache_options, context.clock());
+  auto near = std::make_unique<kv::MemoryKv>(cache_options, context.clock());
+  kv::MemoryKv& near_level = *near;
+  std::unique_ptr<kv::KvStore> cache = std::move(near);
   if (kv::IsRedisUrl(context.config().String("kv.url")))
     cache = std::make_unique<kv::TieredKv>(std::move(cache), context.kv(), options_.forecast_cache_ttl);
 
   catalog_ = std::make_unique<CatalogRoutes>(*products_, *sales_, *served_, context.jobs(), options_);
-  forecaster_ = std::make_unique<Forecaster>(*products_, *sales_, *served_, std::move(cache), options_);
+  forecaster_ = std::make_unique<Forecaster>(*products_, *sales_, *served_, std::move(cache), near_level,
+                                             context.metrics(), options_);
+  Forecaster* forecaster = forecaster_.get();
+  context.caches().Add("forecasts", [forecaster] { return forecaster->Stats(); });
   forecasts_ = std::make_unique<ForecastRoutes>(*products_, *models_, *served_, *forecaster_, context.jobs(),
                                                 options_);
   catalog_->AddTo(context.router());
