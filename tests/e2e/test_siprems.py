@@ -9,7 +9,7 @@ import random
 import subprocess
 import unittest
 
-from keel import BINARY, Keel, wait_for
+from keel import BINARY, CLUSTER_DIR, Keel, wait_for
 
 FAST = {"auth.argon2_memory_kib": 8192, "auth.argon2_ops": 1, "ratelimit.enabled": False,
         "jobs.poll_interval_ms": 50}
@@ -287,6 +287,31 @@ class SipremsCatalogueTest(unittest.TestCase):
             self.assertEqual(statuses[:5], [200] * 5)
             self.assertIn(429, statuses[5:])
             self.assertEqual(keel.call("GET", "/api/v1/products/P-1/forecast", alice)[0], 200)
+
+
+class SipremsPublicReadsTest(unittest.TestCase):
+    """siprems.public_reads: the read routes answer without credentials and nginx caches them (scaled mode)."""
+
+    def test_public_reads_are_cached_by_nginx_and_writes_still_need_credentials(self):
+        with Keel({**FAST, "siprems.public_reads": True}) as keel:
+            alice = keel.sign_up("alice@example.com", PASSWORD)
+            keel.call("POST", "/api/v1/products", alice, {"sku": "PUB-1", "name": "p"})
+            keel.call("POST", "/api/v1/sales", alice, {"sku": "PUB-1", "date": "2026-01-01", "quantity": 3})
+            path = "/api/v1/products/PUB-1/forecast?horizon=2"
+            status, headers, first = keel.request("GET", path)
+            self.assertEqual((status, headers["cache-control"]), (200, "public, max-age=300"))
+            status, headers, again = keel.request("GET", path)
+            self.assertEqual((status, again), (200, first))
+            if CLUSTER_DIR:  # nginx in front: the second read never reached Keel
+                self.assertEqual(headers.get("x-cache-status"), "HIT", headers)
+                status, headers, _ = keel.request("GET", path, headers=alice)
+                self.assertNotEqual(headers.get("x-cache-status"), "HIT", headers)  # credentials: not cached
+            for public in ("/api/v1/products", "/api/v1/products/PUB-1", "/api/v1/products/PUB-1/sales"):
+                self.assertEqual(keel.call("GET", public)[0], 200, public)
+            self.assertEqual(keel.call("GET", "/api/v1/products/PUB-1/backtest")[0], 409)
+            self.assertEqual(keel.call("POST", "/api/v1/products", None, {"sku": "X-1", "name": "x"})[0], 401)
+            self.assertEqual(keel.call("POST", "/api/v1/chat", None, {"message": "hi"})[0], 401)
+            self.assertEqual(keel.call("GET", "/api/v1/products/PUB-1/models")[0], 401)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/siprems/product_store.hpp"
+#include "apps/siprems/public_reads.hpp"
 #include "apps/siprems/sales_import.hpp"
 #include "apps/siprems/sales_store.hpp"
 #include "apps/siprems/served_models.hpp"
@@ -169,10 +170,11 @@ void CatalogRoutes::AddTo(http::Router& router) {
   const http::RouteOptions authed_json{.json_body = true, .authenticated = true, .scope = "siprems"};
   router.Add(
       "POST", "/api/v1/products", [this](Request& r) { return CreateProduct(r); }, authed_json);
-  router.Add(
-      "GET", "/api/v1/products", [this](Request& r) { return ListProducts(r); }, authed);
-  router.Add(
-      "GET", "/api/v1/products/{sku}", [this](Request& r) { return GetProduct(r); }, authed);
+  const http::RouteOptions reads = ReadRouteOptions(options_);
+  router.Add("GET", "/api/v1/products", PublicRead([this](Request& r) { return ListProducts(r); }, options_),
+             reads);
+  router.Add("GET", "/api/v1/products/{sku}",
+             PublicRead([this](Request& r) { return GetProduct(r); }, options_), reads);
   router.Add(
       "PATCH", "/api/v1/products/{sku}", [this](Request& r) { return PatchProduct(r); }, authed_json);
   router.Add(
@@ -187,8 +189,8 @@ void CatalogRoutes::AddTo(http::Router& router) {
                          .streamed_body = true,
                          .authenticated = true,
                          .scope = "siprems"});
-  router.Add(
-      "GET", "/api/v1/products/{sku}/sales", [this](Request& r) { return SalesOf(r); }, authed);
+  router.Add("GET", "/api/v1/products/{sku}/sales",
+             PublicRead([this](Request& r) { return SalesOf(r); }, options_), reads);
 }
 
 Task<Response> CatalogRoutes::CreateProduct(Request& request) {

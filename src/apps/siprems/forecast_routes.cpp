@@ -9,6 +9,7 @@
 #include "apps/siprems/forecaster.hpp"
 #include "apps/siprems/model_store.hpp"
 #include "apps/siprems/product_store.hpp"
+#include "apps/siprems/public_reads.hpp"
 #include "apps/siprems/served_models.hpp"
 #include "apps/siprems/training_jobs.hpp"
 #include "core/rfc3339.hpp"
@@ -119,15 +120,16 @@ ForecastRoutes::ForecastRoutes(ProductStore& products, ModelStore& models, Serve
 
 void ForecastRoutes::AddTo(http::Router& router) {
   const http::RouteOptions authed{.authenticated = true, .scope = "siprems"};
-  router.Add(
-      "GET", "/api/v1/products/{sku}/forecast", [this](Request& r) { return Forecast(r); }, authed);
+  const http::RouteOptions reads = ReadRouteOptions(options_);
+  router.Add("GET", "/api/v1/products/{sku}/forecast",
+             PublicRead([this](Request& r) { return Forecast(r); }, options_), reads);
   // The seed's nginx gives /api/predict a stricter limit (3 r/s, burst 5) than the rest of /api/.
   router.Add(
       "POST", "/api/v1/predict", [this](Request& r) { return Predict(r); },
       http::RouteOptions{
           .json_body = true, .authenticated = true, .scope = "siprems", .rate_policy = kPredictRatePolicy});
-  router.Add(
-      "GET", "/api/v1/products/{sku}/backtest", [this](Request& r) { return Backtest(r); }, authed);
+  router.Add("GET", "/api/v1/products/{sku}/backtest",
+             PublicRead([this](Request& r) { return Backtest(r); }, options_), reads);
   router.Add(
       "GET", "/api/v1/products/{sku}/models", [this](Request& r) { return Models(r); }, authed);
   router.Add(

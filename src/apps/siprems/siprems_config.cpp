@@ -27,6 +27,12 @@ ConfigSchema ConfigKeys() {
       Bool("siprems.retrain_after_import", true, "Retrain the products a sales import touched, at once."),
       Int("siprems.forecast_cache_ttl_s", 300, 1, 86400,
           "Seconds a forecast stays cached per product, version and horizon (a new version is a new key)."),
+      Bool(
+          "siprems.public_reads", false,
+          "The catalogue's, sales', forecast and backtest GET routes answer without credentials, marked "
+          "Cache-Control: public for siprems.forecast_cache_ttl_s, so nginx's cache serves repeated reads "
+          "(X-Cache-Status), as seed 004's does. For a shop whose sales figures are public; writes, training "
+          "and the chat always need credentials."),
       Int("siprems.forecast_cache_mb", 64, 1, 1 << 20, "MiB of forecasts cached in each process."),
       Int("siprems.model_refresh_ms", 1000, 10, 3600000,
           "How long a process trusts its note of which version serves a product before reading it again "
@@ -69,6 +75,7 @@ SipremsOptions SipremsOptions::Read(const Config& c) {
   o.train_schedule = c.String("siprems.train_schedule");
   o.retrain_after_import = c.Bool("siprems.retrain_after_import");
   o.forecast_cache_ttl = std::chrono::seconds(c.Int("siprems.forecast_cache_ttl_s"));
+  o.public_reads = c.Bool("siprems.public_reads");
   o.forecast_cache_bytes = static_cast<std::size_t>(c.Int("siprems.forecast_cache_mb")) << 20;
   o.model_refresh = std::chrono::milliseconds(c.Int("siprems.model_refresh_ms"));
   o.max_import_bytes = static_cast<std::uint64_t>(c.Int("siprems.max_import_mb")) << 20;

@@ -38,6 +38,7 @@ struct SipremsOptions {
   std::string train_schedule = "0 2 * * *";
   bool retrain_after_import = true;
   std::chrono::seconds forecast_cache_ttl{300};
+  bool public_reads = false;  // the read routes answer without credentials, cacheable by nginx
   std::size_t forecast_cache_bytes = 64u << 20;
   std::chrono::milliseconds model_refresh{1000};
   std::uint64_t max_import_bytes = 256ull << 20;
