@@ -25,6 +25,8 @@ ts::Forecast FloorAtZero(ts::Forecast forecast) {
 
 ts::Forecast ForecastModel::Predict(int horizon) const {
   if (family == ts::Family::kHoltWinters && hw) return FloorAtZero(ts::ForecastHoltWinters(*hw, horizon));
+  if (family == ts::Family::kBoostedLags && boosted)
+    return FloorAtZero(ts::ForecastBoostedLags(*boosted, series.values, horizon));
   return FloorAtZero(ts::SeasonalNaive(series.values, season, horizon));
 }
 
@@ -42,6 +44,11 @@ nlohmann::json ModelJson(const ForecastModel& model) {
                             {"seasonal", hw.seasonal}, {"observations", hw.observations},
                             {"sigma", hw.sigma},       {"sse", hw.sse}};
   }
+  if (model.boosted)
+    json["xgboost"] = {{"season", model.boosted->season},
+                       {"scale", model.boosted->scale},
+                       {"sigma", model.boosted->sigma},
+                       {"trees", model.boosted->trees.ToJson()}};
   return json;
 }
 
@@ -50,7 +57,9 @@ Result<ForecastModel> ParseModel(std::string_view text) {
     auto json = nlohmann::json::parse(text);
     ForecastModel model;
     std::string family = json.at("family").get<std::string>();
-    model.family = family == "holt_winters" ? ts::Family::kHoltWinters : ts::Family::kSeasonalNaive;
+    model.family = family == "holt_winters" ? ts::Family::kHoltWinters
+                   : family == "xgboost"    ? ts::Family::kBoostedLags
+                                            : ts::Family::kSeasonalNaive;
     model.season = json.at("season").get<int>();
     auto interval = ParseInterval(json.at("interval").get<std::string>());
     auto first = ParseDay(json.at("first_period").get<std::string>());
@@ -76,6 +85,19 @@ Result<ForecastModel> ParseModel(std::string_view text) {
       if (hw.seasonal.size() != static_cast<std::size_t>(model.season))
         throw std::runtime_error("seasonal states do not match the season");
       model.hw = std::move(hw);
+    }
+    if (model.family == ts::Family::kBoostedLags) {
+      const auto& p = json.at("xgboost");
+      ts::BoostedLags boosted;
+      boosted.season = p.at("season").get<int>();
+      boosted.scale = p.at("scale").get<double>();
+      boosted.sigma = p.at("sigma").get<double>();
+      auto trees = ml::TreeEnsemble::FromJson(p.at("trees"));
+      if (!trees) throw std::runtime_error(trees.error().message);
+      boosted.trees = std::move(*trees);
+      if (boosted.season < 4 || model.series.values.size() < 2 * static_cast<std::size_t>(boosted.season))
+        throw std::runtime_error("the series is shorter than the trees' lags");
+      model.boosted = std::move(boosted);
     }
     return model;
   } catch (const std::exception& e) {
@@ -109,6 +131,9 @@ Result<Candidate> Fit(const Series& series, FitOptions options) {
   if (choice.family == ts::Family::kHoltWinters) {
     candidate.model.hw = ts::FitHoltWinters(history, season);
     if (!candidate.model.hw) candidate.model.family = ts::Family::kSeasonalNaive;
+  } else if (choice.family == ts::Family::kBoostedLags) {
+    candidate.model.boosted = ts::FitBoostedLags(history, season);
+    if (!candidate.model.boosted) candidate.model.family = ts::Family::kSeasonalNaive;
   }
   candidate.mase = choice.chosen.accuracy.mase;
 
@@ -129,7 +154,9 @@ Result<Candidate> Fit(const Series& series, FitOptions options) {
                         {{"origins", choice.chosen.origins},
                          {"horizon", horizon},
                          {"chosen", AccuracyJson(choice.chosen.accuracy)},
-                         {"seasonal_naive", AccuracyJson(choice.baseline.accuracy)}}}};
+                         {"seasonal_naive", AccuracyJson(choice.baseline.accuracy)},
+                         {"holt_winters", AccuracyJson(choice.holt_winters.accuracy)},
+                         {"xgboost", AccuracyJson(choice.boosted_lags.accuracy)}}}};
   return candidate;
 }
 

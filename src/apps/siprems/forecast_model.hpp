@@ -15,6 +15,7 @@
 #include "apps/siprems/sales_store.hpp"
 #include "core/result.hpp"
 #include "ml/timeseries/backtest.hpp"
+#include "ml/timeseries/boosted_lags.hpp"
 #include "ml/timeseries/holt_winters.hpp"
 
 namespace keel::siprems {
@@ -22,8 +23,9 @@ namespace keel::siprems {
 struct ForecastModel {
   ml::timeseries::Family family = ml::timeseries::Family::kSeasonalNaive;
   int season = 12;
-  Series series;                                  // what it was fitted to
-  std::optional<ml::timeseries::HoltWinters> hw;  // the fitted states, for holt_winters
+  Series series;                                       // what it was fitted to
+  std::optional<ml::timeseries::HoltWinters> hw;       // the fitted states, for holt_winters
+  std::optional<ml::timeseries::BoostedLags> boosted;  // the trees, for xgboost
 
   // `horizon` periods after the series' last, never below zero (demand is not negative).
   ml::timeseries::Forecast Predict(int horizon) const;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 
+#include "ml/timeseries/boosted_lags.hpp"
 #include "ml/timeseries/holt_winters.hpp"
 #include "ml/timeseries/seasonal_naive.hpp"
 
@@ -12,6 +13,8 @@ std::string_view FamilyName(Family family) {
   switch (family) {
     case Family::kHoltWinters:
       return "holt_winters";
+    case Family::kBoostedLags:
+      return "xgboost";
     case Family::kSeasonalNaive:
       break;
   }
@@ -21,6 +24,8 @@ std::string_view FamilyName(Family family) {
 Forecast ForecastWith(Family family, std::span<const double> history, int season, int horizon) {
   if (family == Family::kHoltWinters)
     if (auto model = FitHoltWinters(history, season)) return ForecastHoltWinters(*model, horizon);
+  if (family == Family::kBoostedLags)
+    if (auto model = FitBoostedLags(history, season)) return ForecastBoostedLags(*model, history, horizon);
   return SeasonalNaive(history, season, horizon);
 }
 
@@ -54,10 +59,15 @@ Choice ChooseFamily(std::span<const double> series, int season, int horizon, int
   Choice choice;
   choice.baseline = RollingOrigin(Family::kSeasonalNaive, series, season, horizon, origins);
   choice.chosen = choice.baseline;
-  Backtest smoothed = RollingOrigin(Family::kHoltWinters, series, season, horizon, origins);
-  if (smoothed.origins > 0 && smoothed.accuracy.mase < choice.baseline.accuracy.mase * (1.0 - margin)) {
-    choice.family = Family::kHoltWinters;
-    choice.chosen = smoothed;
+  choice.holt_winters = RollingOrigin(Family::kHoltWinters, series, season, horizon, origins);
+  choice.boosted_lags = RollingOrigin(Family::kBoostedLags, series, season, horizon, origins);
+  for (auto [family, backtest] : {std::pair{Family::kHoltWinters, &choice.holt_winters},
+                                  std::pair{Family::kBoostedLags, &choice.boosted_lags}}) {
+    if (backtest->origins > 0 && backtest->accuracy.mase < choice.chosen.accuracy.mase &&
+        backtest->accuracy.mase < choice.baseline.accuracy.mase * (1.0 - margin)) {
+      choice.family = family;
+      choice.chosen = *backtest;
+    }
   }
   return choice;
 }

@@ -10,7 +10,7 @@
 
 namespace keel::ml::timeseries {
 
-enum class Family { kSeasonalNaive, kHoltWinters };
+enum class Family { kSeasonalNaive, kHoltWinters, kBoostedLags };
 
 std::string_view FamilyName(Family family);
 
@@ -29,10 +29,11 @@ Backtest RollingOrigin(Family family, std::span<const double> series, int season
 struct Choice {
   Family family = Family::kSeasonalNaive;
   Backtest chosen;
-  Backtest baseline;  // seasonal naive on the same cut-offs
+  Backtest baseline;                    // seasonal naive on the same cut-offs
+  Backtest holt_winters, boosted_lags;  // each candidate's, for the record
 };
-// The family with the lowest backtest MASE; seasonal naive unless another is lower by more than `margin`
-// (relative: 0.02 means 2% lower).
+// The family with the lowest backtest MASE among Holt-Winters and boosted lags (XGBoost); seasonal naive
+// unless the best of them is lower by more than `margin` (relative: 0.02 means 2% lower).
 Choice ChooseFamily(std::span<const double> series, int season, int horizon, int origins,
                     double margin = 0.0);
 
