@@ -69,6 +69,7 @@ bench: build
 	@bash bench/run-ingest-cluster.sh
 	@bash bench/run-image2model.sh
 	@bash bench/run-locust-image2model.sh
+	@bash bench/run-siprems.sh
 	@bash bench/run-locust.sh
 
 format:

@@ -154,6 +154,13 @@ int SipremsSeed(const CommonFlags& flags, const SeedRequest& request) {
   return app ? SeedCatalogCommand(*app, io, request) : exit_code;
 }
 
+int SipremsSynth(const CommonFlags& flags, const siprems::SyntheticOptions& options) {
+  boost::asio::io_context io;
+  int exit_code = 0;
+  auto app = OperatorApp(flags, exit_code);
+  return app ? SyntheticCatalogCommand(*app, io, options) : exit_code;
+}
+
 int SipremsTrain(const CommonFlags& flags, const std::vector<std::string>& skus) {
   boost::asio::io_context io;
   int exit_code = 0;
@@ -263,7 +270,15 @@ int Main(int argc, char** argv) {
       "its backtest is no worse than the served one's.");
   std::vector<std::string> train_skus;
   siprems_train->add_option("--sku", train_skus, "A product to train (repeatable; default: every product)");
-  for (auto* sub : {siprems_seed, siprems_train})
+  auto* siprems_synth = siprems->add_subcommand(
+      "synth", "Add a synthetic catalogue for scale tests: SKUs SYN-000001..., labelled synthetic, monthly sales "
+               "of four kinds (seasonal, trending, flat, intermittent).");
+  siprems::SyntheticOptions synth_options;
+  siprems_synth->add_option("--products", synth_options.products, "Products to make")->check(CLI::Range(1, 1000000));
+  siprems_synth->add_option("--months", synth_options.months, "Months of sales, to November 2026")
+      ->check(CLI::Range(1, 600));
+  siprems_synth->add_option("--seed", synth_options.seed, "Random seed (the same seed, the same catalogue)");
+  for (auto* sub : {siprems_seed, siprems_synth, siprems_train})
     sub->add_option("--config", flags.config_file, "TOML config file");
 
   auto* image2model = app.add_subcommand("image2model", "Image2Model tools.");
@@ -346,6 +361,7 @@ int Main(int argc, char** argv) {
   if (*generate) return GenerateModel(generate_image, generate_out, generate_quality);
   if (*siprems_seed) return SipremsSeed(flags, seed_request);
   if (*siprems_train) return SipremsTrain(flags, train_skus);
+  if (*siprems_synth) return SipremsSynth(flags, synth_options);
   if (*docs) {
     std::cout << Config::Defaults(FullConfigSchema()).DocsTable();
     return 0;

@@ -15,6 +15,7 @@
 #include "apps/siprems/sales_store.hpp"
 #include "apps/siprems/seed_catalog.hpp"
 #include "apps/siprems/siprems_module.hpp"
+#include "apps/siprems/synthetic_catalog.hpp"
 #include "apps/siprems/trainer.hpp"
 #include "apps/siprems/training_jobs.hpp"
 
@@ -61,12 +62,10 @@ int SeedCatalogCommand(App& app, boost::asio::io_context& io, const SeedRequest&
   std::optional<Error> failed;
   std::int64_t job_id = 0;
   RunOn(io, [&]() -> Task<void> {
-    for (auto& product : catalog->products) {
-      auto created = co_await siprems->products().Create(product);
-      if (!created) {
-        failed = created.error();
-        co_return;
-      }
+    auto created = co_await siprems->products().CreateMany(std::move(catalog->products));
+    if (!created) {
+      failed = created.error();
+      co_return;
     }
     auto written = co_await siprems->sales().Insert(std::move(catalog->sales), std::nullopt);
     if (!written) {
@@ -89,6 +88,33 @@ int SeedCatalogCommand(App& app, boost::asio::io_context& io, const SeedRequest&
                               {"sales", sales},
                               {"data", request.data},
                               {"training_job_id", job_id}}
+                   .dump()
+            << "\n";
+  return 0;
+}
+
+int SyntheticCatalogCommand(App& app, boost::asio::io_context& io, const siprems::SyntheticOptions& options) {
+  auto* siprems = Siprems(app);
+  if (siprems == nullptr) return 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto catalog = siprems::MakeSyntheticCatalog(options);
+  const std::size_t products = catalog.products.size(), sales = catalog.sales.size();
+  std::optional<Error> failed;
+  RunOn(io, [&]() -> Task<void> {
+    auto created = co_await siprems->products().CreateMany(std::move(catalog.products));
+    if (!created) {
+      failed = created.error();
+      co_return;
+    }
+    auto written = co_await siprems->sales().Insert(std::move(catalog.sales), std::nullopt);
+    if (!written) failed = written.error();
+  });
+  if (failed) {
+    std::cerr << "keel: " << failed->message << "\n";
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << nlohmann::json{{"synthetic", true}, {"products", products}, {"sales", sales}, {"seconds", seconds}}
                    .dump()
             << "\n";
   return 0;

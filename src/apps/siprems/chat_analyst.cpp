@@ -23,21 +23,7 @@ std::string Lower(std::string_view text) {
 
 bool Alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-// Lower-case words of letters and digits.
-std::vector<std::string> Words(std::string_view text) {
-  std::vector<std::string> words;
-  std::string word;
-  for (char c : Lower(text)) {
-    if (Alnum(c) || c == '\'') {
-      word += c;
-    } else if (!word.empty()) {
-      words.push_back(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty()) words.push_back(std::move(word));
-  return words;
-}
+std::vector<std::string> Words(std::string_view text) { return ChatWords(text); }
 
 bool Has(const std::vector<std::string>& words, std::initializer_list<std::string_view> any) {
   for (const auto& w : words)
@@ -48,16 +34,6 @@ bool Has(const std::vector<std::string>& words, std::initializer_list<std::strin
 
 bool Contains(std::string_view text, std::string_view phrase) {
   return text.find(phrase) != std::string_view::npos;
-}
-
-// `needle` in `text` with no letter or digit on either side.
-bool ContainsToken(std::string_view text, std::string_view needle) {
-  for (std::size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
-    bool left = at == 0 || !Alnum(text[at - 1]);
-    bool right = at + needle.size() >= text.size() || !Alnum(text[at + needle.size()]);
-    if (left && right) return true;
-  }
-  return false;
 }
 
 std::optional<int> Integer(std::string_view word) {
@@ -97,58 +73,70 @@ struct Match {
   std::vector<std::string> candidates;
 };
 
-Match FindProduct(std::string_view lowered, const std::vector<std::string>& words,
-                  const std::vector<CatalogueEntry>& catalogue) {
+// A token of the message that may be a SKU: letters, digits, '.', '_' and '-' between anything else.
+std::vector<std::string> SkuTokens(std::string_view lowered) {
+  std::vector<std::string> tokens;
+  std::string token;
+  for (char c : lowered) {
+    if (Alnum(c) || c == '-' || c == '_' || c == '.') {
+      token += c;
+      continue;
+    }
+    if (!token.empty()) tokens.push_back(std::move(token));
+    token.clear();
+  }
+  if (!token.empty()) tokens.push_back(std::move(token));
+  for (auto& t : tokens)  // a sentence's full stop or a trailing dash is not part of the SKU
+    while (!t.empty() && (t.back() == '.' || t.back() == '-')) t.pop_back();
+  return tokens;
+}
+
+Match FindProduct(std::string_view lowered, const std::vector<std::string>& words, const CatalogueIndex& catalogue) {
   Match match;
-  for (const auto& entry : catalogue)
-    if (ContainsToken(lowered, Lower(entry.sku))) {
-      match.sku = entry.sku;
+  for (const auto& token : SkuTokens(lowered))
+    if (auto found = catalogue.by_lower_sku.find(token); found != catalogue.by_lower_sku.end()) {
+      match.sku = catalogue.entries[found->second].sku;
       return match;
     }
-  // Name words shared by half the catalogue or more ("canned", "units") tell products apart no better than
-  // stop words do.
-  std::map<std::string, int> name_count;
-  std::vector<std::set<std::string>> names;
-  for (const auto& entry : catalogue) {
-    auto name_words = Words(entry.name);
-    std::set<std::string> unique(name_words.begin(), name_words.end());
-    for (const auto& w : unique) ++name_count[w];
-    names.push_back(std::move(unique));
-  }
   std::set<std::string> asked;
   for (const auto& w : words)
     if (w.size() >= 3 && !StopWords().count(w) && !Integer(w)) asked.insert(w);
+  // Name words shared by half the catalogue or more ("canned", "units") tell products apart no better than
+  // stop words do.
+  const std::size_t size = catalogue.entries.size();
+  std::map<std::size_t, int> score;
+  for (const auto& w : asked) {
+    auto found = catalogue.by_name_word.find(w);
+    if (found == catalogue.by_name_word.end()) continue;
+    if (size >= 4 && found->second.size() * 2 > size) continue;
+    for (std::size_t i : found->second) ++score[i];
+  }
   int best = 0;
   std::vector<std::size_t> best_entries;
-  for (std::size_t i = 0; i < catalogue.size(); ++i) {
-    int score = 0;
-    for (const auto& w : asked)
-      if (names[i].count(w) &&
-          (catalogue.size() < 4 || name_count[w] * 2 <= static_cast<int>(catalogue.size())))
-        ++score;
-    if (score > best) {
-      best = score;
+  for (const auto& [i, s] : score) {
+    if (s > best) {
+      best = s;
       best_entries = {i};
-    } else if (score == best && score > 0) {
+    } else if (s == best) {
       best_entries.push_back(i);
     }
   }
   if (best_entries.size() == 1) {
-    match.sku = catalogue[best_entries[0]].sku;
+    match.sku = catalogue.entries[best_entries[0]].sku;
     return match;
   }
-  for (std::size_t i : best_entries) match.candidates.push_back(catalogue[i].sku);
+  for (std::size_t i : best_entries) match.candidates.push_back(catalogue.entries[i].sku);
   // A category by its own words ("tuna", "alcohol"): the one whose path matches the most of them.
-  std::map<std::string, int> category_score;
-  for (const auto& entry : catalogue)
-    for (const auto& w : Words(entry.category))
-      if (asked.count(w) || asked.count(w + "s")) ++category_score[entry.category];
   int top = 0;
-  for (const auto& [category, score] : category_score)
-    if (score > top) {
-      top = score;
+  for (const auto& [category, category_words] : catalogue.category_words) {
+    int matched = 0;
+    for (const auto& w : category_words)
+      if (asked.count(w) || asked.count(w + "s")) ++matched;
+    if (matched > top) {
+      top = matched;
       match.category = category;
     }
+  }
   return match;
 }
 
@@ -211,14 +199,8 @@ std::pair<std::int64_t, std::int64_t> PeriodOf(const Question& q, std::int64_t l
   return {AddPeriods(month, Interval::kMonth, -(q.months.value_or(12) - 1)), end};
 }
 
-const CatalogueEntry* Entry(const std::vector<CatalogueEntry>& catalogue, const std::string& sku) {
-  for (const auto& e : catalogue)
-    if (e.sku == sku) return &e;
-  return nullptr;
-}
-
-std::string Named(const std::vector<CatalogueEntry>& catalogue, const std::string& sku) {
-  const CatalogueEntry* e = Entry(catalogue, sku);
+std::string Named(const CatalogueIndex& catalogue, const std::string& sku) {
+  const CatalogueEntry* e = catalogue.Find(sku);
   return e ? fmt::format("{} ({})", e->name, sku) : sku;
 }
 
@@ -251,7 +233,7 @@ std::string SalesText(const nlohmann::json& s, const std::string& named) {
   return text + ".";
 }
 
-std::string TopText(const nlohmann::json& top, const std::vector<CatalogueEntry>& catalogue) {
+std::string TopText(const nlohmann::json& top, const CatalogueIndex& catalogue) {
   if (top["items"].empty())
     return fmt::format("No sales are recorded from {} to {}.", top["from"].get<std::string>(),
                        top["to"].get<std::string>());
@@ -297,18 +279,18 @@ std::string TrendText(const nlohmann::json& recent, const nlohmann::json& before
   return text + fmt::format(": {} {:.1f}%.", change > 0 ? "up" : "down", std::fabs(change));
 }
 
-std::string WhichProduct(const Question& q, const std::vector<CatalogueEntry>& catalogue) {
+std::string WhichProduct(const Question& q, const CatalogueIndex& catalogue) {
   if (!q.candidates.empty()) {
     std::string list;
     for (const auto& sku : q.candidates) list += (list.empty() ? "" : ", ") + Named(catalogue, sku);
     return "Which product do you mean? It could be " + list + ".";
   }
-  return "Which product do you mean? Name it by its SKU or words of its name.\n\n" + HelpText(catalogue);
+  return "Which product do you mean? Name it by its SKU or words of its name.\n\n" + HelpText(catalogue.entries);
 }
 
 }  // namespace
 
-Question ReadQuestion(std::string_view message, const std::vector<CatalogueEntry>& catalogue) {
+Question ReadQuestion(std::string_view message, const CatalogueIndex& catalogue) {
   Question q;
   const std::string lowered = Lower(message);
   const auto words = Words(message);
@@ -370,11 +352,12 @@ Task<Result<ChatReply>> ChatAnalyst::Reply(std::string message) {
   ChatReply reply;
   auto catalogue = co_await tools_.Catalogue();
   if (!catalogue) co_return std::move(catalogue).error();
-  Question q = ReadQuestion(message, *catalogue);
+  const CatalogueIndex& index = **catalogue;
+  Question q = ReadQuestion(message, index);
   if (q.intent == Intent::kHelp || q.intent == Intent::kUnknown) {
     reply.text =
         (q.intent == Intent::kUnknown ? std::string("I did not understand that question.\n\n") : "") +
-        HelpText(*catalogue);
+        HelpText(index.entries);
     co_return reply;
   }
   if (q.intent == Intent::kStockRisk) {
@@ -393,17 +376,17 @@ Task<Result<ChatReply>> ChatAnalyst::Reply(std::string message) {
     auto [from, to] = PeriodOf(q, **latest);
     auto top = co_await tools_.TopProducts(from, to, q.top_n, reply.facts);
     if (!top) co_return std::move(top).error();
-    reply.text = TopText(*top, *catalogue);
+    reply.text = TopText(*top, index);
     co_return reply;
   }
   if (!q.sku && !(q.category && q.intent == Intent::kSales)) {
     reply.text = q.category && q.intent != Intent::kSales
                      ? fmt::format("That names the category {}; forecasts and trends are per product. {}",
-                                   *q.category, WhichProduct(q, *catalogue))
-                     : WhichProduct(q, *catalogue);
+                                   *q.category, WhichProduct(q, index))
+                     : WhichProduct(q, index);
     co_return reply;
   }
-  const std::string named = q.sku ? Named(*catalogue, *q.sku) : "The category " + *q.category;
+  const std::string named = q.sku ? Named(index, *q.sku) : "The category " + *q.category;
   if (q.intent == Intent::kForecast) {
     auto forecast = co_await tools_.Forecast(*q.sku, q.horizon, reply.facts);
     if (!forecast) co_return std::move(forecast).error();

@@ -37,7 +37,7 @@ struct Question {
   int top_n = 5;
 };
 
-Question ReadQuestion(std::string_view message, const std::vector<CatalogueEntry>& catalogue);
+Question ReadQuestion(std::string_view message, const CatalogueIndex& catalogue);
 
 class ChatAnalyst {
  public:

@@ -1,5 +1,7 @@
 #include "apps/siprems/chat_tools.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "apps/siprems/forecaster.hpp"
@@ -218,19 +220,80 @@ Task<Result<nlohmann::json>> ChatTools::StockRisk(std::vector<ChatFact>& facts) 
   co_return nlohmann::json{{"checked", checked}, {"at_risk", std::move(at_risk)}};
 }
 
-Task<Result<std::vector<CatalogueEntry>>> ChatTools::Catalogue() {
-  auto rows = co_await db_.Query("SELECT sku, name, category FROM siprems_products ORDER BY sku");
-  if (!rows) co_return std::move(rows).error();
+std::vector<std::string> ChatWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'') {
+      word += c;
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+CatalogueIndex CatalogueIndex::Build(std::vector<CatalogueEntry> entries) {
+  CatalogueIndex index;
+  index.entries = std::move(entries);
+  for (std::size_t i = 0; i < index.entries.size(); ++i) {
+    const CatalogueEntry& e = index.entries[i];
+    std::string sku = e.sku;
+    for (char& c : sku)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    index.by_lower_sku.emplace(std::move(sku), i);
+    auto words = ChatWords(e.name);
+    std::sort(words.begin(), words.end());
+    words.erase(std::unique(words.begin(), words.end()), words.end());
+    for (auto& w : words) index.by_name_word[w].push_back(i);
+    if (!index.category_words.count(e.category)) index.category_words[e.category] = ChatWords(e.category);
+  }
+  return index;
+}
+
+const CatalogueEntry* CatalogueIndex::Find(const std::string& sku) const {
+  std::string lower = sku;
+  for (char& c : lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  auto found = by_lower_sku.find(lower);
+  return found == by_lower_sku.end() || entries[found->second].sku != sku ? nullptr : &entries[found->second];
+}
+
+namespace {
+
+constexpr auto kCatalogueFresh = std::chrono::seconds(10);
+
+std::shared_ptr<const CatalogueIndex> IndexOf(const sql::Rows& rows) {
   std::vector<CatalogueEntry> entries;
-  entries.reserve(rows->rows.size());
-  for (std::size_t r = 0; r < rows->rows.size(); ++r) {
+  entries.reserve(rows.rows.size());
+  for (std::size_t r = 0; r < rows.rows.size(); ++r) {
     CatalogueEntry entry;
-    entry.sku = std::string(rows->Text(r, 0).value_or(""));
-    entry.name = std::string(rows->Text(r, 1).value_or(""));
-    entry.category = std::string(rows->Text(r, 2).value_or(""));
+    entry.sku = std::string(rows.Text(r, 0).value_or(""));
+    entry.name = std::string(rows.Text(r, 1).value_or(""));
+    entry.category = std::string(rows.Text(r, 2).value_or(""));
     entries.push_back(std::move(entry));
   }
-  co_return entries;
+  return std::make_shared<const CatalogueIndex>(CatalogueIndex::Build(std::move(entries)));
+}
+
+}  // namespace
+
+Task<Result<std::shared_ptr<const CatalogueIndex>>> ChatTools::Catalogue() {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(catalogue_mutex_);
+    if (catalogue_ && now - catalogue_read_ < kCatalogueFresh) co_return catalogue_;
+  }
+  auto rows = co_await db_.Query("SELECT sku, name, category FROM siprems_products ORDER BY sku");
+  if (!rows) co_return std::move(rows).error();
+  auto index = IndexOf(*rows);
+  std::lock_guard lock(catalogue_mutex_);
+  catalogue_ = index;
+  catalogue_read_ = now;
+  co_return index;
 }
 
 Task<Result<std::optional<std::int64_t>>> ChatTools::LatestSale(std::optional<std::string> sku) {

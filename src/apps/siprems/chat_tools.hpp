@@ -6,9 +6,14 @@
 // Thread safety: as its stores.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +43,20 @@ struct CatalogueEntry {
   std::string category;
 };
 
+// Lower-case words of letters, digits and apostrophes.
+std::vector<std::string> ChatWords(std::string_view text);
+
+// The catalogue as the analyst searches it: products by lower-case SKU, and by each word of their names.
+struct CatalogueIndex {
+  std::vector<CatalogueEntry> entries;
+  std::unordered_map<std::string, std::size_t> by_lower_sku;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_word;  // each product once per word
+  std::map<std::string, std::vector<std::string>> category_words;          // category -> its words
+
+  static CatalogueIndex Build(std::vector<CatalogueEntry> entries);
+  const CatalogueEntry* Find(const std::string& sku) const;
+};
+
 class ChatTools {
  public:
   ChatTools(sql::Database& db, Forecaster& forecaster, const SipremsOptions& options)
@@ -58,7 +77,9 @@ class ChatTools {
   // Active products whose stock is below the next period's forecast demand.
   Task<Result<nlohmann::json>> StockRisk(std::vector<ChatFact>& facts);
 
-  Task<Result<std::vector<CatalogueEntry>>> Catalogue();
+  // The catalogue, read again once it is older than kCatalogueFresh (chat answers need not see a product
+  // added a moment ago; reading 10,000 products per turn would cost more than the turn).
+  Task<Result<std::shared_ptr<const CatalogueIndex>>> Catalogue();
   // The latest day with a sale (of `sku`, or of any product); nullopt when there is none.
   Task<Result<std::optional<std::int64_t>>> LatestSale(std::optional<std::string> sku);
 
@@ -66,6 +87,9 @@ class ChatTools {
   sql::Database& db_;
   Forecaster& forecaster_;
   const SipremsOptions& options_;
+  std::mutex catalogue_mutex_;
+  std::shared_ptr<const CatalogueIndex> catalogue_;         // GUARDED_BY(catalogue_mutex_)
+  std::chrono::steady_clock::time_point catalogue_read_{};  // GUARDED_BY(catalogue_mutex_)
 };
 
 }  // namespace keel::siprems

@@ -81,6 +81,39 @@ Task<Result<Product>> ProductStore::Create(Product product) {
   co_return product;
 }
 
+namespace {
+
+// Rows per INSERT: 9 parameters each.
+constexpr std::size_t kProductsPerStatement = 200;
+
+std::vector<sql::Statement> InsertManyStatements(const std::vector<Product>& products) {
+  std::vector<sql::Statement> statements;
+  for (std::size_t at = 0; at < products.size(); at += kProductsPerStatement) {
+    const std::size_t end = std::min(products.size(), at + kProductsPerStatement);
+    sql::Statement statement;
+    statement.sql =
+        "INSERT INTO siprems_products (sku, name, category, price, stock, active, source, created_ms, updated_ms) "
+        "VALUES ";
+    for (std::size_t i = at; i < end; ++i) {
+      statement.sql += i == at ? "(?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      for (auto& value : InsertParams(products[i])) statement.params.push_back(std::move(value));
+    }
+    statements.push_back(std::move(statement));
+  }
+  return statements;
+}
+
+}  // namespace
+
+Task<Result<void>> ProductStore::CreateMany(std::vector<Product> products) {
+  const std::int64_t now = clock_.WallMillis();
+  for (Product& p : products) p.created_ms = p.updated_ms = now;
+  auto written = co_await db_.WriteAll(InsertManyStatements(products));
+  if (!written && written.error().code == ErrorCode::kConflict)
+    co_return Error{ErrorCode::kConflict, "a product with one of these SKUs exists"};
+  co_return written;
+}
+
 Task<Result<ProductPage>> ProductStore::List(ProductQuery query) {
   std::string where = "1 = 1";
   sql::Params params;

@@ -1,6 +1,6 @@
 // The SIPREMS stores and trainer on a real SQLite file with a manual clock: products, sales summed by the
 // database per day, week and month, the seed catalogue, and the accept gate (a worse version is refused and
-// the served one stays).
+// the served one stays); the training kind and its schedule.
 #include <utility>  // before Boost
 
 #include <unistd.h>
@@ -18,6 +18,8 @@
 #include "apps/siprems/served_models.hpp"
 #include "apps/siprems/siprems_module.hpp"
 #include "apps/siprems/trainer.hpp"
+#include "apps/siprems/training_jobs.hpp"
+#include "jobs/job_kinds.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/run_to_completion.hpp"
@@ -275,6 +277,40 @@ TEST_F(SipremsStoreTest, TooShortAHistoryIsSkippedAndANewVersionReachesEveryRead
   ASSERT_TRUE(now.ok());
   ASSERT_TRUE(*now);
   EXPECT_EQ((*now)->version.version, trained->version);
+}
+
+}  // namespace
+}  // namespace keel::siprems
+
+namespace keel::siprems {
+namespace {
+
+TEST(TrainingJobsTest, TheScheduleFiresTheTrainingKindAndABadOneIsRefused) {
+  Metrics metrics;
+  ManualClock clock;
+  SipremsOptions options;
+  auto db = sql::SqliteDatabase::Open({.path = ":memory:", .pool_size = 1}, metrics);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ProductStore products(**db, clock);
+  SalesStore sales(**db, clock);
+  ModelStore models(**db);
+  Trainer trainer(sales, models, clock, options, nullptr);
+  jobs::JobKinds kinds;
+  ASSERT_TRUE(AddTrainingJobs(kinds, products, trainer, "0 2 * * *").ok());
+  const jobs::JobKind* kind = kinds.Find(kTrainJob);
+  ASSERT_NE(kind, nullptr);
+  EXPECT_EQ(kind->queue, "training");
+  ASSERT_EQ(kinds.periodic().size(), 1u);
+  EXPECT_EQ(kinds.periodic()[0].kind, kTrainJob);
+  EXPECT_EQ(kinds.periodic()[0].schedule.expression(), "0 2 * * *");
+
+  jobs::JobKinds unscheduled;
+  ASSERT_TRUE(AddTrainingJobs(unscheduled, products, trainer, "").ok());
+  EXPECT_TRUE(unscheduled.periodic().empty());
+  jobs::JobKinds broken;
+  auto refused = AddTrainingJobs(broken, products, trainer, "every night");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("siprems.train_schedule"), std::string::npos);
 }
 
 }  // namespace
