@@ -70,6 +70,7 @@ bench: build
 	@bash bench/run-image2model.sh
 	@bash bench/run-locust-image2model.sh
 	@bash bench/run-siprems.sh
+	@bash bench/run-siprems-cluster.sh
 	@bash bench/run-locust.sh
 
 format:

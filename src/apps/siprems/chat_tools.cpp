@@ -286,11 +286,16 @@ Task<Result<std::shared_ptr<const CatalogueIndex>>> ChatTools::Catalogue() {
   {
     std::lock_guard lock(catalogue_mutex_);
     if (catalogue_ && now - catalogue_read_ < kCatalogueFresh) co_return catalogue_;
+    // One turn reads it again; the others meanwhile answer from the one they have.
+    if (catalogue_ && catalogue_refreshing_) co_return catalogue_;
+    catalogue_refreshing_ = true;
   }
   auto rows = co_await db_.Query("SELECT sku, name, category FROM siprems_products ORDER BY sku");
-  if (!rows) co_return std::move(rows).error();
-  auto index = IndexOf(*rows);
+  std::shared_ptr<const CatalogueIndex> index;
+  if (rows) index = IndexOf(*rows);
   std::lock_guard lock(catalogue_mutex_);
+  catalogue_refreshing_ = false;
+  if (!rows) co_return std::move(rows).error();
   catalogue_ = index;
   catalogue_read_ = now;
   co_return index;
