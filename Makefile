@@ -31,6 +31,7 @@ run: build
 cluster: build
 	@$(KEEL) train property --data data/ames_housing.csv --if-missing
 	@$(KEEL) cluster up
+	@set -a && . var/cluster/cluster.env && $(KEEL) siprems seed --if-empty
 
 cluster-status:
 	@$(KEEL) cluster status

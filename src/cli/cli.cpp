@@ -271,10 +271,12 @@ int Main(int argc, char** argv) {
   std::vector<std::string> train_skus;
   siprems_train->add_option("--sku", train_skus, "A product to train (repeatable; default: every product)");
   auto* siprems_synth = siprems->add_subcommand(
-      "synth", "Add a synthetic catalogue for scale tests: SKUs SYN-000001..., labelled synthetic, monthly sales "
-               "of four kinds (seasonal, trending, flat, intermittent).");
+      "synth",
+      "Add a synthetic catalogue for scale tests: SKUs SYN-000001..., labelled synthetic, monthly sales "
+      "of four kinds (seasonal, trending, flat, intermittent).");
   siprems::SyntheticOptions synth_options;
-  siprems_synth->add_option("--products", synth_options.products, "Products to make")->check(CLI::Range(1, 1000000));
+  siprems_synth->add_option("--products", synth_options.products, "Products to make")
+      ->check(CLI::Range(1, 1000000));
   siprems_synth->add_option("--months", synth_options.months, "Months of sales, to November 2026")
       ->check(CLI::Range(1, 600));
   siprems_synth->add_option("--seed", synth_options.seed, "Random seed (the same seed, the same catalogue)");

@@ -114,7 +114,10 @@ int SyntheticCatalogCommand(App& app, boost::asio::io_context& io, const siprems
     return 1;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << nlohmann::json{{"synthetic", true}, {"products", products}, {"sales", sales}, {"seconds", seconds}}
+  std::cout << nlohmann::json{{"synthetic", true},
+                              {"products", products},
+                              {"sales", sales},
+                              {"seconds", seconds}}
                    .dump()
             << "\n";
   return 0;

@@ -1,5 +1,5 @@
-// `keel siprems seed`, `keel siprems synth` and `keel siprems train`: the SIPREMS operator commands, run against the configured
-// database on a private io_context.
+// `keel siprems seed`, `keel siprems synth` and `keel siprems train`: the SIPREMS operator commands, run
+// against the configured database on a private io_context.
 #pragma once
 
 #include <utility>  // before Boost: Boost 1.74 + g++ 12 needs it

@@ -39,24 +39,40 @@ Result<void> TreeEnsemble::Check(const Tree& tree) {
   return Ok();
 }
 
+// The member names one form gives a tree's arrays.
+struct TreeNames {
+  const char* left;
+  const char* right;
+  const char* feature;
+  const char* threshold;
+};
+constexpr TreeNames kXgboostNames{"left_children", "right_children", "split_indices", "split_conditions"};
+constexpr TreeNames kOwnNames{"left", "right", "feature", "threshold"};
+
+Result<TreeEnsemble> TreeEnsemble::Read(double base_score, const nlohmann::json& trees,
+                                        const TreeNames& names) {
+  TreeEnsemble ensemble;
+  ensemble.base_score_ = base_score;
+  for (const auto& t : trees) {
+    Tree tree;
+    tree.left = t.at(names.left).get<std::vector<std::int32_t>>();
+    tree.right = t.at(names.right).get<std::vector<std::int32_t>>();
+    tree.feature = t.at(names.feature).get<std::vector<std::int32_t>>();
+    tree.threshold = t.at(names.threshold).get<std::vector<float>>();
+    tree.default_left = Flags(t.at("default_left"));
+    if (auto checked = Check(tree); !checked) return std::move(checked).error();
+    ensemble.trees_.push_back(std::move(tree));
+  }
+  return ensemble;
+}
+
 Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
   auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return NotAModel("the text is not JSON");
   try {
     const auto& learner = json.at("learner");
-    TreeEnsemble ensemble;
-    ensemble.base_score_ = std::stod(learner.at("learner_model_param").at("base_score").get<std::string>());
-    for (const auto& t : learner.at("gradient_booster").at("model").at("trees")) {
-      Tree tree;
-      tree.left = t.at("left_children").get<std::vector<std::int32_t>>();
-      tree.right = t.at("right_children").get<std::vector<std::int32_t>>();
-      tree.feature = t.at("split_indices").get<std::vector<std::int32_t>>();
-      tree.threshold = t.at("split_conditions").get<std::vector<float>>();
-      tree.default_left = Flags(t.at("default_left"));
-      if (auto checked = Check(tree); !checked) return std::move(checked).error();
-      ensemble.trees_.push_back(std::move(tree));
-    }
-    return ensemble;
+    return Read(std::stod(learner.at("learner_model_param").at("base_score").get<std::string>()),
+                learner.at("gradient_booster").at("model").at("trees"), kXgboostNames);
   } catch (const std::exception& e) {
     return NotAModel(e.what());
   }
@@ -65,29 +81,17 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
 nlohmann::json TreeEnsemble::ToJson() const {
   nlohmann::json trees = nlohmann::json::array();
   for (const Tree& t : trees_)
-    trees.push_back({{"left", t.left},
-                     {"right", t.right},
-                     {"feature", t.feature},
-                     {"threshold", t.threshold},
+    trees.push_back({{kOwnNames.left, t.left},
+                     {kOwnNames.right, t.right},
+                     {kOwnNames.feature, t.feature},
+                     {kOwnNames.threshold, t.threshold},
                      {"default_left", t.default_left}});
   return {{"base_score", base_score_}, {"trees", std::move(trees)}};
 }
 
 Result<TreeEnsemble> TreeEnsemble::FromJson(const nlohmann::json& json) {
   try {
-    TreeEnsemble ensemble;
-    ensemble.base_score_ = json.at("base_score").get<double>();
-    for (const auto& t : json.at("trees")) {
-      Tree tree;
-      tree.left = t.at("left").get<std::vector<std::int32_t>>();
-      tree.right = t.at("right").get<std::vector<std::int32_t>>();
-      tree.feature = t.at("feature").get<std::vector<std::int32_t>>();
-      tree.threshold = t.at("threshold").get<std::vector<float>>();
-      tree.default_left = Flags(t.at("default_left"));
-      if (auto checked = Check(tree); !checked) return std::move(checked).error();
-      ensemble.trees_.push_back(std::move(tree));
-    }
-    return ensemble;
+    return Read(json.at("base_score").get<double>(), json.at("trees"), kOwnNames);
   } catch (const std::exception& e) {
     return NotAModel(e.what());
   }

@@ -16,6 +16,8 @@
 
 namespace keel::ml {
 
+struct TreeNames;
+
 class TreeEnsemble {
  public:
   // From XGBoost's JSON model (gbtree, reg:squarederror): each tree's children, split features, thresholds,
@@ -39,6 +41,8 @@ class TreeEnsemble {
     std::vector<std::uint8_t> default_left;
   };
   static Result<void> Check(const Tree& tree);
+  // The trees of either JSON form, whose arrays `names` names.
+  static Result<TreeEnsemble> Read(double base_score, const nlohmann::json& trees, const TreeNames& names);
 
   double base_score_ = 0;
   std::vector<Tree> trees_;

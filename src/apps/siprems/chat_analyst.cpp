@@ -91,7 +91,8 @@ std::vector<std::string> SkuTokens(std::string_view lowered) {
   return tokens;
 }
 
-Match FindProduct(std::string_view lowered, const std::vector<std::string>& words, const CatalogueIndex& catalogue) {
+Match FindProduct(std::string_view lowered, const std::vector<std::string>& words,
+                  const CatalogueIndex& catalogue) {
   Match match;
   for (const auto& token : SkuTokens(lowered))
     if (auto found = catalogue.by_lower_sku.find(token); found != catalogue.by_lower_sku.end()) {
@@ -285,7 +286,8 @@ std::string WhichProduct(const Question& q, const CatalogueIndex& catalogue) {
     for (const auto& sku : q.candidates) list += (list.empty() ? "" : ", ") + Named(catalogue, sku);
     return "Which product do you mean? It could be " + list + ".";
   }
-  return "Which product do you mean? Name it by its SKU or words of its name.\n\n" + HelpText(catalogue.entries);
+  return "Which product do you mean? Name it by its SKU or words of its name.\n\n" +
+         HelpText(catalogue.entries);
 }
 
 }  // namespace

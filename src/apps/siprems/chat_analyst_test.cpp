@@ -11,11 +11,12 @@ namespace {
 using Intent = Question::Intent;
 
 CatalogueIndex Catalogue() {
-  return CatalogueIndex::Build({{"AIRPAX-INTL", "International airline passengers (thousands)", "travel/air"},
-          {"TUNA-1", "Canned tuna, Star Kist 6 oz (units, Dominick's chain)", "grocery/canned-tuna"},
-          {"TUNA-5", "Canned tuna, Geisha 6 oz (units, Dominick's chain)", "grocery/canned-tuna"},
-          {"WINE-AU", "Australian wine sales by wine makers", "beverages/wine"},
-          {"DRINKS-US-WHSL", "US beer, wine & liquor merchant wholesaler sales", "beverages/alcohol"}});
+  return CatalogueIndex::Build(
+      {{"AIRPAX-INTL", "International airline passengers (thousands)", "travel/air"},
+       {"TUNA-1", "Canned tuna, Star Kist 6 oz (units, Dominick's chain)", "grocery/canned-tuna"},
+       {"TUNA-5", "Canned tuna, Geisha 6 oz (units, Dominick's chain)", "grocery/canned-tuna"},
+       {"WINE-AU", "Australian wine sales by wine makers", "beverages/wine"},
+       {"DRINKS-US-WHSL", "US beer, wine & liquor merchant wholesaler sales", "beverages/alcohol"}});
 }
 
 TEST(ChatAnalystTest, ReadsWhatIsAskedAndAboutWhich) {

@@ -90,7 +90,7 @@ class ChatTools {
   std::mutex catalogue_mutex_;
   std::shared_ptr<const CatalogueIndex> catalogue_;         // GUARDED_BY(catalogue_mutex_)
   std::chrono::steady_clock::time_point catalogue_read_{};  // GUARDED_BY(catalogue_mutex_)
-  bool catalogue_refreshing_ = false;                        // GUARDED_BY(catalogue_mutex_)
+  bool catalogue_refreshing_ = false;                       // GUARDED_BY(catalogue_mutex_)
 };
 
 }  // namespace keel::siprems

@@ -92,7 +92,8 @@ std::vector<sql::Statement> InsertManyStatements(const std::vector<Product>& pro
     const std::size_t end = std::min(products.size(), at + kProductsPerStatement);
     sql::Statement statement;
     statement.sql =
-        "INSERT INTO siprems_products (sku, name, category, price, stock, active, source, created_ms, updated_ms) "
+        "INSERT INTO siprems_products (sku, name, category, price, stock, active, source, created_ms, "
+        "updated_ms) "
         "VALUES ";
     for (std::size_t i = at; i < end; ++i) {
       statement.sql += i == at ? "(?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";

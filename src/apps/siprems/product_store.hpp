@@ -30,8 +30,8 @@ class ProductStore {
 
   // kConflict when the SKU is taken.
   Task<Result<Product>> Create(Product product);
-  // Many at once, in one transaction (the seed and synthetic catalogues); kConflict when any SKU is taken, and
-  // then none is written.
+  // Many at once, in one transaction (the seed and synthetic catalogues); kConflict when any SKU is taken,
+  // and then none is written.
   Task<Result<void>> CreateMany(std::vector<Product> products);
   Task<Result<ProductPage>> List(ProductQuery query);
   // kNotFound when there is no such SKU.

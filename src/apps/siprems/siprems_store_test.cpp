@@ -19,10 +19,10 @@
 #include "apps/siprems/siprems_module.hpp"
 #include "apps/siprems/trainer.hpp"
 #include "apps/siprems/training_jobs.hpp"
-#include "jobs/job_kinds.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/run_to_completion.hpp"
+#include "jobs/job_kinds.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::siprems {
