@@ -36,8 +36,8 @@ class ChatHistory {
  public:
   ChatHistory(kv::KvStore& kv, const ChatOptions& options) : kv_(kv), options_(options) {}
 
-  // The session's turns, oldest first; nullopt when there is no such session.
-  Task<Result<std::optional<std::vector<ChatTurn>>>> Load(std::string user, std::string session);
+  // The session's turns, oldest first; kNotFound when there is no such session.
+  Task<Result<std::vector<ChatTurn>>> Load(std::string user, std::string session);
   // Stores `turns` (the last chat.history_turns of them) and renews the session's time to live.
   Task<Result<void>> Save(std::string user, std::string session, std::vector<ChatTurn> turns);
   // Whether there was such a session.

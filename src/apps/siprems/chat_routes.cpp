@@ -155,8 +155,7 @@ Task<Response> ChatRoutes::Session(Request& request) {
   if (!ValidSessionId(id)) co_return http::ProblemFrom(NoSuchSession());
   auto turns = co_await chat_.history().Load(request.principal->subject, id);
   if (!turns) co_return http::ProblemFrom(turns.error());
-  if (!*turns) co_return http::ProblemFrom(NoSuchSession());
-  co_return SessionDocument(id, **turns);
+  co_return SessionDocument(id, *turns);
 }
 
 Task<Response> ChatRoutes::Forget(Request& request) {

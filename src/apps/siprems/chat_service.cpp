@@ -41,8 +41,10 @@ Task<Result<ChatOutcome>> ChatService::Turn(std::string user, std::string sessio
   std::vector<ChatTurn> turns;
   if (!session.empty()) {
     auto loaded = co_await history_.Load(user, session);
-    if (!loaded) co_return std::move(loaded).error();
-    if (*loaded) turns = std::move(**loaded);
+    if (loaded)
+      turns = std::move(*loaded);
+    else if (loaded.error().code != ErrorCode::kNotFound)  // a new session the client named itself
+      co_return std::move(loaded).error();
   }
   bool answered = false;
   std::string fallback_note;

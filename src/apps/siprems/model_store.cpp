@@ -33,15 +33,25 @@ std::string VersionName(const std::string& sku, std::int64_t trained_ms) {
   return sku + "_" + stamp;
 }
 
+namespace {
+
+// The served row read into a model, or nullopt. Outside the coroutine: g++ 12 warns that an empty optional
+// co_returned from one "may be used uninitialized".
+Result<std::optional<ServedModel>> ServedFrom(Result<sql::Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<ServedModel>();
+  auto model = ParseModel(rows->Text(0, 8).value_or(""));
+  if (!model) return std::move(model).error();
+  return std::optional<ServedModel>(ServedModel{FromRow(*rows, 0), std::move(*model)});
+}
+
+}  // namespace
+
 Task<Result<std::optional<ServedModel>>> ModelStore::Served(std::string sku) {
   auto rows = co_await db_.Query(
       fmt::format("SELECT {}, model FROM siprems_models WHERE sku = ? AND status = 'served'", kColumns),
       sql::Args(sku));
-  if (!rows) co_return std::move(rows).error();
-  if (rows->empty()) co_return std::optional<ServedModel>();
-  auto model = ParseModel(rows->Text(0, 8).value_or(""));
-  if (!model) co_return std::move(model).error();
-  co_return std::optional<ServedModel>(ServedModel{FromRow(*rows, 0), std::move(*model)});
+  co_return ServedFrom(std::move(rows));
 }
 
 Task<Result<std::vector<ModelVersion>>> ModelStore::Versions(std::string sku, std::int64_t limit) {
