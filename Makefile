@@ -18,6 +18,7 @@ run: build
 	@mkdir -p var
 	@$(KEEL) migrate
 	@$(KEEL) train property --data data/ames_housing.csv --if-missing
+	@$(KEEL) siprems seed --if-empty
 	@echo "Keel is starting on http://127.0.0.1:8080 (Ctrl-C stops it). Try:"
 	@echo "  curl -s http://127.0.0.1:8080/health"
 	@echo "  curl -s http://127.0.0.1:8080/ready"
@@ -30,6 +31,7 @@ run: build
 cluster: build
 	@$(KEEL) train property --data data/ames_housing.csv --if-missing
 	@$(KEEL) cluster up
+	@set -a && . var/cluster/cluster.env && $(KEEL) siprems seed --if-empty
 
 cluster-status:
 	@$(KEEL) cluster status
@@ -68,6 +70,8 @@ bench: build
 	@bash bench/run-ingest-cluster.sh
 	@bash bench/run-image2model.sh
 	@bash bench/run-locust-image2model.sh
+	@bash bench/run-siprems.sh
+	@bash bench/run-siprems-cluster.sh
 	@bash bench/run-locust.sh
 
 format:

@@ -98,6 +98,7 @@ class App::Context final : public ModuleContext {
   jobs::JobQueue& jobs() override { return *app_.job_queue_; }
   jobs::JobKinds& job_kinds() override { return *app_.job_kinds_; }
   ml::ModelPlatform& models() override { return *app_.models_; }
+  CacheCatalog& caches() override { return app_.caches_; }
   void SetAuthenticator(http::Authenticator authenticator) override {
     app_.authenticator_ = std::move(authenticator);
   }
@@ -126,6 +127,12 @@ auth::IdentityService& App::identity() {
   for (auto& module : modules_)
     if (auto* identity = dynamic_cast<auth::IdentityModule*>(module.get())) return identity->service();
   throw std::logic_error("the module list has no identity module");
+}
+
+Module* App::FindModule(std::string_view name) {
+  for (auto& module : modules_)
+    if (module->Name() == name) return module.get();
+  return nullptr;
 }
 
 Result<std::unique_ptr<App>> App::Create(Config config) {
@@ -194,6 +201,8 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
       ml::ModelPlatform::Create(c, *app->database_, *app->kv_, app->clock_, *app->pool_, *app->metrics_);
   if (!models) return std::move(models).error();
   app->models_ = std::move(models).value();
+  ml::ModelPlatform* platform = app->models_.get();
+  app->caches_.Add("predictions", [platform] { return platform->PredictionCacheStats(); });
 
   app->context_ = std::make_unique<Context>(*app);
   app->modules_ = Modules();
@@ -207,7 +216,7 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
   // The ops routes serve the document, and the document declares what the pipeline answers on every
   // route, theirs included: fill it in once all are routed.
   auto document = std::make_shared<std::string>();
-  http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_, document);
+  http::AddOpsRoutes(*app->router_, *app->metrics_, app->readiness_, document, &app->caches_);
   *document = http::DeclarePlatformAnswers(*openapi, *app->router_);
   app->openapi_ = std::move(document);
   return app;
@@ -402,7 +411,7 @@ namespace {
 class WorkerOpsServer {
  public:
   WorkerOpsServer(const Config& config, int port, Metrics& metrics, const Readiness& readiness) {
-    http::AddOpsRoutes(router_, metrics, readiness, nullptr);
+    http::AddOpsRoutes(router_, metrics, readiness, nullptr, nullptr);
     http::PipelineOptions pipeline_options;
     pipeline_options.access_log = false;  // scrapes and probes every few seconds would drown the job log
     pipeline_options.instance_id = InstanceId(config);

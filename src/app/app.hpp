@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/blocking_pool.hpp"
+#include "core/cache_catalog.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
@@ -68,6 +69,8 @@ class App {
   const std::string& openapi() const { return *openapi_; }
   // The identity module's service, for operator commands (`keel users create`).
   auth::IdentityService& identity();
+  // The registered module named `name` (Module::Name), for operator commands; null when there is none.
+  Module* FindModule(std::string_view name);
 
  private:
   class Context;
@@ -100,6 +103,7 @@ class App {
   // Scaled out: wakes this process's workers when another process enqueues (PostgreSQL NOTIFY).
   std::unique_ptr<sql::NotificationListener> job_listener_;
   Readiness readiness_;
+  CacheCatalog caches_;
   http::TrustedProxies trusted_proxies_;
   http::Authenticator authenticator_;
   std::shared_ptr<const std::string> openapi_;

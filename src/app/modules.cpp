@@ -3,6 +3,7 @@
 
 #include "apps/image2model/image2model_module.hpp"
 #include "apps/property/property_module.hpp"
+#include "apps/siprems/siprems_module.hpp"
 #include "apps/tasks/tasks_module.hpp"
 #include "apps/validation/validation_module.hpp"
 #include "auth/identity_module.hpp"
@@ -26,6 +27,7 @@ std::vector<std::unique_ptr<Module>> Modules() {
   modules.push_back(std::make_unique<property::PropertyModule>());
   modules.push_back(std::make_unique<validation::ValidationModule>());
   modules.push_back(std::make_unique<image2model::Image2ModelModule>());
+  modules.push_back(std::make_unique<siprems::SipremsModule>());
   return modules;
 }
 

@@ -13,6 +13,7 @@
 #include "app/app.hpp"
 #include "app/modules.hpp"
 #include "cli/generate_command.hpp"
+#include "cli/siprems_command.hpp"
 #include "cli/train_command.hpp"
 #include "cli/users_command.hpp"
 #include "cluster/cluster.hpp"
@@ -116,24 +117,55 @@ int Migrate(const CommonFlags& flags) {
   return 0;
 }
 
-int CreateUserCommand(const CommonFlags& flags, const std::string& email, const std::string& name,
-                      bool admin) {
+// Builds the App for a one-shot operator command, migrating first in embedded mode. Null after saying why on
+// stderr; `exit_code` is then the code to return.
+std::unique_ptr<App> OperatorApp(const CommonFlags& flags, int& exit_code) {
   auto config = LoadConfig(flags);
-  if (!config) return kConfigError;
+  exit_code = kConfigError;
+  if (!config) return nullptr;
+  exit_code = 1;
   bool embedded = config->Embedded();
-  boost::asio::io_context io;  // declared before the App, so it outlives the database's threads
   auto app = App::Create(std::move(*config));
   if (!app) {
     std::cerr << "keel: " << app.error().message << "\n";
-    return 1;
+    return nullptr;
   }
   if (embedded) {
     if (auto migrated = (*app)->Migrate(); !migrated) {
       std::cerr << "keel: " << migrated.error().message << "\n";
-      return 1;
+      return nullptr;
     }
   }
-  return CreateUser(**app, io, email, name, admin);
+  return std::move(app).value();
+}
+
+int CreateUserCommand(const CommonFlags& flags, const std::string& email, const std::string& name,
+                      bool admin) {
+  boost::asio::io_context io;  // declared before the App, so it outlives the database's threads
+  int exit_code = 0;
+  auto app = OperatorApp(flags, exit_code);
+  return app ? CreateUser(*app, io, email, name, admin) : exit_code;
+}
+
+int SipremsSeed(const CommonFlags& flags, const SeedRequest& request) {
+  boost::asio::io_context io;
+  int exit_code = 0;
+  auto app = OperatorApp(flags, exit_code);
+  return app ? SeedCatalogCommand(*app, io, request) : exit_code;
+}
+
+int SipremsSynth(const CommonFlags& flags, const siprems::SyntheticOptions& options) {
+  boost::asio::io_context io;
+  int exit_code = 0;
+  auto app = OperatorApp(flags, exit_code);
+  return app ? SyntheticCatalogCommand(*app, io, options) : exit_code;
+}
+
+int SipremsTrain(const CommonFlags& flags, const std::vector<std::string>& skus) {
+  boost::asio::io_context io;
+  int exit_code = 0;
+  auto app = OperatorApp(flags, exit_code);
+  return app ? TrainForecastsCommand(*app, io, skus) : exit_code;
 }
 
 int ShowConfig(const CommonFlags& flags) {
@@ -222,6 +254,35 @@ int Main(int argc, char** argv) {
                   "Do nothing when the registry already has a version of the model (for first starts)");
   train->add_option("--config", flags.config_file, "TOML config file");
 
+  auto* siprems = app.add_subcommand("siprems", "SIPREMS: the sales catalogue and its forecasting models.");
+  siprems->require_subcommand(1);
+  auto* siprems_seed = siprems->add_subcommand(
+      "seed", "Load the real sales catalogue (data/siprems/sales.csv) and enqueue its models' training.");
+  SeedRequest seed_request;
+  siprems_seed
+      ->add_option("--data", seed_request.data, "The catalogue CSV: sku,name,category,period,quantity")
+      ->check(CLI::ExistingFile);
+  siprems_seed->add_flag("--if-empty", seed_request.if_empty,
+                         "Do nothing when the catalogue holds any product (for first starts)");
+  auto* siprems_train = siprems->add_subcommand(
+      "train",
+      "Train products' forecasting models now, in this process; each new version serves only when "
+      "its backtest is no worse than the served one's.");
+  std::vector<std::string> train_skus;
+  siprems_train->add_option("--sku", train_skus, "A product to train (repeatable; default: every product)");
+  auto* siprems_synth = siprems->add_subcommand(
+      "synth",
+      "Add a synthetic catalogue for scale tests: SKUs SYN-000001..., labelled synthetic, monthly sales "
+      "of four kinds (seasonal, trending, flat, intermittent).");
+  siprems::SyntheticOptions synth_options;
+  siprems_synth->add_option("--products", synth_options.products, "Products to make")
+      ->check(CLI::Range(1, 1000000));
+  siprems_synth->add_option("--months", synth_options.months, "Months of sales, to November 2026")
+      ->check(CLI::Range(1, 600));
+  siprems_synth->add_option("--seed", synth_options.seed, "Random seed (the same seed, the same catalogue)");
+  for (auto* sub : {siprems_seed, siprems_synth, siprems_train})
+    sub->add_option("--config", flags.config_file, "TOML config file");
+
   auto* image2model = app.add_subcommand("image2model", "Image2Model tools.");
   image2model->require_subcommand(1);
   auto* generate = image2model->add_subcommand(
@@ -300,6 +361,9 @@ int Main(int argc, char** argv) {
     return Train(*config, train_request, train_if_missing);
   }
   if (*generate) return GenerateModel(generate_image, generate_out, generate_quality);
+  if (*siprems_seed) return SipremsSeed(flags, seed_request);
+  if (*siprems_train) return SipremsTrain(flags, train_skus);
+  if (*siprems_synth) return SipremsSynth(flags, synth_options);
   if (*docs) {
     std::cout << Config::Defaults(FullConfigSchema()).DocsTable();
     return 0;

@@ -217,6 +217,8 @@ std::string RenderNginxConf(const ClusterLayout& layout, const NginxOptions& opt
        {"@API_SERVERS@", servers},
        {"@RATE@", std::to_string(options.rate)},
        {"@BURST@", std::to_string(options.burst)},
+       {"@PREDICT_RATE@", std::to_string(options.predict_rate)},
+       {"@PREDICT_BURST@", std::to_string(options.predict_burst)},
        {"@ACCESS_LOG@",
         options.access_log ? (layout.dir / "log" / "nginx-access.log").string() + " keel" : "off"}});
 }

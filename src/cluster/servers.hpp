@@ -43,6 +43,9 @@ struct NginxOptions {
   int rate = 100;  // requests per second per client address (limit_req)
   int burst = 200;
   bool access_log = true;
+  // POST /api/v1/predict's own zone, seed 004's: 3 requests per second per address, burst 5.
+  int predict_rate = 3;
+  int predict_burst = 5;
 };
 
 // Creates DIR/pg/data with initdb on first use, (re)writes postgresql.conf, starts PostgreSQL, and creates

@@ -90,11 +90,16 @@ Metrics::Metrics()
 
 Metrics::~Metrics() = default;
 
-std::string Metrics::Serialize() const {
+std::vector<prometheus::MetricFamily> Metrics::Collect() const {
   auto families = registry_->Collect();
   auto process = process_->Collect();
   families.insert(families.end(), std::make_move_iterator(process.begin()),
                   std::make_move_iterator(process.end()));
+  return families;
+}
+
+std::string Metrics::Serialize() const {
+  auto families = Collect();
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
   return out.str();

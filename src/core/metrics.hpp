@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -26,6 +27,8 @@ class Metrics {
   // Everything registered plus process metrics (memory, CPU, fds, start time, build info), in text format
   // 0.0.4.
   std::string Serialize() const;
+  // The same, as values (for the JSON summary).
+  std::vector<prometheus::MetricFamily> Collect() const;
 
  private:
   class ProcessCollector;

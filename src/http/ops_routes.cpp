@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/metrics_summary.hpp"
 #include "http/problem.hpp"
 
 namespace keel::http {
@@ -40,10 +41,31 @@ Task<Response> Ready(const Readiness& readiness) {
   co_return response;
 }
 
+// Whether the client asks for JSON rather than Prometheus's text.
+bool WantsJson(const Request& request) {
+  auto accept = request.headers.Get("Accept");
+  return accept && accept->find("application/json") != std::string_view::npos;
+}
+
+std::string CacheStatsDocument(const CacheCatalog& caches) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, stats] : caches.Read()) {
+    const std::uint64_t lookups = stats.hits + stats.misses;
+    out[name] = {
+        {"hits", stats.hits},
+        {"misses", stats.misses},
+        {"hit_ratio", lookups > 0 ? static_cast<double>(stats.hits) / static_cast<double>(lookups) : 0.0},
+        {"entries", stats.entries},
+        {"bytes", stats.bytes},
+        {"evictions", stats.evictions}};
+  }
+  return nlohmann::ordered_json{{"caches", std::move(out)}}.dump();
+}
+
 }  // namespace
 
 void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness,
-                  std::shared_ptr<const std::string> openapi) {
+                  std::shared_ptr<const std::string> openapi, const CacheCatalog* caches) {
   // Probes and scrapes come from the platform, often from one address; they are never rate limited.
   const RouteOptions ops{.rate_policy = ""};
   router.Add("GET", "/health", Health, ops);
@@ -51,12 +73,19 @@ void AddOpsRoutes(Router& router, Metrics& metrics, const Readiness& readiness,
   auto ready = [&readiness](Request&) { return Ready(readiness); };
   router.Add("GET", "/ready", ready, ops);
   router.Add("GET", "/api/v1/health/ready", ready, ops);
+  auto summary = std::make_shared<MetricsSummary>();
   router.Add(
       "GET", "/metrics",
-      [&metrics](Request&) -> Task<Response> {
+      [&metrics, summary](Request& request) -> Task<Response> {
+        if (WantsJson(request)) co_return Response::Json(200, summary->Summarize(metrics.Collect()).dump());
         co_return Response::Text(200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8");
       },
       ops);
+  if (caches)
+    router.Add(
+        "GET", "/cache-stats",
+        [caches](Request&) -> Task<Response> { co_return Response::Json(200, CacheStatsDocument(*caches)); },
+        ops);
   if (openapi)
     router.Add("GET", "/api/v1/openapi.json",
                [openapi](Request&) -> Task<Response> { co_return Response::Json(200, *openapi); });

@@ -12,7 +12,8 @@ ConfigSchema ConfigKeys() {
            "keel serve also runs job workers and the scheduler in-process (embedded mode). Turn off when "
            "separate `keel worker` processes do the work."),
       List("jobs.queues",
-           {"default:1-4", "priority:1-2", "batch_processing:0-4", "model_generation:0-8", "maintenance:0-2"},
+           {"default:1-4", "priority:1-2", "batch_processing:0-4", "model_generation:0-8", "maintenance:0-2",
+            "training:0-2"},
            "Queues this process works, as name:min-max worker threads (or name:max). Threads grow with the "
            "queue's depth up to max and shrink to min when idle."),
       Int("jobs.poll_interval_ms", 200, 10, 60000,

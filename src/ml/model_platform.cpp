@@ -32,7 +32,9 @@ Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sq
   if (ml.cache_enabled) {
     kv::MemoryKvOptions cache;
     cache.max_bytes = ml.cache_max_bytes;
-    std::unique_ptr<kv::KvStore> store = std::make_unique<kv::MemoryKv>(cache, clock);
+    auto near = std::make_unique<kv::MemoryKv>(cache, clock);
+    platform->cache_near_ = near.get();
+    std::unique_ptr<kv::KvStore> store = std::move(near);
     // Scaled out: Redis behind the in-process level, so one instance's prediction is every instance's hit.
     if (kv::IsRedisUrl(c.String("kv.url")))
       store = std::make_unique<kv::TieredKv>(std::move(store), shared, ml.cache_ttl);
@@ -164,6 +166,17 @@ Result<void> ModelPlatform::Announce(const std::string& name, const std::string&
     if (!reloaded) return std::move(reloaded).error();
   }
   return Ok();
+}
+
+CacheStats ModelPlatform::PredictionCacheStats() const {
+  CacheStats stats;
+  if (!cache_) return stats;
+  stats.hits = cache_->hits();
+  stats.misses = cache_->misses();
+  stats.entries = cache_near_->Size();
+  stats.bytes = cache_near_->Bytes();
+  stats.evictions = cache_near_->Evictions();
+  return stats;
 }
 
 Task<Result<ModelServer::ReloadOutcome>> ModelPlatform::Reload(std::string name) {

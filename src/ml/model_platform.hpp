@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
+#include "core/cache_catalog.hpp"
 #include "core/result.hpp"
 #include "ml/model_registry.hpp"
 #include "ml/model_server.hpp"
@@ -29,7 +30,8 @@ class Metrics;
 class Readiness;
 namespace kv {
 class KvStore;
-}
+class MemoryKv;
+}  // namespace kv
 namespace sql {
 class Database;
 }
@@ -87,6 +89,9 @@ class ModelPlatform {
     return server_->Catalog(offset, limit, total);
   }
 
+  // The prediction cache's counts (all zero when ml.cache_enabled is false), for /cache-stats.
+  CacheStats PredictionCacheStats() const;
+
   // Reloads `name` off the caller's thread (see ModelServer::Reload).
   Task<Result<ModelServer::ReloadOutcome>> Reload(std::string name);
 
@@ -97,6 +102,7 @@ class ModelPlatform {
   const Clock* clock_ = nullptr;  // prediction-log timestamps
   std::unique_ptr<ModelServer> server_;
   std::unique_ptr<PredictionCache> cache_;  // null when ml.cache_enabled is false
+  kv::MemoryKv* cache_near_ = nullptr;      // the cache's in-process level, owned by cache_
   std::unique_ptr<PredictionLog> log_;      // null when ml.log_enabled is false
   SingleFlight flights_;
   std::filesystem::path root_;

@@ -49,6 +49,7 @@ Task<std::optional<double>> PredictionCache::Get(const std::string& model, const
   }
   Counters& counters = For(model);
   (hit ? counters.hits : counters.misses)->Increment();
+  (hit ? hits_total_ : misses_total_).fetch_add(1, std::memory_order_relaxed);
   if (!hit) co_return std::nullopt;
   co_return value;
 }

@@ -5,6 +5,7 @@
 // Thread safety: all methods are safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,9 @@ class PredictionCache {
   // Best effort: a store failure only costs a later miss.
   Task<void> Put(const std::string& key, double prediction);
 
+  std::uint64_t hits() const { return hits_total_.load(std::memory_order_relaxed); }
+  std::uint64_t misses() const { return misses_total_.load(std::memory_order_relaxed); }
+
  private:
   struct Counters {
     prometheus::Counter* hits;
@@ -45,6 +49,7 @@ class PredictionCache {
   prometheus::Family<prometheus::Counter>& misses_;
   std::mutex mutex_;
   std::map<std::string, Counters, std::less<>> counters_;  // GUARDED_BY(mutex_)
+  std::atomic<std::uint64_t> hits_total_{0}, misses_total_{0};
 };
 
 }  // namespace keel::ml

@@ -98,18 +98,19 @@ Result<std::vector<double>> XgboostModel::Predict(std::span<const float> values,
   return std::vector<double>(out, out + rows);
 }
 
-Result<void> TrainRegressor(
-    std::span<const float> x, std::span<const float> y, std::size_t num_features, const TrainOptions& options,
-    const std::filesystem::path& out,
-    const std::function<void(int round, int rounds, std::string_view eval)>& progress) {
+namespace {
+
+// Trains into `booster` (see TrainRegressor).
+Result<void> Train(std::span<const float> x, std::span<const float> y, std::size_t num_features,
+                   const TrainOptions& options,
+                   const std::function<void(int round, int rounds, std::string_view eval)>& progress,
+                   Matrix& train, Booster& booster) {
   if (y.empty() || x.size() != y.size() * num_features)
     return Error{ErrorCode::kInvalidArgument, "training data does not have one label per row"};
-  Matrix train;
   if (XGDMatrixCreateFromMat(x.data(), y.size(), num_features, NAN, &train.handle) != 0)
     return LastError("cannot build the training matrix");
   if (XGDMatrixSetFloatInfo(train.handle, "label", y.data(), y.size()) != 0)
     return LastError("cannot set labels");
-  Booster booster;
   if (XGBoosterCreate(&train.handle, 1, &booster.handle) != 0) return LastError("cannot create a booster");
   // XGBoost 1.7 starts from 0.5 rather than the label mean; prices in the hundreds of thousands need the
   // mean.
@@ -140,9 +141,34 @@ Result<void> TrainRegressor(
       progress(round + 1, options.rounds, eval);
     }
   }
+  return Ok();
+}
+
+}  // namespace
+
+Result<void> TrainRegressor(
+    std::span<const float> x, std::span<const float> y, std::size_t num_features, const TrainOptions& options,
+    const std::filesystem::path& out,
+    const std::function<void(int round, int rounds, std::string_view eval)>& progress) {
+  Matrix train;
+  Booster booster;
+  if (auto trained = Train(x, y, num_features, options, progress, train, booster); !trained) return trained;
   if (XGBoosterSaveModel(booster.handle, out.c_str()) != 0)
     return LastError(fmt::format("cannot save {}", out.string()), ErrorCode::kUnavailable);
   return Ok();
+}
+
+Result<std::string> TrainRegressorJson(std::span<const float> x, std::span<const float> y,
+                                       std::size_t num_features, const TrainOptions& options) {
+  Matrix train;
+  Booster booster;
+  if (auto trained = Train(x, y, num_features, options, nullptr, train, booster); !trained)
+    return std::move(trained).error();
+  bst_ulong length = 0;
+  const char* bytes = nullptr;
+  if (XGBoosterSaveModelToBuffer(booster.handle, R"({"format":"json"})", &length, &bytes) != 0)
+    return LastError("cannot save the model");
+  return std::string(bytes, length);
 }
 
 }  // namespace keel::ml

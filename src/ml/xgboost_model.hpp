@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -58,5 +59,10 @@ Result<void> TrainRegressor(
     std::span<const float> x, std::span<const float> y, std::size_t num_features, const TrainOptions& options,
     const std::filesystem::path& out,
     const std::function<void(int round, int rounds, std::string_view eval)>& progress);
+
+// The same, returning the model as XGBoost's JSON instead of saving it (for models kept elsewhere than the
+// registry: SIPREMS's per-product forecasters read the trees out of it).
+Result<std::string> TrainRegressorJson(std::span<const float> x, std::span<const float> y,
+                                       std::size_t num_features, const TrainOptions& options);
 
 }  // namespace keel::ml

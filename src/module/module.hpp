@@ -17,6 +17,7 @@
 namespace keel {
 
 class BlockingPool;
+class CacheCatalog;
 class Clock;
 class Metrics;
 class Readiness;
@@ -73,6 +74,8 @@ class ModuleContext {
   virtual jobs::JobKinds& job_kinds() = 0;
   // Model serving: registry, hot swap, batching, caching, prediction log.
   virtual ml::ModelPlatform& models() = 0;
+  // The caches /cache-stats reports; add a module's own during Register.
+  virtual CacheCatalog& caches() = 0;
   // Installs the check that routes marked `authenticated` go through (the identity module's).
   virtual void SetAuthenticator(http::Authenticator authenticator) = 0;
 };

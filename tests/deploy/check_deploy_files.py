@@ -768,9 +768,12 @@ def check_nginx():
     C.check(not any("http_503" in v for v in compose_directives.get("proxy_next_upstream", set())),
             "compose nginx.conf does not retry on 503")
     rate, burst = cluster_rate_limit()
-    C.check(compose_directives.get("limit_req") == {f"zone=api burst={burst} nodelay"} and
-            any(f"rate={rate}r/s" in v for v in compose_directives.get("limit_req_zone", set())),
+    C.check(compose_directives.get("limit_req") == {f"zone=api burst={burst} nodelay", "zone=predict burst=5 nodelay"}
+            and any(f"rate={rate}r/s" in v for v in compose_directives.get("limit_req_zone", set())),
             f"compose nginx.conf limits {rate} r/s per address, burst {burst} (keel cluster's defaults)")
+    C.check(any("zone=predict:10m rate=3r/s" in v for v in compose_directives.get("limit_req_zone", set())) and
+            any("zone=predict:10m rate=@PREDICT_RATE@r/s" in v for v in template.get("limit_req_zone", set())),
+            "compose and cluster nginx limit POST /api/v1/predict to seed 004's 3 r/s per address, burst 5")
     upstream_servers = compose_directives.get("server", set()) - {""}  # "" is the server { } block
     template_options = {v.split(None, 1)[1] for v in template.get("server", set()) - {""}}
     C.check(upstream_servers and all(v.split(None, 1)[0] == "api:8080" and v.split(None, 1)[1:] ==

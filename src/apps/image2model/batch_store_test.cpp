@@ -20,6 +20,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "apps/image2model/image2model_module.hpp"
+#include "apps/siprems/siprems_module.hpp"
 #include "apps/tasks/tasks_module.hpp"
 #include "apps/validation/validation_module.hpp"
 #include "auth/identity_module.hpp"
@@ -71,9 +72,10 @@ class BatchStoreTest : public ::testing::Test {
     // Every module's that has any (app/modules.cpp's list, which this layer may not include): the shared
     // PostgreSQL database was migrated by `keel cluster up`, and refuses a binary that lacks one of its own.
     std::vector<sql::Migration> all = sql::PlatformMigrations(backend);
-    for (const auto& part : {blobs::Migrations(backend), jobs::Migrations(backend), ml::Migrations(backend),
-                             auth::Migrations(backend), tasks::Migrations(backend),
-                             validation::Migrations(backend), image2model::Migrations(backend)})
+    for (const auto& part :
+         {blobs::Migrations(backend), jobs::Migrations(backend), ml::Migrations(backend),
+          auth::Migrations(backend), tasks::Migrations(backend), validation::Migrations(backend),
+          image2model::Migrations(backend), siprems::Migrations(backend)})
       all.insert(all.end(), part.begin(), part.end());
     auto migrated = db_->Migrate(all);
     ASSERT_TRUE(migrated.ok()) << migrated.error().message;

@@ -31,6 +31,9 @@ void InitCurlOnce() {
 struct Received {
   OutboundResponse response;
   bool too_large = false;
+  int status = 0;  // of the response being read, from its status line
+  const std::function<void(std::string_view)>* on_body = nullptr;
+  bool streamed = false;  // a piece went to on_body
 };
 
 std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
@@ -41,6 +44,11 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
     return 0;  // aborts the transfer
   }
   received->response.body.append(data, bytes);
+  if (received->on_body != nullptr && *received->on_body && received->status >= 200 &&
+      received->status < 300) {
+    received->streamed = true;
+    (*received->on_body)(std::string_view(data, bytes));
+  }
   return bytes;
 }
 
@@ -49,6 +57,10 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) {
     received->response.headers = Headers();  // a new response (after 100 Continue): its own headers
+    auto space = line.find(' ');
+    received->status = 0;
+    for (std::size_t i = space + 1; space != std::string_view::npos && i < line.size() && i < space + 4; ++i)
+      if (line[i] >= '0' && line[i] <= '9') received->status = received->status * 10 + (line[i] - '0');
     return size * count;
   }
   auto colon = line.find(':');
@@ -259,7 +271,8 @@ Result<OutboundResponse> HttpClient::Send(const OutboundRequest& request) {
                    fmt::format("{}: the circuit breaker is open", options_.provider)};
     }
     auto started = std::chrono::steady_clock::now();
-    auto answer = Attempt(request);
+    bool streamed = false;
+    auto answer = Attempt(request, streamed);
     instruments_->duration.Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     bool retryable;
@@ -273,17 +286,18 @@ Result<OutboundResponse> HttpClient::Send(const OutboundRequest& request) {
           answer.error().code == ErrorCode::kTimeout || answer.error().code == ErrorCode::kUnavailable;
     }
     Record(retryable);
-    if (!retryable || !request.retry || attempt >= options_.attempts) return answer;
+    if (!retryable || !request.retry || streamed || attempt >= options_.attempts) return answer;
     auto delay = Backoff(attempt, answer ? &*answer : nullptr);
     if (delay > options_.backoff_max) return answer;  // told to come back later than is worth waiting here
     std::this_thread::sleep_for(delay);
   }
 }
 
-Result<OutboundResponse> HttpClient::Attempt(const OutboundRequest& request) {
+Result<OutboundResponse> HttpClient::Attempt(const OutboundRequest& request, bool& streamed) {
   CURL* easy = curl_easy_init();
   if (easy == nullptr) return Error{ErrorCode::kInternal, "curl_easy_init failed"};
   Received received;
+  received.on_body = &request.on_body;
   curl_slist* headers = nullptr;
   curl_slist* resolve = nullptr;
   for (const auto& [name, value] : request.headers)
@@ -329,6 +343,7 @@ Result<OutboundResponse> HttpClient::Attempt(const OutboundRequest& request) {
   curl_easy_cleanup(easy);
   curl_slist_free_all(headers);
   curl_slist_free_all(resolve);
+  streamed = received.streamed;
   if (received.too_large)
     return Error{ErrorCode::kTooLarge,
                  fmt::format("{}: the answer is over {} bytes", options_.provider, kMaxResponseBytes)};

@@ -56,6 +56,9 @@ struct OutboundRequest {
   // reached at the address that was checked). Empty: resolve.
   std::string pinned_address = {};
   bool retry = true;  // false for requests that must not be sent twice (a POST that is not idempotent)
+  // When set, each piece of a 2xx response's body is also handed to it as it arrives (a streamed answer:
+  // server-sent events). Once a piece was handed over the request is not retried, so none is seen twice.
+  std::function<void(std::string_view)> on_body = {};
 };
 
 struct OutboundResponse {
@@ -87,8 +90,9 @@ class HttpClient {
  private:
   struct Curl;
   struct Instruments;
-  // One attempt: the response, or the transport error (kTimeout, kUnavailable, kInvalidArgument).
-  Result<OutboundResponse> Attempt(const OutboundRequest& request);
+  // One attempt: the response, or the transport error (kTimeout, kUnavailable, kInvalidArgument). `streamed`
+  // is set when a piece of the body went to request.on_body.
+  Result<OutboundResponse> Attempt(const OutboundRequest& request, bool& streamed);
   bool AdmitThroughBreaker();
   void Record(bool failure);
   std::chrono::milliseconds Backoff(int attempt, const OutboundResponse* response) const;

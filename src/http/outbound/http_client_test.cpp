@@ -135,6 +135,29 @@ TEST(HttpClient, RetriesServerErrorsAndRateLimitsHonouringRetryAfter) {
   EXPECT_EQ(client.breaker(), BreakerState::kClosed);
 }
 
+TEST(HttpClient, AStreamedBodyIsHandedOnAndNeverRetriedOnceItBegan) {
+  ScriptedServer server;
+  server.Script(ScriptedServer::Reply(503, "busy"));  // not 2xx: nothing handed on, and retried
+  server.Script(ScriptedServer::Reply(200, "data: one\n\ndata: two\n\n"));
+  // A body cut short after its first piece: an error, and not sent again.
+  server.Script("HTTP/1.1 200 X\r\nContent-Length: 100\r\nConnection: close\r\n\r\ndata: half");
+  Metrics metrics;
+  HttpClient client(Fast(), metrics);
+  std::string streamed;
+  OutboundRequest request{.url = server.Url()};
+  request.on_body = [&streamed](std::string_view piece) { streamed += piece; };
+  auto answer = client.Send(request);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(streamed, "data: one\n\ndata: two\n\n");
+  EXPECT_EQ(server.requests(), 2);
+  streamed.clear();
+  auto cut = client.Send(request);
+  EXPECT_FALSE(cut.ok());
+  EXPECT_EQ(streamed, "data: half");
+  EXPECT_EQ(server.requests(), 3);
+}
+
 TEST(HttpClient, ClientErrorsAreAnswersNotRetries) {
   ScriptedServer server;
   server.Script(ScriptedServer::Reply(404, "nope"));

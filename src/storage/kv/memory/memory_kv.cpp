@@ -41,6 +41,7 @@ void MemoryKv::Erase(Shard& shard, std::list<Entry>::iterator it) {
 void MemoryKv::EvictFor(Shard& shard, std::size_t incoming) {
   while (!shard.lru.empty() && shard.bytes + incoming > shard_budget_) {
     Erase(shard, std::prev(shard.lru.end()));
+    evictions_count_.fetch_add(1, std::memory_order_relaxed);
     if (evictions_ != nullptr) evictions_->Increment();
   }
 }

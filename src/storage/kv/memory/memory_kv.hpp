@@ -3,6 +3,7 @@
 // Thread safety: all methods are safe from any thread; a shard's lock is held only for map and list updates.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <list>
 #include <mutex>
@@ -37,6 +38,8 @@ class MemoryKv final : public KvStore {
 
   std::size_t Bytes() const;
   std::size_t Size() const;
+  // Entries evicted to make room (not expired ones) since construction.
+  std::uint64_t Evictions() const { return evictions_count_.load(std::memory_order_relaxed); }
 
   Task<Result<std::optional<std::string>>> Get(std::string key) override;
   Task<Result<void>> Set(std::string key, std::string value, Ttl ttl) override;
@@ -70,6 +73,7 @@ class MemoryKv final : public KvStore {
   const std::size_t shard_budget_;
   std::vector<Shard> shards_;
   prometheus::Counter* evictions_ = nullptr;
+  std::atomic<std::uint64_t> evictions_count_{0};
 };
 
 }  // namespace keel::kv
