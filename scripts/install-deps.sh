@@ -12,11 +12,15 @@ packages=(
   zlib1g-dev libssl-dev libsodium-dev libcurl4-openssl-dev libxgboost-dev libpq-dev libhiredis-dev libre2-dev
   # Image2Model's local generator: image decoding, mesh simplification, glTF writing
   libstb-dev libwebp-dev libmeshoptimizer-dev libtinygltf-dev
+  # ONNX models (ml/onnx/): the model format, checker and shape inference
+  libonnx-dev libprotobuf-dev
   # the scaled-out topology (keel cluster, scaled-mode tests)
   postgresql-15 pgbouncer redis-server
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light sqlite3 python3-aiosmtpd python3-psycopg2
   python3-yaml python3-h11 python3-jsonschema json-schema-test-suite python3-pil
+  # ONNX: the backend test data per operator, and models built in the tests from scikit-learn's
+  libonnx-testdata python3-onnx python3-sklearn
   # the deploy check reads deploy/docker-compose.yml with Debian's own Compose (1.29)
   docker-compose
   clang-format-14

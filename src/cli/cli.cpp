@@ -13,6 +13,7 @@
 #include "app/app.hpp"
 #include "app/modules.hpp"
 #include "cli/generate_command.hpp"
+#include "cli/models_command.hpp"
 #include "cli/siprems_command.hpp"
 #include "cli/train_command.hpp"
 #include "cli/users_command.hpp"
@@ -254,6 +255,36 @@ int Main(int argc, char** argv) {
                   "Do nothing when the registry already has a version of the model (for first starts)");
   train->add_option("--config", flags.config_file, "TOML config file");
 
+  auto* models = app.add_subcommand("models", "The model registry (ml.model_dir).");
+  models->require_subcommand(1);
+  auto* import_model = models->add_subcommand(
+      "import", "Import an ONNX model as a new registry version, checked as the server will check it.");
+  ml::ImportRequest import_request;
+  import_model->add_option("model", import_request.model_name, "Model name")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            return ml::IsModelName(name) ? "" : "model names are 1-64 of a-z, 0-9, '_' and '-'";
+          },
+          "NAME"));
+  import_model->add_option("--onnx", import_request.onnx, "The model.onnx file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  auto* import_meta =
+      import_model->add_option("--meta", import_request.meta, "Its meta.json")->check(CLI::ExistingFile);
+  auto* import_sample = import_model
+                            ->add_option("--sample", import_request.sample,
+                                         "A CSV of features and target to derive meta.json from")
+                            ->check(CLI::ExistingFile);
+  import_meta->excludes(import_sample);
+  import_model->add_option("--target", import_request.target,
+                           "The sample's target column (default: the last)");
+  import_model->add_option("--output", import_request.output,
+                           "The graph output that is the prediction (default: the first)");
+  import_model->add_option("--column", import_request.output_column,
+                           "Its column (e.g. a class's probability)");
+  import_model->add_option("--config", flags.config_file, "TOML config file");
+
   auto* siprems = app.add_subcommand("siprems", "SIPREMS: the sales catalogue and its forecasting models.");
   siprems->require_subcommand(1);
   auto* siprems_seed = siprems->add_subcommand(
@@ -359,6 +390,11 @@ int Main(int argc, char** argv) {
     auto config = LoadConfig(flags);
     if (!config) return kConfigError;
     return Train(*config, train_request, train_if_missing);
+  }
+  if (*import_model) {
+    auto config = LoadConfig(flags);
+    if (!config) return kConfigError;
+    return ImportModel(*config, import_request);
   }
   if (*generate) return GenerateModel(generate_image, generate_out, generate_quality);
   if (*siprems_seed) return SipremsSeed(flags, seed_request);

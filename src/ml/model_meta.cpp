@@ -19,15 +19,19 @@ Error Invalid(std::string message) {
 nlohmann::json ModelMeta::ToJson() const {
   nlohmann::json features_json = nlohmann::json::array();
   for (const auto& f : features) features_json.push_back({{"name", f.name}, {"min", f.min}, {"max", f.max}});
-  return {{"name", name},
-          {"version", version},
-          {"target", target},
-          {"features", features_json},
-          {"metrics", metrics},
-          {"training", training},
-          {"trained_at", trained_at},
-          {"validation_sample",
-           {{"rows", sample.rows}, {"expected", sample.expected}, {"tolerance", sample.tolerance}}}};
+  nlohmann::json json = {
+      {"name", name},
+      {"version", version},
+      {"target", target},
+      {"features", features_json},
+      {"metrics", metrics},
+      {"training", training},
+      {"trained_at", trained_at},
+      {"validation_sample",
+       {{"rows", sample.rows}, {"expected", sample.expected}, {"tolerance", sample.tolerance}}}};
+  if (!output_name.empty() || output_column > 0)
+    json["output"] = {{"name", output_name}, {"column", output_column}};
+  return json;
 }
 
 Result<ModelMeta> ModelMeta::Parse(std::string_view text) {
@@ -53,6 +57,11 @@ Result<ModelMeta> ModelMeta::Parse(std::string_view text) {
     meta.sample.rows = sample.at("rows").get<std::vector<std::vector<float>>>();
     meta.sample.expected = sample.at("expected").get<std::vector<double>>();
     meta.sample.tolerance = sample.value("tolerance", 1e-3);
+    if (json.contains("output")) {
+      const auto& output = json.at("output");
+      meta.output_name = output.value("name", std::string());
+      meta.output_column = output.value("column", std::size_t{0});
+    }
   } catch (const nlohmann::json::exception& e) {
     return Invalid(e.what());
   }

@@ -37,6 +37,10 @@ struct ModelMeta {
   nlohmann::json training = nlohmann::json::object();  // rows, parameters, data file and its sha256
   std::string trained_at;
   ValidationSample sample;
+  // Which output of an ONNX graph is the prediction ("output": {"name", "column"}): by default the first
+  // output's column 0. XGBoost models have one output.
+  std::string output_name;
+  std::size_t output_column = 0;
 
   nlohmann::json ToJson() const;
   // kInvalidArgument naming the first problem (missing key, wrong type, empty features, min > max, a sample

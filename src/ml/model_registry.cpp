@@ -9,12 +9,33 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ml/onnx/onnx_model.hpp"
+#include "ml/xgboost_model.hpp"
+
 namespace keel::ml {
 
 bool IsModelName(std::string_view name) {
   return !name.empty() && name.size() <= 64 &&
          name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string_view::npos;
 }
+
+namespace {
+
+// An ONNX graph when the version has one, else XGBoost's model.
+Result<std::unique_ptr<Predictor>> LoadPredictor(const std::filesystem::path& directory,
+                                                 const ModelMeta& meta) {
+  if (std::filesystem::exists(directory / "model.onnx")) {
+    auto model = onnx::OnnxModel::Load(directory / "model.onnx", meta.features.size(),
+                                       onnx::OutputChoice{meta.output_name, meta.output_column});
+    if (!model) return std::move(model).error();
+    return std::unique_ptr<Predictor>(std::move(model).value());
+  }
+  auto model = XgboostModel::Load(directory / "model.json", meta.features.size());
+  if (!model) return std::move(model).error();
+  return std::unique_ptr<Predictor>(std::move(model).value());
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const LoadedModel>> LoadVersion(const std::filesystem::path& directory) {
   std::ifstream in(directory / "meta.json");
@@ -25,7 +46,7 @@ Result<std::shared_ptr<const LoadedModel>> LoadVersion(const std::filesystem::pa
   if (!meta)
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("{}: {}", directory.string(), meta.error().message)};
-  auto model = XgboostModel::Load(directory / "model.json", meta->features.size());
+  auto model = LoadPredictor(directory, *meta);
   if (!model) return std::move(model).error();
   // The sample doubles as the warm-up: the first predictions pay XGBoost's lazy configuration, not a request.
   for (std::size_t i = 0; i < meta->sample.rows.size(); ++i) {
@@ -40,6 +61,7 @@ Result<std::shared_ptr<const LoadedModel>> LoadVersion(const std::filesystem::pa
   }
   auto loaded = std::make_shared<LoadedModel>();
   loaded->meta = std::move(meta).value();
+  loaded->format = std::filesystem::exists(directory / "model.onnx") ? "onnx" : "xgboost";
   loaded->model = std::move(model).value();
   loaded->directory = directory;
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
@@ -54,6 +76,13 @@ std::vector<std::string> ModelRegistry::Versions(const std::string& name) const 
   }
   std::sort(versions.begin(), versions.end());
   return versions;
+}
+
+std::string ModelRegistry::Format(const std::string& name, const std::string& version) const {
+  std::error_code ec;
+  if (std::filesystem::exists(root_ / name / version / "model.onnx", ec)) return "onnx";
+  if (std::filesystem::exists(root_ / name / version / "model.json", ec)) return "xgboost";
+  return "none";
 }
 
 Result<std::string> ModelRegistry::Reload(const std::string& name, const std::string& pinned,

@@ -17,7 +17,7 @@
 
 #include "core/result.hpp"
 #include "ml/model_meta.hpp"
-#include "ml/xgboost_model.hpp"
+#include "ml/predictor.hpp"
 
 namespace keel::ml {
 
@@ -26,12 +26,14 @@ bool IsModelName(std::string_view name);
 
 struct LoadedModel {
   ModelMeta meta;
-  std::unique_ptr<XgboostModel> model;
+  std::unique_ptr<Predictor> model;
+  std::string format;  // "xgboost" (model.json) or "onnx" (model.onnx)
   std::filesystem::path directory;
 };
 
-// Loads one version directory and checks it: meta.json parses, the model has meta's width, and it predicts
-// the validation sample within its tolerance. kInvalidArgument saying what failed.
+// Loads one version directory and checks it: meta.json parses, the model (model.onnx when present, else
+// XGBoost's model.json) has meta's width, and it predicts the validation sample within its tolerance.
+// kInvalidArgument saying what failed.
 Result<std::shared_ptr<const LoadedModel>> LoadVersion(const std::filesystem::path& directory);
 
 class ModelRegistry {
@@ -53,6 +55,8 @@ class ModelRegistry {
   std::vector<std::string> Models() const;
   // Version directories present for `name`, oldest first.
   std::vector<std::string> Versions(const std::string& name) const;
+  // What a version directory holds: "onnx", "xgboost", or "none" (no model file yet).
+  std::string Format(const std::string& name, const std::string& version) const;
 
  private:
   const std::filesystem::path root_;

@@ -305,9 +305,13 @@ nlohmann::json ModelServer::Catalog(std::size_t offset, std::size_t limit, std::
     auto eager = eager_.find(name);
     const ServedModelSpec* spec = eager != eager_.end() ? &eager->second->spec : nullptr;
     auto current = registry_.Get(name);
+    auto versions = registry_.Versions(name);
+    nlohmann::json formats = nlohmann::json::object();
+    for (const auto& version : versions) formats[version] = registry_.Format(name, version);
     nlohmann::json entry = {
         {"name", name},
-        {"versions", registry_.Versions(name)},
+        {"versions", std::move(versions)},
+        {"formats", std::move(formats)},
         {"served_version", current ? nlohmann::json(current->meta.version) : nlohmann::json()},
         {"loaded", current != nullptr},
         {"eager", spec != nullptr},

@@ -2,41 +2,20 @@
 #include "ml/model_trainer.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
-#include <sstream>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
-#include "core/log.hpp"
 #include "core/rfc3339.hpp"
-#include "core/sha256.hpp"
 #include "ml/dataset.hpp"
-#include "ml/registry_changes.hpp"
 #include "ml/regression_metrics.hpp"
+#include "ml/staged_version.hpp"
 
 namespace keel::ml {
 namespace {
 
 constexpr std::size_t kValidationRows = 8;
-
-std::string Sha256OfFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return Sha256Hex(content.str());
-}
-
-// "20261125T201500Z": sorts in time order, so the newest version is the greatest name.
-std::string NewVersionName(const std::filesystem::path& model_root) {
-  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  std::string base = fmt::format("{:%Y%m%dT%H%M%SZ}", now);
-  std::string name = base;
-  for (int n = 2; std::filesystem::exists(model_root / name); ++n) name = fmt::format("{}-{}", base, n);
-  return name;
-}
 
 }  // namespace
 
@@ -54,28 +33,10 @@ Result<TrainedVersion> TrainModelVersion(
   if (!data) return std::move(data).error();
   auto [train, holdout] = SplitHoldout(*data, request.holdout, request.options.seed);
 
-  auto model_root = request.model_dir / request.model_name;
-  std::error_code ec;
-  std::filesystem::create_directories(model_root, ec);
-  if (ec)
-    return Error{ErrorCode::kUnavailable,
-                 fmt::format("cannot create {}: {}", model_root.string(), ec.message())};
-  std::string version = NewVersionName(model_root);
-  auto staging = model_root / (".staging-" + version);
-  std::filesystem::remove_all(staging, ec);
-  std::filesystem::create_directories(staging, ec);
-  if (ec)
-    return Error{ErrorCode::kUnavailable,
-                 fmt::format("cannot create {}: {}", staging.string(), ec.message())};
-
-  // A failed run leaves nothing behind; the rename below disarms this.
-  struct RemoveOnFailure {
-    std::filesystem::path path;
-    ~RemoveOnFailure() {
-      std::error_code ignored;
-      if (!path.empty()) std::filesystem::remove_all(path, ignored);
-    }
-  } cleanup{staging};
+  auto staged = StagedVersion::Create(request.model_dir, request.model_name);
+  if (!staged) return std::move(staged).error();
+  const auto& staging = staged->staging();
+  const std::string& version = staged->version();
 
   auto trained = TrainRegressor(train.x, train.y, train.features.size(), request.options,
                                 staging / "model.json", progress);
@@ -122,17 +83,9 @@ Result<TrainedVersion> TrainModelVersion(
     if (!out)
       return Error{ErrorCode::kUnavailable, fmt::format("cannot write {}", (staging / "meta.json").string())};
   }
-  auto directory = model_root / version;
-  std::filesystem::rename(staging, directory, ec);
-  if (ec)
-    return Error{ErrorCode::kUnavailable,
-                 fmt::format("cannot publish {}: {}", directory.string(), ec.message())};
-  cleanup.path.clear();
-  // Serving processes learn of the version from the change feed; one that misses it still finds the version
-  // when it next loads the model, so a failed announcement is logged, not fatal.
-  if (auto announced = AnnounceVersion(request.model_dir, request.model_name, version); !announced)
-    log::Warn("new model version not announced", log::Fields().Add("error", announced.error().message));
-  return TrainedVersion{std::move(meta), directory};
+  auto directory = staged->Publish();
+  if (!directory) return std::move(directory).error();
+  return TrainedVersion{std::move(meta), std::move(directory).value()};
 }
 
 }  // namespace keel::ml
