@@ -112,12 +112,15 @@ class ScaledLinear:
 
 def linear(x, y):
     m = ScaledLinear().fit(x, y)
-    scaler = helper.make_node("Scaler", ["X"], ["scaled"], domain="ai.onnx.ml",
-                              offset=[float(v) for v in m.scaler.mean_],
-                              scale=[float(1 / v) for v in m.scaler.scale_])
+    # Scaler keeps its offsets as float32: a latitude's mean moves by 2e-6 degrees, which the coefficient of a
+    # feature scaled by 0.025 degrees turns into dollars. The intercept takes the shift back.
+    offset = m.scaler.mean_.astype(np.float32).astype(np.float64)
+    scale = (1 / m.scaler.scale_).astype(np.float32).astype(np.float64)
+    intercept = m.linear.intercept_ + float(np.sum(m.linear.coef_ * (offset - m.scaler.mean_) * scale))
+    scaler = helper.make_node("Scaler", ["X"], ["scaled"], domain="ai.onnx.ml", offset=list(offset),
+                              scale=list(scale))
     regressor = helper.make_node("LinearRegressor", ["scaled"], ["Y"], domain="ai.onnx.ml", targets=1,
-                                 coefficients=[float(v) for v in m.linear.coef_],
-                                 intercepts=[float(m.linear.intercept_)])
+                                 coefficients=[float(v) for v in m.linear.coef_], intercepts=[intercept])
     return m, model([scaler, regressor], [features_input(x.shape[1])],
                     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["N", 1])])
 
@@ -179,10 +182,10 @@ def classifier(x, y):
                             classlabels_int64s=[0, 1], base_values=[init], post_transform="LOGISTIC", **attrs)
     zipmap = helper.make_node("ZipMap", ["probabilities"], ["output_probability"], domain="ai.onnx.ml",
                               classlabels_int64s=[0, 1])
-    probability = helper.make_value_info(
-        "output_probability",
-        helper.make_sequence_type_proto(helper.make_map_type_proto(TensorProto.INT64,
-                                                                   helper.make_tensor_type_proto(TensorProto.FLOAT, []))))
+    # seq(map(int64, float)), what ZipMap makes (onnx 1.12's helper has no builder for map types).
+    probability = onnx.ValueInfoProto(name="output_probability")
+    probability.type.sequence_type.elem_type.map_type.key_type = TensorProto.INT64
+    probability.type.sequence_type.elem_type.map_type.value_type.tensor_type.elem_type = TensorProto.FLOAT
     return m, model([tree, zipmap], [features_input(x.shape[1])],
                     [helper.make_tensor_value_info("label", TensorProto.INT64, ["N"]), probability])
 

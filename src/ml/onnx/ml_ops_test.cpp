@@ -61,7 +61,7 @@ Tensor Rows(std::vector<std::vector<double>> rows) {
 }
 
 // Runs `node` on `x`; its outputs.
-std::vector<Tensor> Run(const Node& node, const Tensor& x) {
+std::vector<Tensor> Evaluate(const Node& node, const Tensor& x) {
   auto op = MakeOp(node, 3);
   EXPECT_TRUE(op.ok()) << op.error().message;
   if (!op.ok()) return {};
@@ -96,7 +96,7 @@ TEST(OnnxTreeEnsemble, WalksEveryTreeAndSendsMissingValuesWhereTheNodeSays) {
   auto attributes = TwoTrees("target");
   Node node = MlNode("TreeEnsembleRegressor", attributes);
   node.outputs = {"Y"};
-  auto out = Run(node, Rows({{0, 0}, {3, 9}, {3, 1}, {NAN, 3}, {3, NAN}}));
+  auto out = Evaluate(node, Rows({{0, 0}, {3, 9}, {3, 1}, {NAN, 3}, {3, NAN}}));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape, (std::vector<std::int64_t>{5, 1}));
   // {1+100, 10+200, 20+100, missing x0 → true: 1+200, missing x1: GT false → 20, LT false → 200}
@@ -105,13 +105,13 @@ TEST(OnnxTreeEnsemble, WalksEveryTreeAndSendsMissingValuesWhereTheNodeSays) {
   attributes["aggregate_function"] = Text("AVERAGE");
   attributes["base_values"] = Floats({0.5});
   node.attributes = attributes;
-  EXPECT_EQ(Run(node, Rows({{0, 0}}))[0].values, (std::vector<double>{51}));
+  EXPECT_EQ(Evaluate(node, Rows({{0, 0}}))[0].values, (std::vector<double>{51}));
   attributes["aggregate_function"] = Text("MIN");
   node.attributes = attributes;
-  EXPECT_EQ(Run(node, Rows({{0, 0}}))[0].values, (std::vector<double>{1.5}));
+  EXPECT_EQ(Evaluate(node, Rows({{0, 0}}))[0].values, (std::vector<double>{1.5}));
   attributes["aggregate_function"] = Text("MAX");
   node.attributes = attributes;
-  EXPECT_EQ(Run(node, Rows({{0, 0}}))[0].values, (std::vector<double>{100.5}));
+  EXPECT_EQ(Evaluate(node, Rows({{0, 0}}))[0].values, (std::vector<double>{100.5}));
 }
 
 TEST(OnnxTreeEnsemble, EqualityModesAndTwoTargets) {
@@ -128,7 +128,7 @@ TEST(OnnxTreeEnsemble, EqualityModesAndTwoTargets) {
                                                {"target_ids", Ints({0, 0, 1})},
                                                {"target_weights", Floats({7, 8, 9})}});
   node.outputs = {"Y"};
-  auto out = Run(node, Rows({{4}, {5}, {NAN}}));
+  auto out = Evaluate(node, Rows({{4}, {5}, {NAN}}));
   // 4 != 4 is false: leaf 2 (8, 9); 5: leaf 1 (7, nothing for target 1); NaN != 4 is true: leaf 1.
   EXPECT_EQ(out[0].values, (std::vector<double>{8, 9, 7, 0, 7, 0}));
 }
@@ -137,7 +137,7 @@ TEST(OnnxTreeEnsemble, ARandomForestsBinaryClassifierScoresOneMinusPAndP) {
   auto attributes = TwoTrees("class");
   attributes["class_weights"] = Floats({0.1, 0.2, 0.3, 0.25, 0.4});
   attributes["classlabels_int64s"] = Ints({3, 7});
-  auto out = Run(MlNode("TreeEnsembleClassifier", attributes), Rows({{0, 0}, {3, 9}}));
+  auto out = Evaluate(MlNode("TreeEnsembleClassifier", attributes), Rows({{0, 0}, {3, 9}}));
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].values, (std::vector<double>{3, 7}));  // p = 0.35 → label 3; p = 0.6 → label 7
   ASSERT_EQ(out[1].shape, (std::vector<std::int64_t>{2, 2}));
@@ -152,7 +152,7 @@ TEST(OnnxTreeEnsemble, ABoostedBinaryClassifierTakesTheLogisticOfItsMargin) {
   attributes["base_values"] = Floats({0.1});
   attributes["post_transform"] = Text("LOGISTIC");
   attributes["classlabels_strings"] = Strings({"no", "yes"});
-  auto out = Run(MlNode("TreeEnsembleClassifier", attributes), Rows({{0, 0}, {3, 9}}));
+  auto out = Evaluate(MlNode("TreeEnsembleClassifier", attributes), Rows({{0, 0}, {3, 9}}));
   EXPECT_EQ(out[0].strings, (std::vector<std::string>{"no", "yes"}));  // margins -1.15 and 1.35
   EXPECT_NEAR(out[1].values[1], 1 / (1 + std::exp(1.15)), 1e-6);
   EXPECT_NEAR(out[1].values[0] + out[1].values[1], 1, 1e-6);
@@ -165,7 +165,7 @@ TEST(OnnxTreeEnsemble, AMulticlassClassifierPicksTheHighestScoreThenTakesTheSoft
   attributes["class_weights"] = Floats({1, 1, 1, 1, 1});
   attributes["classlabels_int64s"] = Ints({10, 20, 30});
   attributes["post_transform"] = Text("SOFTMAX");
-  auto out = Run(MlNode("TreeEnsembleClassifier", attributes), Rows({{3, 9}}));
+  auto out = Evaluate(MlNode("TreeEnsembleClassifier", attributes), Rows({{3, 9}}));
   // Leaves: tree 0 → node 3 (class 1), tree 1 → node 2 (class 1): scores [0, 2, 0].
   EXPECT_EQ(out[0].values, (std::vector<double>{20}));
   double e2 = std::exp(2.0);
@@ -201,12 +201,12 @@ TEST(OnnxLinear, RegressorAndClassifiers) {
       "LinearRegressor",
       {{"coefficients", Floats({2, -1, 0.5, 0.5})}, {"intercepts", Floats({1, 0})}, {"targets", Int(2)}});
   regressor.outputs = {"Y"};
-  EXPECT_EQ(Run(regressor, Rows({{3, 4}}))[0].values, (std::vector<double>{3, 3.5}));
+  EXPECT_EQ(Evaluate(regressor, Rows({{3, 4}}))[0].values, (std::vector<double>{3, 3.5}));
 
   Node binary = MlNode("LinearClassifier", {{"coefficients", Floats({1, -1})},
                                             {"intercepts", Floats({0.25})},
                                             {"classlabels_ints", Ints({0, 1})}});
-  auto out = Run(binary, Rows({{0.5, 0}, {0, 1}}));
+  auto out = Evaluate(binary, Rows({{0.5, 0}, {0, 1}}));
   EXPECT_EQ(out[0].values, (std::vector<double>{1, 0}));
   EXPECT_EQ(out[1].values, (std::vector<double>{0.25, 0.75, 1.75, -0.75}));  // [1 - z, z]
 
@@ -214,7 +214,7 @@ TEST(OnnxLinear, RegressorAndClassifiers) {
                                            {"intercepts", Floats({0, 0, 0})},
                                            {"classlabels_strings", Strings({"a", "b", "c"})},
                                            {"post_transform", Text("SOFTMAX")}});
-  out = Run(multi, Rows({{1, 2}}));
+  out = Evaluate(multi, Rows({{1, 2}}));
   EXPECT_EQ(out[0].strings, (std::vector<std::string>{"b"}));
   double sum = std::exp(1.0) + std::exp(2.0) + std::exp(-3.0);
   EXPECT_NEAR(out[1].values[1], std::exp(2.0) / sum, 1e-6);
@@ -223,26 +223,26 @@ TEST(OnnxLinear, RegressorAndClassifiers) {
 TEST(OnnxTransforms, ScalerNormalizerImputer) {
   Node scaler = MlNode("Scaler", {{"offset", Floats({1, 2})}, {"scale", Floats({2, 0.5})}});
   scaler.outputs = {"Y"};
-  EXPECT_EQ(Run(scaler, Rows({{3, 4}}))[0].values, (std::vector<double>{4, 1}));
+  EXPECT_EQ(Evaluate(scaler, Rows({{3, 4}}))[0].values, (std::vector<double>{4, 1}));
 
   Node l1 = MlNode("Normalizer", {{"norm", Text("L1")}});
   l1.outputs = {"Y"};
-  EXPECT_EQ(Run(l1, Rows({{1, -3}, {0, 0}}))[0].values, (std::vector<double>{0.25, -0.75, 0, 0}));
+  EXPECT_EQ(Evaluate(l1, Rows({{1, -3}, {0, 0}}))[0].values, (std::vector<double>{0.25, -0.75, 0, 0}));
   Node l2 = MlNode("Normalizer", {{"norm", Text("L2")}});
   l2.outputs = {"Y"};
-  auto normed = Run(l2, Rows({{3, -4}}))[0].values;
+  auto normed = Evaluate(l2, Rows({{3, -4}}))[0].values;
   EXPECT_NEAR(normed[0], 0.6, 1e-6);
   EXPECT_NEAR(normed[1], -0.8, 1e-6);
   Node max = MlNode("Normalizer", {{"norm", Text("MAX")}});
   max.outputs = {"Y"};
-  EXPECT_EQ(Run(max, Rows({{2, 4}}))[0].values, (std::vector<double>{0.5, 1}));
+  EXPECT_EQ(Evaluate(max, Rows({{2, 4}}))[0].values, (std::vector<double>{0.5, 1}));
 
   Attribute nan;
   nan.kind = Attribute::Kind::kFloat;
   nan.f = NAN;
   Node imputer = MlNode("Imputer", {{"imputed_value_floats", Floats({7, 8})}, {"replaced_value_float", nan}});
   imputer.outputs = {"Y"};
-  EXPECT_EQ(Run(imputer, Rows({{NAN, 1}, {2, NAN}}))[0].values, (std::vector<double>{7, 1, 2, 8}));
+  EXPECT_EQ(Evaluate(imputer, Rows({{NAN, 1}, {2, NAN}}))[0].values, (std::vector<double>{7, 1, 2, 8}));
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // The operators of ai.onnx that only move values: Reshape, Flatten, Concat.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
