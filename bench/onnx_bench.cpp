@@ -36,16 +36,17 @@ std::vector<float> Rows(std::size_t rows) {
   return values;
 }
 
+// Loaded once and never freed: a booster destroyed after XGBoost's own statics at exit crashes the process.
 const keel::ml::Predictor& Xgboost() {
-  static auto model = keel::ml::XgboostModel::Load(ModelDir() / "model.json", kFeatures);
-  if (!model) throw std::runtime_error(model.error().message);
-  return **model;
+  static auto* model = new auto(keel::ml::XgboostModel::Load(ModelDir() / "model.json", kFeatures));
+  if (!*model) throw std::runtime_error(model->error().message);
+  return ***model;
 }
 
 const keel::ml::Predictor& Onnx() {
-  static auto model = keel::ml::onnx::OnnxModel::Load(ModelDir() / "model.onnx", kFeatures, {});
-  if (!model) throw std::runtime_error(model.error().message);
-  return **model;
+  static auto* model = new auto(keel::ml::onnx::OnnxModel::Load(ModelDir() / "model.onnx", kFeatures, {}));
+  if (!*model) throw std::runtime_error(model->error().message);
+  return ***model;
 }
 
 void Predict(benchmark::State& state, const keel::ml::Predictor& model) {

@@ -98,13 +98,16 @@ Result<CompiledTrees> CompiledTrees::Compile(const Node& node, std::string_view 
   // two branches share (LightGBM's chains of EQ splits) is placed once per path; the bound stops a cycle or a
   // blow-up.
   const std::size_t limit = 8 * n + 1024;
+  bool first_branch = true;
   for (std::size_t root : first_of_tree) {
-    compiled.roots_.push_back(compiled.nodes_.size());
+    compiled.roots_.push_back(static_cast<std::uint32_t>(compiled.nodes_.size()));
     struct Pending {
       std::size_t node;
       std::int64_t parent;  // the flat branch whose true child this is, or -1
+      int depth;
     };
-    std::vector<Pending> stack{{root, -1}};
+    std::vector<Pending> stack{{root, -1, 0}};
+    int depth = 0;
     while (!stack.empty()) {
       Pending next = stack.back();
       stack.pop_back();
@@ -112,34 +115,44 @@ Result<CompiledTrees> CompiledTrees::Compile(const Node& node, std::string_view 
         return NodeError(node,
                          fmt::format("tree {} has a cycle or shares subtrees too widely", tree_ids[root]));
       std::size_t i = next.node;
-      auto at = static_cast<std::int32_t>(compiled.nodes_.size());
-      if (next.parent >= 0) compiled.nodes_[static_cast<std::size_t>(next.parent)].child_or_weights = at;
-      FlatNode flat{
-          static_cast<float>(values[i]),        static_cast<std::int32_t>(features[i]), 0, 0, parsed[i],
-          i < missing.size() && missing[i] == 1};
+      auto at = static_cast<std::uint32_t>(compiled.nodes_.size());
+      if (next.parent >= 0) compiled.nodes_[static_cast<std::size_t>(next.parent)].true_child = at;
+      FlatNode flat{static_cast<float>(values[i]),        0, at, at, 0, 0, parsed[i],
+                    i < missing.size() && missing[i] == 1};
       if (parsed[i] == Mode::kLeaf) {
         const auto& weights = leaf_weights[i];
-        flat.child_or_weights = static_cast<std::int32_t>(compiled.weights_.size());
-        flat.weight_count = static_cast<std::int32_t>(weights.size());
+        if (weights.size() > UINT16_MAX) return NodeError(node, "a leaf with more than 65535 weights");
+        flat.first_weight = static_cast<std::uint32_t>(compiled.weights_.size());
+        flat.weight_count = static_cast<std::uint16_t>(weights.size());
+        flat.missing_tracks_true = false;
         compiled.weights_.insert(compiled.weights_.end(), weights.begin(), weights.end());
         compiled.nodes_.push_back(flat);
         compiled.thresholds_.push_back(values[i]);
+        depth = std::max(depth, next.depth);
         continue;
       }
-      if (features[i] < 0)
+      if (features[i] < 0 || features[i] > INT32_MAX)
         return NodeError(node, fmt::format("node {} splits on feature {}", node_ids[i], features[i]));
       compiled.max_feature_ = std::max(compiled.max_feature_, features[i]);
+      if (first_branch)
+        compiled.uniform_mode_ = parsed[i];
+      else if (compiled.uniform_mode_ != parsed[i])
+        compiled.uniform_mode_ = Mode::kLeaf;
+      first_branch = false;
       auto true_child = index.find(NodeKey{tree_ids[i], true_ids[i]});
       auto false_child = index.find(NodeKey{tree_ids[i], false_ids[i]});
       if (true_child == index.end() || false_child == index.end() || true_child->second == i ||
           false_child->second == i)
         return NodeError(node, fmt::format("node {} of tree {} has a child that is not in its tree",
                                            node_ids[i], tree_ids[i]));
+      flat.feature = static_cast<std::uint32_t>(features[i]);
+      flat.false_child = at + 1;  // placed next: popped right after this node
       compiled.nodes_.push_back(flat);
       compiled.thresholds_.push_back(values[i]);
-      stack.push_back(Pending{true_child->second, at});
-      stack.push_back(Pending{false_child->second, -1});
+      stack.push_back(Pending{true_child->second, at, next.depth + 1});
+      stack.push_back(Pending{false_child->second, -1, next.depth + 1});
     }
+    compiled.depths_.push_back(depth);
   }
   return compiled;
 }

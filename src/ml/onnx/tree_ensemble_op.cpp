@@ -30,24 +30,27 @@ Result<std::pair<std::size_t, std::size_t>> RowsOf(const Node& node, const Tenso
     return NodeError(node, fmt::format("input {} is not [rows, features]", x.Describe()));
   std::size_t rows = x.shape.size() == 1 ? 1 : static_cast<std::size_t>(x.shape[0]);
   auto width = static_cast<std::size_t>(x.shape.back());
-  if (max_feature >= static_cast<std::int64_t>(width))
+  if (width == 0 || max_feature >= static_cast<std::int64_t>(width))
     return NodeError(node, fmt::format("a split reads feature {} of {}", max_feature, x.Describe()));
   return std::pair{rows, width};
 }
 
 // Walks every tree for every row (tree by tree, so one tree stays in cache over the batch), aggregating the
-// leaves' weights per target.
+// leaves' weights per target in tree order.
 Scores Walk(const CompiledTrees& trees, const Tensor& x, std::size_t rows, std::size_t width,
             std::size_t targets, Aggregate aggregate) {
   Scores scores{std::vector<double>(rows * targets, 0.0), std::vector<std::uint8_t>(rows * targets, 0)};
   bool as_float = x.type != ElementType::kDouble;
   std::vector<float> narrowed;
   if (as_float) narrowed.assign(x.values.begin(), x.values.end());
-  for (std::size_t t = 0; t < trees.trees(); ++t)
-    for (std::size_t r = 0; r < rows; ++r) {
-      auto leaf =
-          as_float ? trees.Leaf(t, narrowed.data() + r * width) : trees.Leaf(t, x.values.data() + r * width);
-      for (const auto& weight : leaf) {
+  std::vector<std::uint32_t> leaves(rows);
+  for (std::size_t t = 0; t < trees.trees(); ++t) {
+    if (as_float)
+      trees.Leaves(t, narrowed.data(), width, rows, leaves.data());
+    else
+      trees.Leaves(t, x.values.data(), width, rows, leaves.data());
+    for (std::size_t r = 0; r < rows; ++r)
+      for (const auto& weight : trees.WeightsOf(leaves[r])) {
         if (static_cast<std::size_t>(weight.target) >= targets) continue;
         std::size_t at = r * targets + static_cast<std::size_t>(weight.target);
         double& score = scores.values[at];
@@ -65,7 +68,7 @@ Scores Walk(const CompiledTrees& trees, const Tensor& x, std::size_t rows, std::
         }
         scores.reached[at] = 1;
       }
-    }
+  }
   return scores;
 }
 
@@ -221,12 +224,15 @@ Result<std::unique_ptr<Op>> MakeTreeEnsemble(const Node& node, std::int64_t /*op
     std::int64_t targets = node.Int("n_targets", 1);
     if (targets < 1) return NodeError(node, "n_targets is below 1");
     std::string name = node.String("aggregate_function", "SUM");
-    Aggregate aggregate = name == "SUM"       ? Aggregate::kSum
-                          : name == "AVERAGE" ? Aggregate::kAverage
-                          : name == "MIN"     ? Aggregate::kMin
-                          : name == "MAX"     ? Aggregate::kMax
-                                              : static_cast<Aggregate>(-1);
-    if (static_cast<int>(aggregate) < 0) return NodeError(node, fmt::format("aggregate_function {}", name));
+    Aggregate aggregate = Aggregate::kSum;
+    if (name == "AVERAGE")
+      aggregate = Aggregate::kAverage;
+    else if (name == "MIN")
+      aggregate = Aggregate::kMin;
+    else if (name == "MAX")
+      aggregate = Aggregate::kMax;
+    else if (name != "SUM")
+      return NodeError(node, fmt::format("aggregate_function {}", name));
     if (!base_values.empty() && base_values.size() != static_cast<std::size_t>(targets))
       return NodeError(node, fmt::format("{} base values for {} targets", base_values.size(), targets));
     return std::unique_ptr<Op>(new TreeRegressorOp(node, std::move(trees).value(),
