@@ -5,7 +5,6 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -23,10 +22,17 @@ namespace fs = std::filesystem;
 
 const fs::path kNodeTests = "/usr/share/libonnx-testdata/data/node";
 
-// The node tests of the operators Keel implements.
-const std::regex kOurs(
-    "test_(add|sub|mul|div|relu|sigmoid|tanh|softmax|cast|reshape|flatten|concat|identity|matmul|gemm)(_.*)"
-    "?");
+// The node tests of the operators Keel implements: test_<operator> and test_<operator>_<case>.
+bool IsOurs(const std::string& name) {
+  static const char* const kOperators[] = {"add",     "sub",    "mul",      "div",    "relu",
+                                           "sigmoid", "tanh",   "softmax",  "cast",   "reshape",
+                                           "flatten", "concat", "identity", "matmul", "gemm"};
+  for (const char* op : kOperators) {
+    std::string prefix = std::string("test_") + op;
+    if (name == prefix || name.rfind(prefix + "_", 0) == 0) return true;
+  }
+  return false;
+}
 
 // Tests of those operators that need what Keel leaves out, and why.
 const char* SkipReason(const std::string& name) {
@@ -62,7 +68,7 @@ TEST(OnnxBackendData, EveryImplementedOperatorPassesItsNodeTests) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(kNodeTests)) {
     std::string name = entry.path().filename().string();
-    if (std::regex_match(name, kOurs)) names.push_back(name);
+    if (IsOurs(name)) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   std::vector<std::string> passed, skipped;
