@@ -42,6 +42,15 @@ std::optional<std::string> ConfigFile(const CommonFlags& flags) {
   return std::nullopt;
 }
 
+// A model name as the registry takes it (a directory name and a metric label).
+CLI::Validator ModelName() {
+  return CLI::Validator(
+      [](std::string& name) -> std::string {
+        return ml::IsModelName(name) ? "" : "model names are 1-64 of a-z, 0-9, '_' and '-'";
+      },
+      "NAME");
+}
+
 std::optional<Config> LoadConfig(const CommonFlags& flags) {
   ConfigSources sources;
   sources.file = ConfigFile(flags);
@@ -234,11 +243,7 @@ int Main(int argc, char** argv) {
   ml::TrainRequest train_request;
   train->add_option("model", train_request.model_name, "Model name, e.g. property")
       ->required()
-      ->check(CLI::Validator(
-          [](std::string& name) -> std::string {
-            return ml::IsModelName(name) ? "" : "model names are 1-64 of a-z, 0-9, '_' and '-'";
-          },
-          "NAME"));
+      ->check(ModelName());
   train->add_option("--data", train_request.data, "CSV: a header row, numeric columns")
       ->required()
       ->check(CLI::ExistingFile);
@@ -262,11 +267,7 @@ int Main(int argc, char** argv) {
   ml::ImportRequest import_request;
   import_model->add_option("model", import_request.model_name, "Model name")
       ->required()
-      ->check(CLI::Validator(
-          [](std::string& name) -> std::string {
-            return ml::IsModelName(name) ? "" : "model names are 1-64 of a-z, 0-9, '_' and '-'";
-          },
-          "NAME"));
+      ->check(ModelName());
   import_model->add_option("--onnx", import_request.onnx, "The model.onnx file")
       ->required()
       ->check(CLI::ExistingFile);

@@ -44,14 +44,7 @@ Result<ModelMeta> DeriveMeta(const ImportRequest& request) {
   if (!predicted) return std::move(predicted).error();
   ModelMeta meta;
   meta.target = data->target;
-  for (std::size_t f = 0; f < data->features.size(); ++f) {
-    float low = data->x[f], high = data->x[f];
-    for (std::size_t row = 0; row < data->rows(); ++row) {
-      low = std::min(low, data->x[row * data->features.size() + f]);
-      high = std::max(high, data->x[row * data->features.size() + f]);
-    }
-    meta.features.push_back(WidenedRange(data->features[f], low, high));
-  }
+  meta.features = ObservedRanges(*data);
   meta.metrics = Evaluate(data->y, *predicted).ToJson();
   meta.training = {{"sample_rows", data->rows()},
                    {"sample_file", request.sample.filename().string()},

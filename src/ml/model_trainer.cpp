@@ -26,6 +26,20 @@ FeatureSpec WidenedRange(std::string name, float observed_min, float observed_ma
   return FeatureSpec{std::move(name), low, observed_max + 0.1 * span};
 }
 
+std::vector<FeatureSpec> ObservedRanges(const Dataset& data) {
+  std::vector<FeatureSpec> ranges;
+  const std::size_t width = data.features.size();
+  for (std::size_t f = 0; f < width; ++f) {
+    float low = data.x[f], high = data.x[f];
+    for (std::size_t row = 0; row < data.rows(); ++row) {
+      low = std::min(low, data.x[row * width + f]);
+      high = std::max(high, data.x[row * width + f]);
+    }
+    ranges.push_back(WidenedRange(data.features[f], low, high));
+  }
+  return ranges;
+}
+
 Result<TrainedVersion> TrainModelVersion(
     const TrainRequest& request,
     const std::function<void(int round, int rounds, std::string_view eval)>& progress) {
@@ -50,14 +64,7 @@ Result<TrainedVersion> TrainModelVersion(
   meta.name = request.model_name;
   meta.version = version;
   meta.target = data->target;
-  for (std::size_t f = 0; f < data->features.size(); ++f) {
-    float low = data->x[f], high = data->x[f];
-    for (std::size_t row = 0; row < data->rows(); ++row) {
-      low = std::min(low, data->x[row * data->features.size() + f]);
-      high = std::max(high, data->x[row * data->features.size() + f]);
-    }
-    meta.features.push_back(WidenedRange(data->features[f], low, high));
-  }
+  meta.features = ObservedRanges(*data);
   meta.metrics = Evaluate(holdout.y, *predicted).ToJson();
   meta.training = {{"rows", train.rows()},
                    {"holdout_rows", holdout.rows()},

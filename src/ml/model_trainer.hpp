@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "ml/dataset.hpp"
 #include "ml/model_meta.hpp"
 #include "ml/xgboost_model.hpp"
 
@@ -37,5 +38,7 @@ Result<TrainedVersion> TrainModelVersion(
 // predict flat beyond their data, so a little extrapolation is harmless; far outside is a typo), and never
 // below zero for a feature that was never negative.
 FeatureSpec WidenedRange(std::string name, float observed_min, float observed_max);
+// Each feature of `data` with its observed range, widened.
+std::vector<FeatureSpec> ObservedRanges(const Dataset& data);
 
 }  // namespace keel::ml
