@@ -265,9 +265,7 @@ int Main(int argc, char** argv) {
   auto* import_model = models->add_subcommand(
       "import", "Import an ONNX model as a new registry version, checked as the server will check it.");
   ml::ImportRequest import_request;
-  import_model->add_option("model", import_request.model_name, "Model name")
-      ->required()
-      ->check(ModelName());
+  import_model->add_option("model", import_request.model_name, "Model name")->required()->check(ModelName());
   import_model->add_option("--onnx", import_request.onnx, "The model.onnx file")
       ->required()
       ->check(CLI::ExistingFile);
