@@ -125,8 +125,14 @@ Result<void> ReadRawData(const ::onnx::TensorProto& proto, ElementType type, std
 Result<Tensor> ConvertTensor(const ::onnx::TensorProto& proto) {
   Tensor tensor;
   tensor.type = static_cast<ElementType>(proto.data_type());
-  for (auto dim : proto.dims()) tensor.shape.push_back(dim);
   std::string name = proto.name().empty() ? std::string("a tensor") : "tensor " + proto.name();
+  for (auto dim : proto.dims()) {
+    if (dim < 0 || static_cast<std::uint64_t>(dim) > kMaxElements)
+      return Invalid(fmt::format("{} has a dimension of {}", name, dim));
+    tensor.shape.push_back(dim);
+  }
+  if (tensor.Elements() > kMaxElements)
+    return Invalid(fmt::format("{} has more than {} elements", name, kMaxElements));
   if (proto.data_location() == ::onnx::TensorProto::EXTERNAL)
     return Invalid(fmt::format("{} keeps its data in an external file, which Keel does not read", name));
   if (tensor.type == ElementType::kString) {

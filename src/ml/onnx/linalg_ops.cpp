@@ -49,6 +49,7 @@ class MatMulOp final : public Op {
     auto batch = BroadcastShape(a_batch, b_batch);
     if (!batch)
       return NodeError(node_, fmt::format("{} and {} do not broadcast", a.Describe(), b.Describe()));
+    if (ElementsOf(*batch) > kMaxElements) return NodeError(node_, "the product has too many matrices");
     // The matrix index of a and b for each output matrix, by broadcasting their batch dimensions.
     std::vector<double> a_index(ElementsOf(a_batch)), b_index(ElementsOf(b_batch));
     for (std::size_t i = 0; i < a_index.size(); ++i) a_index[i] = static_cast<double>(i);
@@ -60,6 +61,7 @@ class MatMulOp final : public Op {
     std::vector<std::int64_t> shape = *batch;
     if (a.shape.size() > 1) shape.push_back(m);
     if (b.shape.size() > 1) shape.push_back(n);
+    if (ElementsOf(shape) > kMaxElements) return NodeError(node_, "the product has too many elements");
     Tensor out = Tensor::Zeros(a.type, shape);
     auto um = static_cast<std::size_t>(m), uk = static_cast<std::size_t>(k), un = static_cast<std::size_t>(n);
     for (std::size_t i = 0; i < pairs_a.size(); ++i)
@@ -96,6 +98,7 @@ class GemmOp final : public Op {
     if (k != kb)
       return NodeError(node_, fmt::format("{} and {} do not multiply", a.Describe(), b.Describe()));
     std::vector<std::int64_t> shape = {static_cast<std::int64_t>(m), static_cast<std::int64_t>(n)};
+    if (ElementsOf(shape) > kMaxElements) return NodeError(node_, "the product has too many elements");
     Tensor out = Tensor::Zeros(a.type, shape);
     // Element (i, p) of op(A) and (p, j) of op(B).
     auto a_at = [&](std::size_t i, std::size_t p) { return a.values[trans_a_ ? p * m + i : i * k + p]; };

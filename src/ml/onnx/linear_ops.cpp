@@ -19,6 +19,8 @@ Result<std::vector<double>> Linear(const Node& node, const Tensor& x, const std:
     return NodeError(node, fmt::format("input {} is not [rows, features]", x.Describe()));
   rows = x.shape.size() == 1 ? 1 : static_cast<std::size_t>(x.shape[0]);
   auto width = static_cast<std::size_t>(x.shape.back());
+  if (outputs > 0 && rows > kMaxElements / outputs)
+    return NodeError(node, fmt::format("{} rows of {} scores each are too many", rows, outputs));
   if (outputs == 0 || width * outputs != coefficients.size())
     return NodeError(node, fmt::format("{} coefficients do not make {} rows for {}", coefficients.size(),
                                        outputs, x.Describe()));

@@ -189,6 +189,55 @@ TEST(OnnxTreeEnsemble, RefusesWhatDoesNotHoldTogether) {
   EXPECT_FALSE(MakeOp(MlNode("TreeEnsembleRegressor", attributes), 3).ok());
 }
 
+TEST(OnnxTreeEnsemble, TargetsBeyondItsWeightsAreRefusedBeforeTheyTakeMemory) {
+  auto attributes = TwoTrees("target");
+  attributes["n_targets"] = Int(1'000'000'000'000);
+  auto made = MakeOp(MlNode("TreeEnsembleRegressor", attributes), 3);
+  ASSERT_FALSE(made.ok());
+  EXPECT_NE(made.error().message.find("n_targets 1000000000000"), std::string::npos) << made.error().message;
+
+  attributes = TwoTrees("target");
+  attributes["target_ids"] = Ints({0, 0, 0, 0, 3});  // n_targets is 1
+  made = MakeOp(MlNode("TreeEnsembleRegressor", attributes), 3);
+  ASSERT_FALSE(made.ok());
+  EXPECT_NE(made.error().message.find("target id is 3"), std::string::npos) << made.error().message;
+}
+
+TEST(OnnxOperators, AShapeOrProductBeyondTheElementLimitIsAnErrorNotAnAllocation) {
+  EXPECT_EQ(ElementsOf({std::int64_t{1} << 40, std::int64_t{1} << 40}), kMaxElements + 1);
+  EXPECT_EQ(ElementsOf({0, std::int64_t{1} << 40}), 0u);
+  EXPECT_EQ(ElementsOf({3, 4}), 12u);
+
+  Node reshape;
+  reshape.op_type = "Reshape";
+  reshape.inputs = {"data", "shape"};
+  reshape.outputs = {"reshaped"};
+  auto op = MakeOp(reshape, 14);
+  ASSERT_TRUE(op.ok());
+  Tensor empty = Tensor::Zeros(ElementType::kFloat, {0});
+  Tensor huge;
+  huge.type = ElementType::kInt64;
+  huge.shape = {2};
+  huge.values = {4294967296.0, 4294967296.0};
+  std::vector<const Tensor*> inputs{&empty, &huge};
+  std::vector<Tensor> outputs(1);
+  EXPECT_FALSE((*op)->Run(inputs, outputs).ok());
+
+  // [2^20, 0] x [0, 2^20]: no values in either, 2^40 in the product.
+  Node matmul;
+  matmul.op_type = "MatMul";
+  matmul.inputs = {"a", "b"};
+  matmul.outputs = {"y"};
+  op = MakeOp(matmul, 13);
+  ASSERT_TRUE(op.ok());
+  Tensor a = Tensor::Zeros(ElementType::kFloat, {1 << 20, 0});
+  Tensor b = Tensor::Zeros(ElementType::kFloat, {0, 1 << 20});
+  inputs = {&a, &b};
+  auto ran = (*op)->Run(inputs, outputs);
+  ASSERT_FALSE(ran.ok());
+  EXPECT_NE(ran.error().message.find("too many elements"), std::string::npos);
+}
+
 TEST(OnnxOperators, AnOperatorKeelDoesNotImplementIsRefusedByNameAndDomain) {
   Node node = MlNode("SVMRegressor", {});
   auto made = MakeOp(node, 3);

@@ -32,10 +32,10 @@ class ReshapeOp final : public Op {
       if (dim == -1) {
         if (inferred >= 0) return NodeError(node_, "more than one -1 in the shape");
         inferred = static_cast<int>(i);
-      } else if (dim < 0) {
+      } else if (dim < 0 || static_cast<std::size_t>(dim) > kMaxElements) {
         return NodeError(node_, fmt::format("dimension {} in the shape", dim));
       } else {
-        known *= static_cast<std::size_t>(dim);
+        known = std::min(known * static_cast<std::size_t>(dim), kMaxElements + 1);
       }
       shape.push_back(dim);
     }

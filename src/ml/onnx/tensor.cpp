@@ -1,6 +1,7 @@
 // Tensor: element types, conforming values to them, and descriptions.
 #include "ml/onnx/tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -108,8 +109,13 @@ double ConformValue(ElementType type, double value) {
 
 std::size_t ElementsOf(const std::vector<std::int64_t>& shape) {
   std::size_t elements = 1;
-  for (auto dim : shape) elements *= static_cast<std::size_t>(dim < 0 ? 0 : dim);
-  return elements;
+  bool beyond = false;
+  for (auto dim : shape) {
+    if (dim <= 0) return 0;
+    if (static_cast<std::size_t>(dim) > kMaxElements) beyond = true;
+    else elements = std::min(elements * static_cast<std::size_t>(dim), kMaxElements + 1);
+  }
+  return beyond ? kMaxElements + 1 : elements;
 }
 
 Tensor Tensor::Zeros(ElementType type, std::vector<std::int64_t> shape) {

@@ -24,12 +24,15 @@ struct Scores {
 };
 
 // The rows of X as [rows, width]: X is [F] (one row) or [N, F].
-Result<std::pair<std::size_t, std::size_t>> RowsOf(const Node& node, const Tensor& x,
-                                                   std::int64_t max_feature) {
+// `outputs` is the number of scores each row gets.
+Result<std::pair<std::size_t, std::size_t>> RowsOf(const Node& node, const Tensor& x, std::int64_t max_feature,
+                                                   std::size_t outputs) {
   if (!IsSupportedNumeric(x.type) || x.shape.empty() || x.shape.size() > 2)
     return NodeError(node, fmt::format("input {} is not [rows, features]", x.Describe()));
   std::size_t rows = x.shape.size() == 1 ? 1 : static_cast<std::size_t>(x.shape[0]);
   auto width = static_cast<std::size_t>(x.shape.back());
+  if (outputs > 0 && rows > kMaxElements / outputs)
+    return NodeError(node, fmt::format("{} rows of {} scores each are too many", rows, outputs));
   if (width == 0 || max_feature >= static_cast<std::int64_t>(width))
     return NodeError(node, fmt::format("a split reads feature {} of {}", max_feature, x.Describe()));
   return std::pair{rows, width};
@@ -86,7 +89,7 @@ class TreeRegressorOp final : public Op {
   Result<void> Run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
     auto input = RequireInput(node_, inputs, 0);
     if (!input) return std::move(input).error();
-    auto shape = RowsOf(node_, **input, trees_.max_feature());
+    auto shape = RowsOf(node_, **input, trees_.max_feature(), targets_);
     if (!shape) return std::move(shape).error();
     auto [rows, width] = *shape;
     Scores scores = Walk(trees_, **input, rows, width, targets_, aggregate_);
@@ -133,7 +136,7 @@ class TreeClassifierOp final : public Op {
   Result<void> Run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
     auto input = RequireInput(node_, inputs, 0);
     if (!input) return std::move(input).error();
-    auto shape = RowsOf(node_, **input, trees_.max_feature());
+    auto shape = RowsOf(node_, **input, trees_.max_feature(), classes_);
     if (!shape) return std::move(shape).error();
     auto [rows, width] = *shape;
     Scores scores = Walk(trees_, **input, rows, width, classes_, Aggregate::kSum);
@@ -223,6 +226,12 @@ Result<std::unique_ptr<Op>> MakeTreeEnsemble(const Node& node, std::int64_t /*op
     if (!trees) return std::move(trees).error();
     std::int64_t targets = node.Int("n_targets", 1);
     if (targets < 1) return NodeError(node, "n_targets is below 1");
+    if (!trees->ids().empty() && trees->ids().back() >= targets)
+      return NodeError(node, fmt::format("a weight's target id is {} for n_targets {}", trees->ids().back(), targets));
+    // Weights name at most ids().size() targets; far more targets than that is a malformed model, whose score
+    // rows would only take memory.
+    if (static_cast<std::size_t>(targets) > std::max<std::size_t>(trees->ids().size(), 1) * 1024)
+      return NodeError(node, fmt::format("n_targets {} for {} targets with weights", targets, trees->ids().size()));
     std::string name = node.String("aggregate_function", "SUM");
     Aggregate aggregate = Aggregate::kSum;
     if (name == "AVERAGE")
