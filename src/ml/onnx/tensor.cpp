@@ -112,8 +112,10 @@ std::size_t ElementsOf(const std::vector<std::int64_t>& shape) {
   bool beyond = false;
   for (auto dim : shape) {
     if (dim <= 0) return 0;
-    if (static_cast<std::size_t>(dim) > kMaxElements) beyond = true;
-    else elements = std::min(elements * static_cast<std::size_t>(dim), kMaxElements + 1);
+    if (static_cast<std::size_t>(dim) > kMaxElements)
+      beyond = true;
+    else
+      elements = std::min(elements * static_cast<std::size_t>(dim), kMaxElements + 1);
   }
   return beyond ? kMaxElements + 1 : elements;
 }

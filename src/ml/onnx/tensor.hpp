@@ -58,8 +58,8 @@ struct Tensor {
 // rather than allowed to exhaust memory.
 constexpr std::size_t kMaxElements = std::size_t{1} << 28;
 
-// The number of elements of `shape`, or kMaxElements + 1 for any number beyond kMaxElements (the product never
-// overflows).
+// The number of elements of `shape`, or kMaxElements + 1 for any number beyond kMaxElements (the product
+// never overflows).
 std::size_t ElementsOf(const std::vector<std::int64_t>& shape);
 
 }  // namespace keel::ml::onnx

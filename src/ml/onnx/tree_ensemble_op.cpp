@@ -25,8 +25,8 @@ struct Scores {
 
 // The rows of X as [rows, width]: X is [F] (one row) or [N, F].
 // `outputs` is the number of scores each row gets.
-Result<std::pair<std::size_t, std::size_t>> RowsOf(const Node& node, const Tensor& x, std::int64_t max_feature,
-                                                   std::size_t outputs) {
+Result<std::pair<std::size_t, std::size_t>> RowsOf(const Node& node, const Tensor& x,
+                                                   std::int64_t max_feature, std::size_t outputs) {
   if (!IsSupportedNumeric(x.type) || x.shape.empty() || x.shape.size() > 2)
     return NodeError(node, fmt::format("input {} is not [rows, features]", x.Describe()));
   std::size_t rows = x.shape.size() == 1 ? 1 : static_cast<std::size_t>(x.shape[0]);
@@ -227,11 +227,13 @@ Result<std::unique_ptr<Op>> MakeTreeEnsemble(const Node& node, std::int64_t /*op
     std::int64_t targets = node.Int("n_targets", 1);
     if (targets < 1) return NodeError(node, "n_targets is below 1");
     if (!trees->ids().empty() && trees->ids().back() >= targets)
-      return NodeError(node, fmt::format("a weight's target id is {} for n_targets {}", trees->ids().back(), targets));
+      return NodeError(
+          node, fmt::format("a weight's target id is {} for n_targets {}", trees->ids().back(), targets));
     // Weights name at most ids().size() targets; far more targets than that is a malformed model, whose score
     // rows would only take memory.
     if (static_cast<std::size_t>(targets) > std::max<std::size_t>(trees->ids().size(), 1) * 1024)
-      return NodeError(node, fmt::format("n_targets {} for {} targets with weights", targets, trees->ids().size()));
+      return NodeError(node,
+                       fmt::format("n_targets {} for {} targets with weights", targets, trees->ids().size()));
     std::string name = node.String("aggregate_function", "SUM");
     Aggregate aggregate = Aggregate::kSum;
     if (name == "AVERAGE")
