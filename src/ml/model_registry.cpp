@@ -19,12 +19,19 @@ bool IsModelName(std::string_view name) {
          name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string_view::npos;
 }
 
+std::string VersionFormat(const std::filesystem::path& directory) {
+  std::error_code ec;
+  if (std::filesystem::exists(directory / "model.onnx", ec)) return "onnx";
+  if (std::filesystem::exists(directory / "model.json", ec)) return "xgboost";
+  return "none";
+}
+
 namespace {
 
 // An ONNX graph when the version has one, else XGBoost's model.
 Result<std::unique_ptr<Predictor>> LoadPredictor(const std::filesystem::path& directory,
                                                  const ModelMeta& meta) {
-  if (std::filesystem::exists(directory / "model.onnx")) {
+  if (VersionFormat(directory) == "onnx") {
     auto model = onnx::OnnxModel::Load(directory / "model.onnx", meta.features.size(),
                                        onnx::OutputChoice{meta.output_name, meta.output_column});
     if (!model) return std::move(model).error();
@@ -61,7 +68,6 @@ Result<std::shared_ptr<const LoadedModel>> LoadVersion(const std::filesystem::pa
   }
   auto loaded = std::make_shared<LoadedModel>();
   loaded->meta = std::move(meta).value();
-  loaded->format = std::filesystem::exists(directory / "model.onnx") ? "onnx" : "xgboost";
   loaded->model = std::move(model).value();
   loaded->directory = directory;
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
@@ -79,10 +85,7 @@ std::vector<std::string> ModelRegistry::Versions(const std::string& name) const 
 }
 
 std::string ModelRegistry::Format(const std::string& name, const std::string& version) const {
-  std::error_code ec;
-  if (std::filesystem::exists(root_ / name / version / "model.onnx", ec)) return "onnx";
-  if (std::filesystem::exists(root_ / name / version / "model.json", ec)) return "xgboost";
-  return "none";
+  return VersionFormat(root_ / name / version);
 }
 
 Result<std::string> ModelRegistry::Reload(const std::string& name, const std::string& pinned,

@@ -27,9 +27,12 @@ bool IsModelName(std::string_view name);
 struct LoadedModel {
   ModelMeta meta;
   std::unique_ptr<Predictor> model;
-  std::string format;  // "xgboost" (model.json) or "onnx" (model.onnx)
   std::filesystem::path directory;
 };
+
+// What a version directory holds: "onnx" (model.onnx, which wins when both are there), "xgboost"
+// (model.json), or "none" (no model file yet).
+std::string VersionFormat(const std::filesystem::path& directory);
 
 // Loads one version directory and checks it: meta.json parses, the model (model.onnx when present, else
 // XGBoost's model.json) has meta's width, and it predicts the validation sample within its tolerance.
@@ -55,7 +58,7 @@ class ModelRegistry {
   std::vector<std::string> Models() const;
   // Version directories present for `name`, oldest first.
   std::vector<std::string> Versions(const std::string& name) const;
-  // What a version directory holds: "onnx", "xgboost", or "none" (no model file yet).
+  // VersionFormat of one of `name`'s versions.
   std::string Format(const std::string& name, const std::string& version) const;
 
  private:
