@@ -197,8 +197,8 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
       [pubsub = app->pubsub_.get()](std::int64_t id) { pubsub->Publish(jobs::JobChannel(id), ""); });
   app->job_queue_ =
       std::make_unique<jobs::JobQueue>(*app->job_store_, *app->job_kinds_, *app->job_metrics_, app->clock_);
-  auto models =
-      ml::ModelPlatform::Create(c, *app->database_, *app->kv_, app->clock_, *app->pool_, *app->metrics_);
+  auto models = ml::ModelPlatform::Create(c, *app->database_, *app->kv_, *app->pubsub_, app->clock_,
+                                          *app->pool_, *app->metrics_);
   if (!models) return std::move(models).error();
   app->models_ = std::move(models).value();
   ml::ModelPlatform* platform = app->models_.get();

@@ -303,6 +303,59 @@ Result<ClusterState> OpenDir(const fs::path& dir) {
   return loaded;
 }
 
+// Every server's port (the servers' configurations name each other's, so all are chosen before any starts).
+Result<void> ChoosePorts(const ClusterOptions& options, ClusterState& state, ClusterLayout& layout) {
+  for (auto [name, port] :
+       {std::pair{"postgres", &layout.postgres_port}, std::pair{"pgbouncer", &layout.pgbouncer_port},
+        std::pair{"redis", &layout.redis_port}, std::pair{"nginx", &layout.nginx_port}}) {
+    auto chosen = ChoosePort(state, name, std::string(name) == "nginx" ? options.port : 0);
+    if (!chosen) return std::move(chosen).error();
+    *port = *chosen;
+  }
+  layout.redis_mode = options.redis;
+  if (options.redis == "single") return Ok();
+  // Six nodes for a cluster (three masters, a replica each); three, and three Sentinels, otherwise.
+  const int data_nodes = options.redis == "cluster" ? 6 : 3;
+  for (int i = 1; i <= data_nodes; ++i) {
+    auto chosen = ChoosePort(state, fmt::format("redis-{}", i), 0);
+    if (!chosen) return std::move(chosen).error();
+    layout.redis_ports.push_back(*chosen);
+    if (options.redis != "cluster") continue;
+    auto bus = ChoosePort(state, fmt::format("redis-{}-bus", i), 0);
+    if (!bus) return std::move(bus).error();
+    layout.redis_bus_ports.push_back(*bus);
+  }
+  for (int i = 1; options.redis == "sentinel" && i <= 3; ++i) {
+    auto chosen = ChoosePort(state, fmt::format("sentinel-{}", i), 0);
+    if (!chosen) return std::move(chosen).error();
+    layout.sentinel_ports.push_back(*chosen);
+  }
+  layout.redis_port = layout.redis_ports.front();
+  return Ok();
+}
+
+// Chooses the ports and starts every server; a failure stops what was started.
+Result<ClusterLayout> StartOnce(const ClusterOptions& options, const fs::path& dir, ClusterState& state) {
+  ClusterLayout layout;
+  layout.dir = dir;
+  layout.db_password = ReadSecret(dir / "secrets" / "db_password", 16);
+  std::string jwt_secret = ReadSecret(dir / "secrets" / "jwt_secret", 32);
+  if (auto chosen = ChoosePorts(options, state, layout); !chosen) return std::move(chosen).error();
+  Launcher launcher(options, layout, state, jwt_secret);
+  // Settings for running other keel commands against the cluster: `set -a; . DIR/cluster.env; set +a`. It
+  // holds the database password and the JWT secret: private from its first byte.
+  std::string settings;
+  for (const auto& [key, value] : launcher.KeelEnv()) settings += key + "=" + value + "\n";
+  if (auto written = WritePrivate(dir / "cluster.env", settings); !written) return std::move(written).error();
+  if (auto started = launcher.Run(); !started) {
+    std::cerr << "keel cluster: " << started.error().message << "\nstopping what was started\n";
+    StopAll(dir, state);
+    state.processes.clear();
+    return std::move(started).error();
+  }
+  return layout;
+}
+
 }  // namespace
 
 int Up(const ClusterOptions& options) {
@@ -311,54 +364,22 @@ int Up(const ClusterOptions& options) {
   if (!opened) return Failed(opened.error().message);
   ClusterState state = std::move(opened).value();
 
-  ClusterLayout layout;
-  layout.dir = dir;
-  layout.db_password = ReadSecret(dir / "secrets" / "db_password", 16);
-  std::string jwt_secret = ReadSecret(dir / "secrets" / "jwt_secret", 32);
-  for (auto [name, port] :
-       {std::pair{"postgres", &layout.postgres_port}, std::pair{"pgbouncer", &layout.pgbouncer_port},
-        std::pair{"redis", &layout.redis_port}, std::pair{"nginx", &layout.nginx_port}}) {
-    auto chosen = ChoosePort(state, name, std::string(name) == "nginx" ? options.port : 0);
-    if (!chosen) return Failed(chosen.error().message);
-    *port = *chosen;
+  // A port is free when it is chosen and bound by its server later: another program (a connection's local
+  // port, another cluster starting beside this one) may take it in between. The server then exits at start
+  // (kConflict, AwaitReady): start again on ports chosen afresh.
+  constexpr int kAttempts = 3;
+  Result<ClusterLayout> layout = Error{ErrorCode::kInternal, "not started"};
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    layout = StartOnce(options, dir, state);
+    if (layout || layout.error().code != ErrorCode::kConflict) break;
+    if (attempt < kAttempts)
+      std::cerr << "keel cluster: a port was taken meanwhile; starting again on others\n";
+    state.ports.clear();
   }
-  layout.redis_mode = options.redis;
-  if (options.redis != "single") {
-    // Six nodes for a cluster (three masters, a replica each); three, and three Sentinels, otherwise.
-    const int data_nodes = options.redis == "cluster" ? 6 : 3;
-    for (int i = 1; i <= data_nodes; ++i) {
-      auto chosen = ChoosePort(state, fmt::format("redis-{}", i), 0);
-      if (!chosen) return Failed(chosen.error().message);
-      layout.redis_ports.push_back(*chosen);
-      if (options.redis != "cluster") continue;
-      auto bus = ChoosePort(state, fmt::format("redis-{}-bus", i), 0);
-      if (!bus) return Failed(bus.error().message);
-      layout.redis_bus_ports.push_back(*bus);
-    }
-    for (int i = 1; options.redis == "sentinel" && i <= 3; ++i) {
-      auto chosen = ChoosePort(state, fmt::format("sentinel-{}", i), 0);
-      if (!chosen) return Failed(chosen.error().message);
-      layout.sentinel_ports.push_back(*chosen);
-    }
-    layout.redis_port = layout.redis_ports.front();
-  }
-
-  Launcher launcher(options, layout, state, jwt_secret);
-  // Settings for running other keel commands against the cluster: `set -a; . DIR/cluster.env; set +a`. It
-  // holds the database password and the JWT secret: private from its first byte.
-  std::string settings;
-  for (const auto& [key, value] : launcher.KeelEnv()) settings += key + "=" + value + "\n";
-  if (auto written = WritePrivate(dir / "cluster.env", settings); !written)
-    return Failed(written.error().message);
-  auto started = launcher.Run();
-  if (!started) {
-    std::cerr << "keel cluster: " << started.error().message << "\nstopping what was started\n";
-    StopAll(dir, state);
-    return 1;
-  }
+  if (!layout) return 1;
   std::cout << "\n";
   Status(dir);
-  if (options.instances > 0) std::cout << fmt::format("\nAPI: http://127.0.0.1:{}\n", layout.nginx_port);
+  if (options.instances > 0) std::cout << fmt::format("\nAPI: http://127.0.0.1:{}\n", layout->nginx_port);
   std::cout << fmt::format("Settings for keel commands against this cluster: {}\n",
                            (dir / "cluster.env").string());
   return 0;
@@ -371,11 +392,17 @@ int Front(const FrontOptions& options) {
   ClusterState state = std::move(opened).value();
   ClusterLayout layout;
   layout.dir = dir;
-  auto port = ChoosePort(state, "nginx", options.port);
-  if (!port) return Failed(port.error().message);
-  layout.nginx_port = *port;
   NginxOptions nginx{options.api_ports, options.rate, options.burst, options.access_log};
-  auto pid = StartNginx(layout, nginx);
+  Result<pid_t> pid = Error{ErrorCode::kInternal, "not started"};
+  // As in Up: a port chosen here (not asked for) may be taken before nginx binds it; choose another.
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto port = ChoosePort(state, "nginx", options.port);
+    if (!port) return Failed(port.error().message);
+    layout.nginx_port = *port;
+    pid = StartNginx(layout, nginx);
+    if (pid || pid.error().code != ErrorCode::kConflict || options.port > 0) break;
+    state.ports.erase("nginx");
+  }
   if (!pid) return Failed(pid.error().message);
   if (auto recorded = RecordStarted(dir, state, "nginx", "nginx", layout.nginx_port, *pid); !recorded) {
     StopAll(dir, state);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -93,13 +94,31 @@ std::string ClusterLayout::KvUrl() const {
   return fmt::format("redis://127.0.0.1:{}", redis_port);
 }
 
+namespace {
+
+// Whether a server's log ends saying its port was in use (every server here says it with the kernel's words;
+// the last lines are this start's, since a server that exits at start writes its reason last).
+bool PortTakenIn(const fs::path& log) {
+  std::ifstream in(log, std::ios::binary);
+  if (!in) return false;
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  std::streamoff from = std::max<std::streamoff>(0, size - 2048);
+  in.seekg(from);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  return tail.find("Address already in use") != std::string::npos;
+}
+
+}  // namespace
+
 Result<void> AwaitReady(const std::string& name, pid_t pid, const std::function<bool()>& probe,
                         std::chrono::milliseconds timeout, const fs::path& log) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     if (probe()) return Ok();
     if (!Running(pid))
-      return Error{ErrorCode::kUnavailable,
+      return Error{PortTakenIn(log) ? ErrorCode::kConflict : ErrorCode::kUnavailable,
                    fmt::format("{} exited while starting; see {}", name, log.string())};
     if (std::chrono::steady_clock::now() > deadline)
       return Error{

@@ -46,6 +46,15 @@ ConfigSchema ConfigKeys() {
       Int("ml.log_flush_ms", 100, 1, 60000, "Longest a prediction waits before its batch is written."),
       Int("ml.log_retention_hours", 720, 1, 24LL * 3650,
           "Prediction-log rows older than this are pruned hourly."),
+      Int("ml.traffic_poll_ms", 250, 10, 60000,
+          "How often each instance reads the traffic plans (POST /api/v1/admin/models/{name}/traffic) from "
+          "the "
+          "database, in case a change's pub/sub announcement was lost: the longest a change takes to reach "
+          "every instance."),
+      Int("ml.shadow_queue_rows", 10000, 1, 10000000,
+          "Rows waiting for the shadow versions of traffic plans; beyond it they are not shadowed, and "
+          "counted "
+          "(keel_model_shadow_dropped_total)."),
   };
 }
 
@@ -67,6 +76,8 @@ MlOptions MlOptions::Read(const Config& c) {
   options.log_batch_rows = static_cast<std::size_t>(c.Int("ml.log_batch_rows"));
   options.log_flush = std::chrono::milliseconds(c.Int("ml.log_flush_ms"));
   options.log_retention = std::chrono::hours(c.Int("ml.log_retention_hours"));
+  options.traffic_poll = std::chrono::milliseconds(c.Int("ml.traffic_poll_ms"));
+  options.shadow_queue_rows = static_cast<std::size_t>(c.Int("ml.shadow_queue_rows"));
   return options;
 }
 

@@ -31,6 +31,8 @@ struct MlOptions {
   std::size_t log_batch_rows = 1000;
   std::chrono::milliseconds log_flush{100};
   std::chrono::hours log_retention{720};
+  std::chrono::milliseconds traffic_poll{250};
+  std::size_t shadow_queue_rows = 10000;
 
   // REQUIRES: `config` was loaded against a schema holding ConfigKeys().
   static MlOptions Read(const Config& config);

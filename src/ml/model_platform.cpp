@@ -14,8 +14,9 @@
 namespace keel::ml {
 
 Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sql::Database& database,
-                                                             kv::KvStore& shared, const Clock& clock,
-                                                             BlockingPool& pool, Metrics& metrics) {
+                                                             kv::KvStore& shared, pubsub::PubSub& pubsub,
+                                                             const Clock& clock, BlockingPool& pool,
+                                                             Metrics& metrics) {
   const MlOptions ml = MlOptions::Read(c);
   auto specs = ParseServedModels(ml.models, ml.batching, BatcherOptions{ml.max_batch, ml.max_delay});
   if (!specs) return std::move(specs).error();
@@ -47,6 +48,10 @@ Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sq
     log.flush_interval = ml.log_flush;
     platform->log_ = std::make_unique<PredictionLog>(database, log, metrics);
   }
+  platform->traffic_ = std::make_unique<TrafficRouter>(database, pubsub, clock, pool, platform->root_,
+                                                       ml.traffic_poll, metrics);
+  platform->shadows_ =
+      std::make_unique<ShadowRunner>(platform->log_.get(), clock, ml.shadow_queue_rows, metrics);
   return platform;
 }
 
@@ -59,13 +64,17 @@ void ModelPlatform::Start(Readiness& readiness) {
   if (server_->EagerCount() > 0)
     readiness.Add("models", [server = server_.get()]() -> Task<Result<void>> { co_return server->Ready(); });
   server_->Start(poll_);
+  traffic_->Start();
+  shadows_->Start();
   started_ = true;
 }
 
 void ModelPlatform::Stop() {
   if (!started_) return;
   started_ = false;
+  traffic_->Stop();
   server_->Stop();
+  shadows_->Stop();        // before the log: the shadows' last rows are logged too
   if (log_) log_->Stop();  // after the batchers: what the last requests queued is written
 }
 
@@ -133,10 +142,30 @@ Task<Result<ModelPlatform::Predictions>> ModelPlatform::Predict(std::shared_ptr<
   co_return out;
 }
 
-void ModelPlatform::Record(const std::shared_ptr<const LoadedModel>& model, const std::vector<float>& values,
+ModelPlatform::Routing ModelPlatform::Route(std::shared_ptr<const LoadedModel> model,
+                                            const http::Request& request) const {
+  Routing routing;
+  routing.plan = traffic_->Find(model->meta.name);
+  if (!routing.plan) {
+    routing.model = std::move(model);
+    return routing;
+  }
+  routing.arm = &routing.plan->Choose(request);
+  routing.model = routing.arm->model;
+  return routing;
+}
+
+void ModelPlatform::Shadow(const Routing& routing, std::vector<float> values, std::size_t rows) {
+  if (routing.plan && !routing.plan->shadows->empty())
+    shadows_->Submit(routing.plan->shadows, std::move(values), rows);
+}
+
+void ModelPlatform::Record(const Routing& routing, const std::vector<float>& values,
                            const std::vector<double>& predictions, const std::vector<bool>& cached,
                            std::chrono::steady_clock::duration latency) {
+  if (routing.arm != nullptr) routing.arm->series.Observe(latency, predictions);
   if (!log_) return;
+  const std::shared_ptr<const LoadedModel>& model = routing.model;
   std::shared_ptr<const ModelMeta> meta(model, &model->meta);
   const std::size_t width = model->meta.features.size();
   std::int64_t now = clock_->WallMillis();

@@ -1,7 +1,7 @@
 // The model-serving platform: one component, configured by ml.*, that every app predicts through. It owns the
 // model server (registry, validated hot swap, dynamic batching), the two-level prediction cache with
-// single-flight, and the prediction log. Apps ask it for a model by name and get predictions; they keep
-// only their routes and their input rules.
+// single-flight, the prediction log, and the traffic plans (A/B tests and shadows between versions). Apps ask
+// it for a model by name and get predictions; they keep only their routes and their input rules.
 //
 // Thread safety: every method is safe from any thread once Start returned, except Start and Stop (main's
 // thread, once each).
@@ -20,7 +20,9 @@
 #include "ml/model_registry.hpp"
 #include "ml/model_server.hpp"
 #include "ml/prediction_log.hpp"
+#include "ml/shadow_runner.hpp"
 #include "ml/single_flight.hpp"
+#include "ml/traffic_router.hpp"
 
 namespace keel {
 class BlockingPool;
@@ -32,6 +34,9 @@ namespace kv {
 class KvStore;
 class MemoryKv;
 }  // namespace kv
+namespace pubsub {
+class PubSub;
+}
 namespace sql {
 class Database;
 }
@@ -43,17 +48,21 @@ class PredictionCache;
 
 class ModelPlatform {
  public:
-  // Reads ml.*; `shared` is the process's KV store, the cache's second level when it is Redis.
-  // kInvalidArgument when ml.models or ml.batching do not parse.
+  // Reads ml.*; `shared` is the process's KV store, the cache's second level when it is Redis; `pubsub`
+  // carries traffic-plan changes between instances. kInvalidArgument when ml.models or ml.batching do not
+  // parse.
   static Result<std::unique_ptr<ModelPlatform>> Create(const Config& config, sql::Database& database,
-                                                       kv::KvStore& shared, const Clock& clock,
-                                                       BlockingPool& pool, Metrics& metrics);
+                                                       kv::KvStore& shared, pubsub::PubSub& pubsub,
+                                                       const Clock& clock, BlockingPool& pool,
+                                                       Metrics& metrics);
   ~ModelPlatform();
 
-  // Loads the served models (adding the "models" readiness check when any is served), starts the registry
-  // watcher and the prediction log. Only a process that serves HTTP calls it.
+  // Loads the served models (adding the "models" readiness check when any is served) and the traffic
+  // plans, starts the registry and plan watchers, the shadow runner and the prediction log. Only a process
+  // that serves HTTP calls it.
   void Start(Readiness& readiness);
-  // Stops the watcher and the batchers, then flushes the prediction log. Idempotent.
+  // Stops the watchers and the batchers, predicts the queued shadows, then flushes the prediction log.
+  // Idempotent.
   void Stop();
 
   // True when ml.models names `name` (an eager model).
@@ -67,6 +76,15 @@ class ModelPlatform {
   // (so every process hears of it) and reloads the model here when it is loaded.
   Result<void> Announce(const std::string& name, const std::string& version);
 
+  // Which version answers one request: `model` itself, or, when its model has a traffic plan, the version
+  // the plan picks for this request (`arm` names it, with the plan and its shadows).
+  struct Routing {
+    std::shared_ptr<const LoadedModel> model;
+    std::shared_ptr<const AppliedPlan> plan;  // null: no plan
+    const AppliedPlan::Arm* arm = nullptr;    // in *plan
+  };
+  Routing Route(std::shared_ptr<const LoadedModel> model, const http::Request& request) const;
+
   struct Predictions {
     std::vector<double> values;  // one per row
     std::vector<bool> cached;    // whether each came from the cache
@@ -78,11 +96,16 @@ class ModelPlatform {
   Task<Result<Predictions>> Predict(std::shared_ptr<const LoadedModel> model, std::vector<float> values,
                                     std::size_t rows);
 
-  // Records served predictions in the prediction log (nothing when ml.log_enabled is false).
-  // `predictions` are the values the client was given.
-  void Record(const std::shared_ptr<const LoadedModel>& model, const std::vector<float>& values,
+  // Records served predictions in the prediction log (nothing when ml.log_enabled is false) and, for a
+  // planned model, in its version's metrics. `predictions` are the values the client was given.
+  void Record(const Routing& routing, const std::vector<float>& values,
               const std::vector<double>& predictions, const std::vector<bool>& cached,
               std::chrono::steady_clock::duration latency);
+  // Hands a request's rows to the plan's shadow versions, if it has any (after the client's answer is made).
+  void Shadow(const Routing& routing, std::vector<float> values, std::size_t rows);
+
+  // The traffic plans (the admin routes set and show them here).
+  TrafficRouter& traffic() { return *traffic_; }
 
   // One page of the registry's models with their versions on disk and the one served.
   nlohmann::json Catalog(std::size_t offset, std::size_t limit, std::size_t& total) const {
@@ -104,6 +127,8 @@ class ModelPlatform {
   std::unique_ptr<PredictionCache> cache_;  // null when ml.cache_enabled is false
   kv::MemoryKv* cache_near_ = nullptr;      // the cache's in-process level, owned by cache_
   std::unique_ptr<PredictionLog> log_;      // null when ml.log_enabled is false
+  std::unique_ptr<TrafficRouter> traffic_;
+  std::unique_ptr<ShadowRunner> shadows_;
   SingleFlight flights_;
   std::filesystem::path root_;
   std::chrono::milliseconds poll_{0};

@@ -17,6 +17,7 @@
 #include "ml/model_trainer.hpp"
 #include "ml/registry_changes.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
+#include "storage/pubsub/local_pubsub.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::ml {
@@ -56,7 +57,8 @@ TEST(ModelPlatform, AnAnnouncedVersionIsOnTheFeedAndServedAtOnce) {
   kv::MemoryKv kv(kv::MemoryKvOptions{}, clock);
   auto db = sql::SqliteDatabase::Open({.path = (dir / "keel.db").string(), .pool_size = 1}, metrics);
   ASSERT_TRUE(db.ok()) << db.error().message;
-  auto platform = ModelPlatform::Create(config, **db, kv, clock, pool, metrics);
+  pubsub::LocalPubSub pubsub;
+  auto platform = ModelPlatform::Create(config, **db, kv, pubsub, clock, pool, metrics);
   ASSERT_TRUE(platform.ok()) << platform.error().message;
 
   // Loaded as a trainer would after writing its first version (the reload route does the same).

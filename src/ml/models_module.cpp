@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/clock.hpp"
+#include "http/json_body.hpp"
 #include "http/pagination.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
@@ -13,6 +14,8 @@
 #include "ml/ml_config.hpp"
 #include "ml/model_platform.hpp"
 #include "ml/prediction_answer.hpp"
+#include "ml/traffic_plan.hpp"
+#include "ml/version_comparison.hpp"
 #include "storage/sql/database.hpp"
 
 namespace keel::ml {
@@ -71,6 +74,63 @@ Task<Response> Reload(ModelPlatform& models, Request& request) {
   co_return Response::Json(200, body.dump());
 }
 
+// What this instance does for the model now: its traffic plan, or the served version alone.
+Task<Response> ShowTraffic(ModelPlatform& models, Request& request) {
+  std::string name(*request.params.Get("name"));
+  auto model = co_await models.Load(name);
+  if (!model) co_return http::ProblemFrom(model.error());
+  co_return Response::Json(200, models.traffic().Describe(name, (*model)->meta.version).dump());
+}
+
+Task<Response> SetTraffic(ModelPlatform& models, Request& request) {
+  std::string name(*request.params.Get("name"));
+  http::JsonBody body = http::ParseJsonBody(request.body);
+  if (body.malformed || !body.errors.empty()) {
+    http::InputProblem problem;
+    problem.malformed = std::move(body.malformed);
+    problem.errors = std::move(body.errors);
+    co_return problem.ToResponse();
+  }
+  auto parsed = TrafficPlan::Parse(body.value);
+  if (auto* errors = std::get_if<std::vector<http::FieldError>>(&parsed))
+    co_return http::InvalidFieldsProblem(*errors);
+  auto model = co_await models.Load(name);
+  if (!model) co_return http::ProblemFrom(model.error());
+  auto set = co_await models.traffic().Set(name, std::move(std::get<TrafficPlan>(parsed)));
+  if (!set) {
+    if (set.error().code == ErrorCode::kInvalidArgument)
+      co_return http::InvalidFieldsProblem(
+          {{"versions", set.error().message + " (the plan in force stays)"}});
+    co_return http::ProblemFrom(set.error());
+  }
+  co_return Response::Json(200, models.traffic().Describe(name, (*model)->meta.version).dump());
+}
+
+Task<Response> ClearTraffic(ModelPlatform& models, Request& request) {
+  std::string name(*request.params.Get("name"));
+  auto model = co_await models.Load(name);
+  if (!model) co_return http::ProblemFrom(model.error());
+  auto cleared = co_await models.traffic().Clear(name);
+  if (!cleared) co_return http::ProblemFrom(cleared.error());
+  co_return Response::Json(200, models.traffic().Describe(name, (*model)->meta.version).dump());
+}
+
+Task<Response> Compare(ModelPlatform& models, sql::Database& db, const Clock& clock, Request& request) {
+  std::string name(*request.params.Get("name"));
+  auto window_text = request.QueryParam("window").value_or("1h");
+  auto window = ParsePredictionWindow(window_text);
+  if (!window)
+    co_return http::InvalidFieldsProblem(
+        {{"window", "must be a number of minutes, hours or days (15m, 1h, 7d), at most 30d"}});
+  auto model = co_await models.Load(name);
+  if (!model) co_return http::ProblemFrom(model.error());
+  auto comparison = co_await CompareVersions(db, name, *window, clock.WallMillis());
+  if (!comparison) co_return http::ProblemFrom(comparison.error());
+  (*comparison)["window"] = window_text;
+  (*comparison)["traffic"] = models.traffic().Describe(name, (*model)->meta.version);
+  co_return Response::Json(200, comparison->dump());
+}
+
 void AddLogRetention(ModuleContext& context) {
   auto retention_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(MlOptions::Read(context.config()).log_retention)
@@ -115,6 +175,21 @@ Result<void> ModelsModule::Register(ModuleContext& context) {
   router.Add(
       "POST", "/api/v1/admin/models/{name}/reload", [&models](Request& r) { return Reload(models, r); },
       http::RouteOptions{.admin_only = true});
+  router.Add(
+      "GET", "/api/v1/admin/models/{name}/traffic", [&models](Request& r) { return ShowTraffic(models, r); },
+      http::RouteOptions{.admin_only = true});
+  router.Add(
+      "POST", "/api/v1/admin/models/{name}/traffic", [&models](Request& r) { return SetTraffic(models, r); },
+      http::RouteOptions{.body_limit = 64 << 10, .json_body = true, .admin_only = true});
+  router.Add(
+      "DELETE", "/api/v1/admin/models/{name}/traffic",
+      [&models](Request& r) { return ClearTraffic(models, r); }, http::RouteOptions{.admin_only = true});
+  router.Add(
+      "GET", "/api/v1/models/{name}/compare",
+      [&models, &db = context.database(), &clock = context.clock()](Request& r) {
+        return Compare(models, db, clock, r);
+      },
+      http::RouteOptions{.authenticated = true});
   AddLogRetention(context);
   return Ok();
 }

@@ -13,19 +13,22 @@ namespace keel::ml {
 
 Task<http::Response> AnswerPrediction(ModelPlatform& models, std::shared_ptr<const LoadedModel> model,
                                       const http::Request& request, Rounding round) {
-  auto parsed = ParsePredictionInput(request.body, model->meta);
+  // The version first: a traffic plan may pick another than `model`, and the body is read by its meta.
+  ModelPlatform::Routing routing = models.Route(std::move(model), request);
+  auto parsed = ParsePredictionInput(request.body, routing.model->meta);
   if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
   PredictionInput& input = std::get<PredictionInput>(parsed);
 
-  auto predicted = co_await models.Predict(model, input.values, input.rows);
+  auto predicted = co_await models.Predict(routing.model, input.values, input.rows);
   if (!predicted) co_return http::ProblemFrom(predicted.error());
   std::vector<double>& values = predicted->values;
   for (double& value : values) value = round(value);
   const std::vector<bool>& hits = predicted->cached;
   bool all_hit = std::all_of(hits.begin(), hits.end(), [](bool hit) { return hit; });
-  models.Record(model, input.values, values, hits, std::chrono::steady_clock::now() - request.received_at);
+  models.Record(routing, input.values, values, hits, std::chrono::steady_clock::now() - request.received_at);
+  models.Shadow(routing, std::move(input.values), input.rows);
 
-  const ModelMeta& meta = model->meta;
+  const ModelMeta& meta = routing.model->meta;
   std::string body;
   if (input.many) {
     body = R"({"predictions":[)";

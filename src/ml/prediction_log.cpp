@@ -148,13 +148,13 @@ void PredictionLog::Run() {
 
 Result<void> PredictionLog::Write(const std::vector<PredictionRecord>& batch) {
   std::string sql =
-      "INSERT INTO prediction_logs (created_at, model, version, features, prediction, latency_us, cached) "
-      "VALUES ";
+      "INSERT INTO prediction_logs (created_at, model, version, features, prediction, latency_us, cached, "
+      "shadow) VALUES ";
   sql::Params params;
-  params.reserve(batch.size() * 7);
+  params.reserve(batch.size() * 8);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const PredictionRecord& r = batch[i];
-    sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)";
+    sql += i == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
     params.emplace_back(r.at_ms);
     params.emplace_back(r.model->name);
     params.emplace_back(r.model->version);
@@ -162,6 +162,7 @@ Result<void> PredictionLog::Write(const std::vector<PredictionRecord>& batch) {
     params.emplace_back(r.prediction);
     params.emplace_back(r.latency_us);
     params.emplace_back(std::int64_t{r.cached ? 1 : 0});
+    params.emplace_back(std::int64_t{r.shadow ? 1 : 0});
   }
   // The database API is asynchronous; this thread runs the one statement on its own event loop. The loop
   // outlives every write: the database's thread may still be inside its post() when run() returns.

@@ -1,8 +1,8 @@
 // The prediction log: every served prediction (time, model version, features, prediction, latency, whether it
-// came from the cache) is queued here and written by one background thread in batches — one INSERT
-// transaction per batch, every flush_interval or batch_rows rows, whichever comes first, and whatever is
-// queued on Stop. The queue is bounded: a record that does not fit is dropped, counted and logged, never
-// silently lost; a failed write keeps its rows queued and is retried.
+// came from the cache, whether a shadow version gave it) is queued here and written by one background thread
+// in batches — one INSERT transaction per batch, every flush_interval or batch_rows rows, whichever comes
+// first, and whatever is queued on Stop. The queue is bounded: a record that does not fit is dropped, counted
+// and logged, never silently lost; a failed write keeps its rows queued and is retried.
 //
 // Thread safety: Record from any thread; Start and Stop from one thread. Destroy it after the database: the
 // database's threads answer into the log's event loop and may still be leaving a post() after a write.
@@ -36,6 +36,7 @@ struct PredictionRecord {
   double prediction = 0;
   std::int64_t latency_us = 0;
   bool cached = false;
+  bool shadow = false;  // a shadow version's answer, never returned to the client (ml/shadow_runner.hpp)
 };
 
 struct PredictionLogOptions {

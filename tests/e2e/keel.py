@@ -389,14 +389,14 @@ class Keel:
         """Every instance's log, one after the other."""
         return "".join(process.log() for process in self.processes)
 
-    def each(self, method, path):
+    def each(self, method, path, headers=None):
         """The same request to every instance directly (not through nginx): [(status, body bytes)], each answer
         checked against the OpenAPI document."""
         answers = []
         for process in self.processes:
             conn = http.client.HTTPConnection("127.0.0.1", process.port, timeout=10)
             try:
-                conn.request(method, path)
+                conn.request(method, path, headers=headers or {})
                 response = conn.getresponse()
                 data = response.read()
                 self.check_answer(method, path, response.status, {k.lower(): v for k, v in response.getheaders()},
@@ -406,9 +406,9 @@ class Keel:
                 conn.close()
         return answers
 
-    def call_each(self, method, path):
-        """each() with JSON bodies: [(status, parsed body or None)]."""
-        return [(status, json.loads(body) if body else None) for status, body in self.each(method, path)]
+    def call_each(self, method, path, who=None):
+        """each() with JSON bodies: [(status, parsed body or None)]; `who` is a dict of headers (a login)."""
+        return [(status, json.loads(body) if body else None) for status, body in self.each(method, path, who)]
 
     def metric(self, name):
         """The sum over every instance of the samples named exactly `name` (labels included when given)."""

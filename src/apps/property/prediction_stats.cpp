@@ -1,33 +1,10 @@
-// PredictionStats: the window and the aggregate queries over prediction_logs.
+// PredictionStats: the aggregate queries over prediction_logs.
 #include "apps/property/prediction_stats.hpp"
 
-#include <charconv>
 #include <cmath>
+#include <optional>
 
 namespace keel::property {
-
-std::optional<std::chrono::seconds> ParseWindow(std::string_view text) {
-  if (text.size() < 2) return std::nullopt;
-  std::int64_t amount = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, amount);
-  if (ec != std::errc() || end != text.data() + text.size() - 1 || amount <= 0) return std::nullopt;
-  std::int64_t unit = 0;
-  switch (text.back()) {
-    case 'm':
-      unit = 60;
-      break;
-    case 'h':
-      unit = 3600;
-      break;
-    case 'd':
-      unit = 86400;
-      break;
-    default:
-      return std::nullopt;
-  }
-  if (amount > 30 * 86400 / unit) return std::nullopt;
-  return std::chrono::seconds(amount * unit);
-}
 
 namespace {
 
@@ -36,7 +13,8 @@ Task<Result<std::optional<double>>> LatencyPercentileMs(sql::Database& db, const
                                                         std::int64_t since, std::int64_t count, double p) {
   auto offset = static_cast<std::int64_t>(std::ceil(p * static_cast<double>(count))) - 1;
   auto rows = co_await db.Query(
-      "SELECT latency_us FROM prediction_logs WHERE created_at >= ? AND model = ? ORDER BY latency_us "
+      "SELECT latency_us FROM prediction_logs WHERE created_at >= ? AND model = ? AND shadow = 0 "
+      "ORDER BY latency_us "
       "LIMIT 1 OFFSET ?",
       sql::Args(since, model, std::max<std::int64_t>(offset, 0)));
   if (!rows) co_return std::move(rows).error();
@@ -55,7 +33,7 @@ Task<Result<nlohmann::ordered_json>> PredictionStats(sql::Database& db, std::str
   std::int64_t since = now_ms - window.count() * 1000;
   auto totals = co_await db.Query(
       "SELECT COUNT(*), AVG(prediction), COUNT(CASE WHEN cached = 1 THEN 1 END) FROM prediction_logs "
-      "WHERE created_at >= ? AND model = ?",
+      "WHERE created_at >= ? AND model = ? AND shadow = 0",
       sql::Args(since, model));
   if (!totals) co_return std::move(totals).error();
   std::int64_t count = totals->Int(0, 0).value_or(0);

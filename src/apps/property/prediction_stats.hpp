@@ -1,12 +1,11 @@
 // GET /api/v1/property/stats: what the prediction log says about a recent window — count, mean prediction,
-// p50/p95 latency and cache hit ratio. Rows still queued in the log writer (at most ml.log_flush_ms old)
-// are not counted yet.
+// p50/p95 latency and cache hit ratio of the answers clients were given (a shadow version's rows are not
+// counted: GET /api/v1/models/{name}/compare shows them). Rows still queued in the log writer (at most
+// ml.log_flush_ms old) are not counted yet.
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -15,9 +14,6 @@
 #include "storage/sql/database.hpp"
 
 namespace keel::property {
-
-// "15m", "1h", "7d": 1 minute to 30 days. nullopt for anything else.
-std::optional<std::chrono::seconds> ParseWindow(std::string_view text);
 
 // The stats of `model` over the window ending now (Unix ms).
 Task<Result<nlohmann::ordered_json>> PredictionStats(sql::Database& db, std::string model,

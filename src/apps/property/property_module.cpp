@@ -12,6 +12,7 @@
 #include "http/router.hpp"
 #include "ml/model_platform.hpp"
 #include "ml/prediction_answer.hpp"
+#include "ml/version_comparison.hpp"
 
 namespace keel::property {
 
@@ -69,7 +70,7 @@ class PropertyService {
 
   Task<Response> Stats(Request& request) {
     auto window_text = request.QueryParam("window").value_or("1h");
-    auto window = ParseWindow(window_text);
+    auto window = ml::ParsePredictionWindow(window_text);
     if (!window)
       co_return http::InvalidFieldsProblem(
           {{"window", "must be a number of minutes, hours or days (15m, 1h, 7d), at most 30d"}});
