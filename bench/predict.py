@@ -8,6 +8,8 @@ except rate limiting, which is off because wrk sends everything from one address
   - uncached, not batched: the same with ml.max_batch = 1 (each request predicts on its IO thread);
   - cached: 16 houses repeated, cache on (every request after the first 16 is a hit);
   - cached again with the access log and the prediction log off, to show what those two cost;
+  - uncached, batched, with a traffic plan (an A/B test, 90/10 between two versions), then with a third version
+    shadowing every request, to show what routing and shadows cost (issue 19);
   - /health of each cached process, for the ratio.
 wrk: 2 threads, 64 connections.
 """
@@ -19,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import urllib.request
 
 from benchlib import free_port, measured_stamp, run_wrk, wait_http, write_section
@@ -66,7 +69,8 @@ def scrape(port):
     values = {}
     for line in text.splitlines():
         match = re.match(r"^(keel_model_batch_size_(?:sum|count)|keel_prediction_log_(?:written|dropped)_total"
-                         r"|keel_model_cache_(?:hits|misses)_total)(?:\{[^}]*\})? ([0-9.e+]+)$", line)
+                         r"|keel_model_cache_(?:hits|misses)_total|keel_model_shadow_(?:rows|dropped)_total)"
+                         r"(?:\{[^}]*\})? ([0-9.e+]+)$", line)
         if match:
             values[match.group(1)] = values.get(match.group(1), 0.0) + float(match.group(2))
     return values
@@ -85,6 +89,26 @@ def serve(keel, workdir, models, extra):
     return port, process
 
 
+def set_traffic(keel, port, workdir, plan):
+    """Signs in an administrator (made with `keel users create`) and POSTs the model's traffic plan."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+    env.update({"KEEL_DATABASE_URL": f"sqlite://{workdir}/keel-{port}.db", "KEEL_USER_PASSWORD": "bench pass phrase"})
+    subprocess.run([keel, "users", "create", "--email", "bench@example.com", "--admin"], env=env, check=True,
+                   capture_output=True, cwd=workdir)
+
+    def post(path, body, token=None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                         headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    token = post("/api/v1/auth/login", {"email": "bench@example.com", "password": "bench pass phrase"})["access_token"]
+    post("/api/v1/admin/models/property/traffic", plan, token)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keel", required=True)
@@ -97,9 +121,16 @@ def main():
     models = os.path.join(workdir, "models")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
     env["KEEL_ML_MODEL_DIR"] = models
-    trained = subprocess.run([args.keel, "train", "property", "--data", os.path.join(ROOT, "data", "ames_housing.csv")],
-                             capture_output=True, text=True, env=env, check=True)
-    meta = json.loads(trained.stdout)
+    versions = []
+    for seed in (42, 43, 44):  # three versions for the traffic plans; the newest serves the other scenarios
+        if versions:
+            time.sleep(1.1)  # version names have a second's resolution
+        trained = subprocess.run([args.keel, "train", "property", "--data",
+                                  os.path.join(ROOT, "data", "ames_housing.csv"), "--seed", str(seed)],
+                                 capture_output=True, text=True, env=env, check=True)
+        meta = json.loads(trained.stdout)
+        versions.append(meta["version"])
+    split = {"versions": {versions[0]: 90, versions[1]: 10}}
     scripts = {}
     for name, text in (("random", RANDOM_LUA), ("cached", CACHED_LUA)):
         scripts[name] = os.path.join(workdir, f"{name}.lua")
@@ -112,12 +143,17 @@ def main():
         ("cached (16 houses repeated)", {}, "cached"),
         ("cached, access log and prediction log off", {"KEEL_LOG_ACCESS": "false", "KEEL_ML_LOG_ENABLED": "false"},
          "cached"),
+        ("uncached, batched, A/B plan 90/10", {"KEEL_ML_CACHE_ENABLED": "false"}, "random", split),
+        ("uncached, batched, A/B plan 90/10 and a shadow version", {"KEEL_ML_CACHE_ENABLED": "false"}, "random",
+         dict(split, shadow=[versions[2]])),
     ]
     results, health = {}, {}
     try:
-        for name, extra, script in scenarios:
+        for name, extra, script, *plan in scenarios:
             port, process = serve(args.keel, workdir, models, extra)
             try:
+                if plan:
+                    set_traffic(args.keel, port, workdir, plan[0])
                 results[name] = run_wrk(port, args.connections, args.duration, 2, path="/api/v1/property/predict",
                                         script=scripts[script])
                 results[name]["metrics"] = scrape(port)
@@ -132,7 +168,7 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     when, commit = measured_stamp()
-    rows = []
+    rows, shadow_note = [], ""
     default_health = health[scenarios[2][0]]
     for name, r in results.items():
         base = health.get(name, default_health)
@@ -142,6 +178,11 @@ def main():
         dropped = m.get("keel_prediction_log_dropped_total", 0)
         rows.append(f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
                     f"{batch:.1f} | {logged:,.0f} / {dropped:,.0f} | {r['rps'] / base['rps']:.2f} |")
+        if m.get("keel_model_shadow_rows_total"):
+            shadow_note = (f" In the shadow row the third version predicted {m['keel_model_shadow_rows_total']:,.0f} "
+                           f"rows and {m.get('keel_model_shadow_dropped_total', 0):,.0f} did not fit its queue "
+                           "(`keel_model_shadow_rows_total`, `keel_model_shadow_dropped_total`); its rows are in "
+                           "\"logged\" too.")
         if name in health:
             h = health[name]
             rows.append(f"| /health of the process above | {h['rps']:,.0f} | {h['p50']:.2f} | {h['p99']:.2f} | – | – | 1.00 |")
@@ -158,7 +199,9 @@ Each row is a fresh `keel serve` with its defaults (2 IO threads, access log on,
 the prediction log) except `ratelimit.enabled = false`; wrk: 2 threads, {args.connections} connections,
 {args.duration} s, one JSON body per request. "rows per predict" is the mean of `keel_model_batch_size`;
 "logged / dropped" are the prediction-log counters at the end of the run; "vs /health" compares with the
-/health rate of the same configuration (the defaults' for the uncached rows), measured right after.
+/health rate of the same configuration (the defaults' for the uncached rows), measured right after. The A/B
+rows serve three versions trained with seeds 42, 43 and 44 through a traffic plan (90/10, random draws), the
+last with the third version as a shadow.{shadow_note}
 
 | scenario | requests/s | p50 ms | p99 ms | rows per predict | logged / dropped | vs /health |
 | --- | --- | --- | --- | --- | --- | --- |

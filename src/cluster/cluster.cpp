@@ -334,19 +334,25 @@ Result<void> ChoosePorts(const ClusterOptions& options, ClusterState& state, Clu
   return Ok();
 }
 
-// Chooses the ports and starts every server; a failure stops what was started.
+// Chooses the ports and starts every server; a failure is said on stderr and stops what was started.
 Result<ClusterLayout> StartOnce(const ClusterOptions& options, const fs::path& dir, ClusterState& state) {
   ClusterLayout layout;
   layout.dir = dir;
   layout.db_password = ReadSecret(dir / "secrets" / "db_password", 16);
   std::string jwt_secret = ReadSecret(dir / "secrets" / "jwt_secret", 32);
-  if (auto chosen = ChoosePorts(options, state, layout); !chosen) return std::move(chosen).error();
+  if (auto chosen = ChoosePorts(options, state, layout); !chosen) {
+    Failed(chosen.error().message);
+    return std::move(chosen).error();
+  }
   Launcher launcher(options, layout, state, jwt_secret);
   // Settings for running other keel commands against the cluster: `set -a; . DIR/cluster.env; set +a`. It
   // holds the database password and the JWT secret: private from its first byte.
   std::string settings;
   for (const auto& [key, value] : launcher.KeelEnv()) settings += key + "=" + value + "\n";
-  if (auto written = WritePrivate(dir / "cluster.env", settings); !written) return std::move(written).error();
+  if (auto written = WritePrivate(dir / "cluster.env", settings); !written) {
+    Failed(written.error().message);
+    return std::move(written).error();
+  }
   if (auto started = launcher.Run(); !started) {
     std::cerr << "keel cluster: " << started.error().message << "\nstopping what was started\n";
     StopAll(dir, state);
