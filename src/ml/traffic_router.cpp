@@ -218,7 +218,7 @@ nlohmann::json TrafficRouter::Describe(const std::string& model, const std::stri
 void TrafficRouter::Refresh() {
   Result<std::vector<StoredTraffic>> all = Error{ErrorCode::kInternal, "not read"};
   try {
-    all = RunToCompletion(io_, store_.All());
+    all = RunToCompletion(loop_.get(), store_.All());
   } catch (const std::exception& e) {  // RunToCompletion rethrows: this thread must live on
     all = Error{ErrorCode::kInternal, e.what()};
   }

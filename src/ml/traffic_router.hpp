@@ -25,11 +25,11 @@
 #include <utility>  // before Boost
 
 #include <prometheus/counter.h>
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/async.hpp"
 #include "core/clock.hpp"
+#include "core/lasting_io_context.hpp"
 #include "core/result.hpp"
 #include "http/message.hpp"
 #include "ml/model_registry.hpp"
@@ -130,7 +130,7 @@ class TrafficRouter {
   std::chrono::steady_clock::time_point last_read_error_;  // when an unreadable table was last logged
   std::shared_ptr<Wake> wake_ = std::make_shared<Wake>();
   std::unique_ptr<pubsub::Subscription> announcements_, resubscribed_;
-  boost::asio::io_context io_;  // the watcher's event loop for its reads
+  LastingIoContext loop_;  // the watcher's event loop for its reads
   std::thread watcher_;
 };
 
