@@ -3,6 +3,9 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <functional>
+
 namespace keel::ml {
 
 DynamicBatcher::DynamicBatcher(BatcherOptions options, BatchObserver observe)
@@ -69,6 +72,14 @@ std::vector<DynamicBatcher::Request> DynamicBatcher::TakeBatch() {
 }
 
 void DynamicBatcher::Predict(std::vector<Request>& batch) {
+  // A traffic plan's versions arrive interleaved: grouped by version (in arrival order within each), they
+  // predict in one call each instead of one per run of consecutive requests.
+  const Predictor* first = batch.front().predictor.get();
+  if (std::any_of(batch.begin(), batch.end(),
+                  [first](const Request& r) { return r.predictor.get() != first; }))
+    std::stable_sort(batch.begin(), batch.end(), [](const Request& x, const Request& y) {
+      return std::less<const Predictor*>()(x.predictor.get(), y.predictor.get());
+    });
   std::vector<float> values;
   for (std::size_t begin = 0; begin < batch.size();) {
     const Predictor* predictor = batch[begin].predictor.get();

@@ -131,6 +131,19 @@ TEST(DynamicBatcher, RequestsForDifferentVersionsArePredictedByTheirOwnModel) {
   EXPECT_EQ(new_version->calls(), std::vector<std::size_t>{2});
 }
 
+TEST(DynamicBatcher, InterleavedVersionsPredictInOneCallEach) {
+  // A traffic plan's versions arrive mixed: each still gets one call per batch, and each request its own
+  // answer.
+  DynamicBatcher batcher({.max_batch = 6, .max_delay = 30s});
+  auto a = std::make_shared<SumPredictor>(1);
+  auto b = std::make_shared<SumPredictor>(1);
+  std::vector<Outcome> outcomes;
+  for (int i = 0; i < 6; ++i) outcomes.push_back(Submit(batcher, i % 2 ? b : a, {float(i)}, 1));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(*outcomes[i].get(), std::vector<double>{double(i)});
+  EXPECT_EQ(a->calls(), std::vector<std::size_t>{3});
+  EXPECT_EQ(b->calls(), std::vector<std::size_t>{3});
+}
+
 TEST(DynamicBatcher, StopPredictsWhatIsQueuedAndRefusesWhatComesAfter) {
   DynamicBatcher batcher({.max_batch = 64, .max_delay = 30s});
   auto predictor = std::make_shared<SumPredictor>(1);
