@@ -82,6 +82,9 @@ Result<pid_t> Spawn(const LaunchSpec& spec) {
   if (log_fd < 0)
     return Error{ErrorCode::kUnavailable,
                  fmt::format("cannot open {}: {}", spec.log_path, std::strerror(errno))};
+  // Where this start's lines begin in a log that keeps every start's (AwaitReady reads from here).
+  std::string marker = fmt::format("{}{}\n", kStartMarker, spec.argv.front());
+  (void)!::write(log_fd, marker.data(), marker.size());
   pid_t pid = ::fork();
   if (pid == 0) ExecChild(spec, argv.data(), envp.data(), log_fd);
   ::close(log_fd);

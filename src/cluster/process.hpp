@@ -8,11 +8,15 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
 
 namespace keel::cluster {
+
+// The line Launch and RunToCompletion append to the log before the program starts, followed by its path.
+inline constexpr std::string_view kStartMarker = "--- keel cluster: starting ";
 
 struct LaunchSpec {
   std::vector<std::string> argv;           // argv[0] is the program's absolute path

@@ -96,18 +96,19 @@ std::string ClusterLayout::KvUrl() const {
 
 namespace {
 
-// Whether a server's log ends saying its port was in use (every server here says it with the kernel's words;
-// the last lines are this start's, since a server that exits at start writes its reason last).
+// Whether a server said, since its last start marker, that its port was in use (every server here says it
+// with the kernel's words). Only the log's last 64 KiB are read: a server that exits at start writes little.
 bool PortTakenIn(const fs::path& log) {
   std::ifstream in(log, std::ios::binary);
   if (!in) return false;
   in.seekg(0, std::ios::end);
   std::streamoff size = in.tellg();
-  std::streamoff from = std::max<std::streamoff>(0, size - 2048);
+  std::streamoff from = std::max<std::streamoff>(0, size - 65536);
   in.seekg(from);
   std::string tail(static_cast<std::size_t>(size - from), '\0');
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  return tail.find("Address already in use") != std::string::npos;
+  std::size_t start = tail.rfind(kStartMarker);
+  return tail.find("Address already in use", start == std::string::npos ? 0 : start) != std::string::npos;
 }
 
 }  // namespace

@@ -50,8 +50,9 @@ Result<std::unique_ptr<ModelPlatform>> ModelPlatform::Create(const Config& c, sq
   }
   platform->traffic_ = std::make_unique<TrafficRouter>(database, pubsub, clock, pool, platform->root_,
                                                        ml.traffic_poll, metrics);
-  platform->shadows_ =
-      std::make_unique<ShadowRunner>(platform->log_.get(), clock, ml.shadow_queue_rows, metrics);
+  // Shadow rows may fill half the log's queue: the other half stays for the rows clients were given.
+  platform->shadows_ = std::make_unique<ShadowRunner>(platform->log_.get(), ml.log_queue_limit / 2, clock,
+                                                      ml.shadow_queue_rows, metrics);
   return platform;
 }
 
@@ -148,10 +149,12 @@ ModelPlatform::Routing ModelPlatform::Route(std::shared_ptr<const LoadedModel> m
   routing.plan = traffic_->Find(model->meta.name);
   if (!routing.plan) {
     routing.model = std::move(model);
+    routing.input = &routing.model->meta;
     return routing;
   }
   routing.arm = &routing.plan->Choose(request);
   routing.model = routing.arm->model;
+  routing.input = routing.plan->input;
   return routing;
 }
 

@@ -13,9 +13,10 @@ namespace keel::ml {
 
 Task<http::Response> AnswerPrediction(ModelPlatform& models, std::shared_ptr<const LoadedModel> model,
                                       const http::Request& request, Rounding round) {
-  // The version first: a traffic plan may pick another than `model`, and the body is read by its meta.
+  // The version first: a traffic plan may pick another than `model` (the body is then read by the plan's
+  // reference meta, which lists the same features in the same order as every version of the plan).
   ModelPlatform::Routing routing = models.Route(std::move(model), request);
-  auto parsed = ParsePredictionInput(request.body, routing.model->meta);
+  auto parsed = ParsePredictionInput(request.body, *routing.input);
   if (auto* invalid = std::get_if<http::InputProblem>(&parsed)) co_return invalid->ToResponse();
   PredictionInput& input = std::get<PredictionInput>(parsed);
 

@@ -14,8 +14,10 @@ constexpr std::size_t kBatchRows = 1024;
 
 }  // namespace
 
-ShadowRunner::ShadowRunner(PredictionLog* log, const Clock& clock, std::size_t queue_rows, Metrics& metrics)
+ShadowRunner::ShadowRunner(PredictionLog* log, std::size_t log_room, const Clock& clock, std::size_t queue_rows,
+                           Metrics& metrics)
     : log_(log),
+      log_room_(log_room),
       clock_(clock),
       queue_rows_(queue_rows),
       predicted_(prometheus::BuildCounter()
@@ -33,7 +35,13 @@ ShadowRunner::ShadowRunner(PredictionLog* log, const Clock& clock, std::size_t q
                   .Name("keel_model_shadow_failures_total")
                   .Help("Shadow predictions that failed (the client's answer is never affected).")
                   .Register(metrics.registry())
-                  .Add({})) {}
+                  .Add({})),
+      unlogged_(prometheus::BuildCounter()
+                    .Name("keel_model_shadow_unlogged_total")
+                    .Help("Shadow rows predicted but not logged: the prediction log's queue was more than half "
+                          "full, and served rows come first.")
+                    .Register(metrics.registry())
+                    .Add({})) {}
 
 ShadowRunner::~ShadowRunner() { Stop(); }
 
@@ -135,7 +143,12 @@ void ShadowRunner::Predict(const std::vector<Work>& batch, std::size_t begin, st
         records.push_back(std::move(record));
       }
     }
-    if (log_ != nullptr) log_->Record(std::move(records));
+    if (log_ == nullptr) continue;
+    if (log_->Queued() + records.size() > log_room_) {
+      unlogged_.Increment(static_cast<double>(records.size()));
+      continue;
+    }
+    log_->Record(std::move(records));
   }
 }
 

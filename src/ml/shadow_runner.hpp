@@ -2,7 +2,8 @@
 // traffic plan hands its rows here after it was answered, and one background thread predicts them with each
 // shadow version (the rows of consecutive requests together, as one batch per version), then logs them with
 // shadow = 1 and observes the version's metrics. A shadow never delays, changes or fails a client's answer.
-// The queue is bounded: rows that do not fit are dropped and counted, never blocking a request.
+// The queue is bounded: rows that do not fit are dropped and counted, never blocking a request. Shadow rows
+// fill at most part of the prediction log's queue, so that served rows are not dropped to make room for them.
 //
 // Thread safety: Submit from any thread; Start and Stop from one.
 #pragma once
@@ -34,8 +35,10 @@ struct ShadowVersion {
 
 class ShadowRunner {
  public:
-  // `log` may be null (ml.log_enabled false): the shadows then only feed their metrics.
-  ShadowRunner(PredictionLog* log, const Clock& clock, std::size_t queue_rows, Metrics& metrics);
+  // `log` may be null (ml.log_enabled false): the shadows then only feed their metrics. Shadow rows are
+  // logged only while the log's queue holds fewer than `log_room` rows.
+  ShadowRunner(PredictionLog* log, std::size_t log_room, const Clock& clock, std::size_t queue_rows,
+               Metrics& metrics);
   ~ShadowRunner();
 
   void Start();
@@ -59,11 +62,13 @@ class ShadowRunner {
   void Predict(const std::vector<Work>& batch, std::size_t begin, std::size_t end);
 
   PredictionLog* log_;
+  const std::size_t log_room_;
   const Clock& clock_;
   const std::size_t queue_rows_;
   prometheus::Counter& predicted_;
   prometheus::Counter& dropped_;
   prometheus::Counter& failed_;
+  prometheus::Counter& unlogged_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Work> queue_;       // GUARDED_BY(mutex_)

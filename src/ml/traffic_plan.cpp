@@ -2,6 +2,7 @@
 #include "ml/traffic_plan.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -28,19 +29,17 @@ bool IsHeaderName(std::string_view name) {
   });
 }
 
-// FNV-1a over the bytes, then MurmurHash3's finaliser: FNV alone leaves the low bits (which the modulo keeps)
-// poorly mixed for short, similar subjects such as user ids.
-std::uint64_t SubjectHash(std::string_view model, std::string_view subject) {
+// FNV-1a over the parts (each followed by a 0 byte, so "ab"+"c" and "a"+"bc" differ), then MurmurHash3's
+// finaliser: FNV alone leaves short, similar subjects such as user ids poorly mixed.
+std::uint64_t Hash(std::string_view model, std::string_view version, std::string_view subject) {
   std::uint64_t hash = 14695981039346656037ULL;
-  auto mix = [&hash](std::string_view bytes) {
-    for (unsigned char c : bytes) {
+  for (std::string_view part : {model, version, subject}) {
+    for (unsigned char c : part) {
       hash ^= c;
       hash *= 1099511628211ULL;
     }
-  };
-  mix(model);
-  mix(std::string_view("\0", 1));  // "ab"+"c" and "a"+"bc" differ
-  mix(subject);
+    hash *= 1099511628211ULL;  // the 0 byte
+  }
   hash ^= hash >> 33;
   hash *= 0xff51afd7ed558ccdULL;
   hash ^= hash >> 33;
@@ -174,14 +173,31 @@ std::vector<std::string> TrafficPlan::Versions() const {
 
 std::size_t TrafficPlan::Pick(std::string_view model, std::optional<std::string_view> subject,
                               std::uint64_t draw) const {
-  auto total = static_cast<std::uint64_t>(TotalWeight());
-  std::uint64_t bucket = (subject ? SubjectHash(model, *subject) : draw) % total;
-  for (std::size_t i = 0; i < shares.size(); ++i) {
-    auto weight = static_cast<std::uint64_t>(shares[i].weight);
-    if (bucket < weight) return i;
-    bucket -= weight;
+  if (!subject) {
+    std::uint64_t bucket = draw % static_cast<std::uint64_t>(TotalWeight());
+    for (std::size_t i = 0; i < shares.size(); ++i) {
+      auto weight = static_cast<std::uint64_t>(shares[i].weight);
+      if (bucket < weight) return i;
+      bucket -= weight;
+    }
+    return shares.size() - 1;  // unreachable: the buckets cover the total
   }
-  return shares.size() - 1;  // unreachable: the buckets cover the total
+  // Weighted rendezvous hashing: each version scores weight / -ln(u), u uniform in (0, 1) from a hash of the
+  // model, the version and the subject; the highest wins, which happens with probability weight / total. A
+  // version's score does not depend on the others, so raising one weight (or adding a version) only moves
+  // subjects to that version, whatever happens to the total or to the versions' order.
+  std::size_t chosen = 0;
+  double best = -1;
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    if (shares[i].weight == 0) continue;
+    double u = (static_cast<double>(Hash(model, shares[i].version, *subject) >> 11) + 0.5) * 0x1p-53;
+    double score = shares[i].weight / -std::log(u);
+    if (score > best) {
+      best = score;
+      chosen = i;
+    }
+  }
+  return chosen;
 }
 
 }  // namespace keel::ml

@@ -146,6 +146,10 @@ Result<std::shared_ptr<AppliedPlan>> TrafficRouter::Build(const StoredTraffic& s
   for (const auto& shadow : *applied->shadows) check(*shadow.model);
   if (!problems.empty())
     return Error{ErrorCode::kInvalidArgument, fmt::format("{}", fmt::join(problems, "; "))};
+  std::size_t heaviest = 0;
+  for (std::size_t i = 1; i < applied->plan.shares.size(); ++i)
+    if (applied->plan.shares[i].weight > applied->plan.shares[heaviest].weight) heaviest = i;
+  applied->input = &applied->served[heaviest].model->meta;
   return applied;
 }
 
@@ -241,19 +245,23 @@ void TrafficRouter::Refresh() {
     auto failed = failed_.find(stored.model);
     if (failed != failed_.end() && failed->second.first == stored.revision && now < failed->second.second)
       continue;
+    auto refuse = [&](const std::string& why) {
+      apply_failures_.Increment();
+      failed_[stored.model] = {stored.revision, now + kRetryFailedPlan};
+      log::Error("traffic plan not applied here; the previous one stays",
+                 log::Fields().Add("model", stored.model).Add("revision", stored.revision).Add("error", why));
+    };
+    if (!stored.problem.empty()) {
+      refuse(stored.problem);
+      continue;
+    }
     if (!stored.plan) {
       Install(stored.model, stored.revision, nullptr);
       continue;
     }
     auto built = Build(stored);
     if (!built) {
-      apply_failures_.Increment();
-      failed_[stored.model] = {stored.revision, now + kRetryFailedPlan};
-      log::Error("traffic plan not applied here; the previous one stays",
-                 log::Fields()
-                     .Add("model", stored.model)
-                     .Add("revision", stored.revision)
-                     .Add("error", built.error().message));
+      refuse(built.error().message);
       continue;
     }
     failed_.erase(stored.model);

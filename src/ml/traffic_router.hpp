@@ -63,6 +63,9 @@ struct AppliedPlan {
   std::int64_t updated_at_ms = 0;
   std::vector<Arm> served;                                    // parallel to plan.shares
   std::shared_ptr<const std::vector<ShadowVersion>> shadows;  // parallel to plan.shadow; never null
+  // The meta.json requests are checked against, whichever version answers them (so a request's validity does
+  // not depend on its draw): the served version with the largest weight's, the first by name on a tie.
+  const ModelMeta* input = nullptr;
 
   // The arm that answers `request`: by its sticky header's value when the plan has one and the request
   // carries it, else at random.

@@ -1,14 +1,24 @@
 // TrafficStore: the upsert that numbers revisions, and the read of every plan.
 #include "ml/traffic_store.hpp"
 
-#include "core/log.hpp"
+#include <fmt/format.h>
+
 #include "storage/sql/database.hpp"
 
 namespace keel::ml {
+namespace {
+
+// The plan column's value. Outside the coroutine: g++ 12 destroys a conditional's temporaries twice inside one.
+sql::Value PlanText(const std::optional<TrafficPlan>& plan) {
+  if (!plan) return sql::Value();
+  return sql::Value(plan->ToJson().dump());
+}
+
+}  // namespace
 
 Task<Result<StoredTraffic>> TrafficStore::Save(std::string model, std::optional<TrafficPlan> plan,
                                                std::int64_t now_ms) {
-  sql::Value text = plan ? sql::Value(plan->ToJson().dump()) : sql::Value();
+  sql::Value text = PlanText(plan);
   // One statement: two instances saving at once get consecutive revisions, never the same one.
   auto rows = co_await db_.Write(
       "INSERT INTO model_traffic (model, plan, revision, updated_at) VALUES (?, ?, 1, ?) "
@@ -41,9 +51,9 @@ Task<Result<std::vector<StoredTraffic>>> TrafficStore::All() {
       if (auto* plan = std::get_if<TrafficPlan>(&parsed)) {
         stored.plan = std::move(*plan);
       } else {
-        log::Error("stored traffic plan does not parse; left out",
-                   log::Fields().Add("model", stored.model).Add("revision", stored.revision));
-        continue;
+        const auto& errors = std::get<std::vector<http::FieldError>>(parsed);
+        stored.problem = fmt::format("the stored plan does not parse ({}: {})", errors.front().field,
+                                     errors.front().message);
       }
     }
     all.push_back(std::move(stored));

@@ -21,7 +21,8 @@ namespace keel::ml {
 
 struct StoredTraffic {
   std::string model;
-  std::optional<TrafficPlan> plan;  // none: cleared (the newest valid version serves)
+  std::optional<TrafficPlan> plan;  // none: cleared (the newest valid version serves), or `problem`
+  std::string problem;              // set: the stored plan does not parse (written by a newer Keel?)
   std::int64_t revision = 0;        // rises by one at every change of this model's plan
   std::int64_t updated_at_ms = 0;
 };
@@ -33,7 +34,7 @@ class TrafficStore {
   // Stores `plan` (none clears it) as the model's next revision and returns the row as stored.
   Task<Result<StoredTraffic>> Save(std::string model, std::optional<TrafficPlan> plan, std::int64_t now_ms);
 
-  // Every model's row, cleared ones included. A row whose plan no longer parses is left out and logged.
+  // Every model's row, cleared ones and those whose plan does not parse (`problem`) included.
   Task<Result<std::vector<StoredTraffic>>> All();
 
  private:

@@ -68,6 +68,13 @@ nlohmann::ordered_json OrNull(const std::optional<double>& value) {
   return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json();
 }
 
+// A served version's part of the served rows; null for a shadow. Outside the coroutine, as OrNull: g++ 12
+// destroys a conditional's temporaries twice inside one.
+nlohmann::ordered_json ShareOf(const Group& group, std::int64_t served_rows) {
+  if (group.shadow || served_rows == 0) return nullptr;
+  return static_cast<double>(group.count) / static_cast<double>(served_rows);
+}
+
 }  // namespace
 
 Task<Result<nlohmann::ordered_json>> CompareVersions(sql::Database& db, std::string model,
@@ -80,9 +87,12 @@ Task<Result<nlohmann::ordered_json>> CompareVersions(sql::Database& db, std::str
       sql::Args(since, model, kMaxComparedVersions + 1));
   if (!totals) co_return std::move(totals).error();
   std::size_t groups = std::min<std::size_t>(totals->rows.size(), kMaxComparedVersions);
-  std::int64_t served_rows = 0;
-  for (std::size_t i = 0; i < groups; ++i)
-    if (totals->Int(i, 1).value_or(0) == 0) served_rows += totals->Int(i, 2).value_or(0);
+  // Every served row of the window, the versions beyond the ones listed included.
+  auto served = co_await db.Query(
+      "SELECT COUNT(*) FROM prediction_logs WHERE created_at >= ? AND model = ? AND shadow = 0",
+      sql::Args(since, model));
+  if (!served) co_return std::move(served).error();
+  std::int64_t served_rows = served->Int(0, 0).value_or(0);
 
   nlohmann::ordered_json versions = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < groups; ++i) {
@@ -106,10 +116,7 @@ Task<Result<nlohmann::ordered_json>> CompareVersions(sql::Database& db, std::str
     entry["version"] = group.version;
     entry["role"] = group.shadow ? "shadow" : "served";
     entry["count"] = group.count;
-    entry["share"] =
-        group.shadow || served_rows == 0
-            ? nlohmann::ordered_json()
-            : nlohmann::ordered_json(static_cast<double>(group.count) / static_cast<double>(served_rows));
+    entry["share"] = ShareOf(group, served_rows);
     entry["mean_prediction"] = OrNull(totals->Double(i, 3));
     entry["prediction_p50"] = OrNull(*prediction_p50);
     entry["prediction_p95"] = OrNull(*prediction_p95);
