@@ -126,13 +126,15 @@ TEST_F(TrafficRouterTest, APlanSetOnOneInstanceIsAppliedThereAtOnceAndAnnouncedT
   EXPECT_EQ(applied->served[1].model->meta.version, "v2");
   ASSERT_EQ(applied->shadows->size(), 1u);
   EXPECT_EQ(applied->shadows->front().model->meta.version, "v3");
+  EXPECT_EQ(applied->input->version, "v1") << "requests are checked against the heaviest version's meta.json";
   EXPECT_TRUE(Eventually([&] { return b->Find("toy") != nullptr; }, std::chrono::seconds(2)));
   EXPECT_EQ(b->Describe("toy", "v1")["versions"], (nlohmann::json{{"v1", 90}, {"v2", 10}}));
   EXPECT_EQ(b->Describe("toy", "v1")["source"], "plan");
 
   // Weights changed: the loaded versions are reused, the revision rises.
-  ASSERT_TRUE(Set(*a, R"({"versions": {"v1": 50, "v2": 50}})").ok());
+  ASSERT_TRUE(Set(*a, R"({"versions": {"v1": 10, "v2": 90}})").ok());
   EXPECT_EQ(a->Find("toy")->served[0].model, applied->served[0].model);
+  EXPECT_EQ(a->Find("toy")->input->version, "v2");
   EXPECT_EQ(a->Find("toy")->revision, 2);
   EXPECT_TRUE(Eventually([&] { return b->Find("toy")->revision == 2; }, std::chrono::seconds(2)));
 
