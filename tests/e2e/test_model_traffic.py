@@ -1,6 +1,6 @@
 """End-to-end: A/B tests between model versions (traffic plans). Three versions of the property model, trained on
-the shipped Ames data with different seeds, serve side by side: the observed split over 10,000 requests is within
-2% of the weights, a sticky subject always lands on one version (on every instance), a shadow version answers a
+the shipped Ames data with different seeds, serve side by side: the observed split over 10,000 requests (4,000
+in the scaled mode) is within 2% of the weights, a sticky subject always lands on one version (on every instance), a shadow version answers a
 copy of every request that is logged and compared but never returned, a change reaches every instance within a
 second, and promoting and rolling back under load fails no request. Runs in both modes: in the scaled one, two
 instances behind nginx share the plan through PostgreSQL and Redis pub/sub."""
@@ -16,7 +16,7 @@ import time
 import unittest
 from collections import Counter
 
-from keel import BINARY, Keel, wait_for
+from keel import BINARY, CLUSTER_DIR, Keel, wait_for
 
 SOURCE = os.environ.get("KEEL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 AMES = os.path.join(SOURCE, "data", "ames_housing.csv")
@@ -27,6 +27,9 @@ TRAFFIC = "/api/v1/admin/models/property/traffic"
 # A change reaches every instance within a second: the release build's promise. Sanitizer builds run everything
 # 5-20 times slower, loading a version included.
 REACH_SECONDS = 5.0 if any(build in BINARY for build in ("/asan/", "/tsan/")) else 1.0
+# The split is measured over 10,000 requests on one instance; through nginx to two instances (the scaled mode,
+# 3-4 times slower per request) over 4,000, where 2% is still more than four standard deviations of a 10% share.
+SPLIT_REQUESTS = 4_000 if CLUSTER_DIR else 10_000
 
 
 def train_as(model_dir, version, seed):
@@ -148,26 +151,27 @@ class ModelTrafficTest(unittest.TestCase):
         wait_for(lambda: len(load.sent_after(moment)) >= enough, timeout=60, what=f"{enough} answers")
         return set(load.sent_after(moment)[:enough])
 
-    def test_the_split_over_ten_thousand_requests_is_within_two_percent_of_the_weights(self):
+    def test_the_observed_split_is_within_two_percent_of_the_weights(self):
+        total = SPLIT_REQUESTS
         keel, admin = self.serve()
         plan, _ = self.set_plan(keel, admin, {"versions": {"v1": 90, "v2": 10}})
         self.assertEqual((plan["versions"], plan["sticky"], plan["shadow"], plan["source"]),
                          ({"v1": 90, "v2": 10}, "none", [], "plan"))
-        with Load(keel, threads=4, total=10_000) as load:
+        with Load(keel, threads=4, total=total) as load:
             for t in load.threads:
                 t.join()
         self.assertEqual(load.failures, [])
         seen = load.versions()
-        self.assertEqual(sum(seen.values()), 10_000)
+        self.assertEqual(sum(seen.values()), total)
         self.assertEqual(set(seen), {"v1", "v2"})
-        self.assertAlmostEqual(seen["v2"] / 10_000, 0.10, delta=0.02)
+        self.assertAlmostEqual(seen["v2"] / total, 0.10, delta=0.02)
 
         # Per-version metrics on every instance add up to what the clients saw.
         for version in ("v1", "v2"):
             self.assertEqual(keel.metric(f'keel_model_version_requests_total{{model="property",role="served",'
                                          f'version="{version}"}}'), seen[version])
         # The log and the comparison see the same split (the writer flushes every 100 ms).
-        wait_for(lambda: keel.sql("SELECT COUNT(*) FROM prediction_logs")[0][0] == 10_000, what="log flushed")
+        wait_for(lambda: keel.sql("SELECT COUNT(*) FROM prediction_logs")[0][0] == total, what="log flushed")
         status, comparison = keel.call("GET", "/api/v1/models/property/compare?window=15m", admin)
         self.assertEqual(status, 200, comparison)
         by_version = {(v["version"], v["role"]): v for v in comparison["versions"]}
@@ -175,7 +179,7 @@ class ModelTrafficTest(unittest.TestCase):
         for version in ("v1", "v2"):
             entry = by_version[(version, "served")]
             self.assertEqual(entry["count"], seen[version])
-            self.assertAlmostEqual(entry["share"], seen[version] / 10_000)
+            self.assertAlmostEqual(entry["share"], seen[version] / total)
             self.assertLessEqual(entry["prediction_p50"], entry["prediction_p95"])
             self.assertLessEqual(entry["latency_p50_ms"], entry["latency_p95_ms"])
             self.assertTrue(50_000 < entry["mean_prediction"] < 500_000, entry)
