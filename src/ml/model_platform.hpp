@@ -82,7 +82,7 @@ class ModelPlatform {
     std::shared_ptr<const LoadedModel> model;
     std::shared_ptr<const AppliedPlan> plan;  // null: no plan
     const AppliedPlan::Arm* arm = nullptr;    // in *plan
-    const ModelMeta* input = nullptr;         // what the request is checked against (`model`'s, or the plan's)
+    const ModelMeta* input = nullptr;  // what the request is checked against (`model`'s, or the plan's)
   };
   Routing Route(std::shared_ptr<const LoadedModel> model, const http::Request& request) const;
 

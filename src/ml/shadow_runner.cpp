@@ -14,8 +14,8 @@ constexpr std::size_t kBatchRows = 1024;
 
 }  // namespace
 
-ShadowRunner::ShadowRunner(PredictionLog* log, std::size_t log_room, const Clock& clock, std::size_t queue_rows,
-                           Metrics& metrics)
+ShadowRunner::ShadowRunner(PredictionLog* log, std::size_t log_room, const Clock& clock,
+                           std::size_t queue_rows, Metrics& metrics)
     : log_(log),
       log_room_(log_room),
       clock_(clock),
@@ -36,12 +36,13 @@ ShadowRunner::ShadowRunner(PredictionLog* log, std::size_t log_room, const Clock
                   .Help("Shadow predictions that failed (the client's answer is never affected).")
                   .Register(metrics.registry())
                   .Add({})),
-      unlogged_(prometheus::BuildCounter()
-                    .Name("keel_model_shadow_unlogged_total")
-                    .Help("Shadow rows predicted but not logged: the prediction log's queue was more than half "
-                          "full, and served rows come first.")
-                    .Register(metrics.registry())
-                    .Add({})) {}
+      unlogged_(
+          prometheus::BuildCounter()
+              .Name("keel_model_shadow_unlogged_total")
+              .Help("Shadow rows predicted but not logged: the prediction log's queue was more than half "
+                    "full, and served rows come first.")
+              .Register(metrics.registry())
+              .Add({})) {}
 
 ShadowRunner::~ShadowRunner() { Stop(); }
 

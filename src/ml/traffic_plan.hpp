@@ -46,10 +46,9 @@ struct TrafficPlan {
 
   // The index in `shares` of the version that answers, each with probability weight / TotalWeight(). With a
   // subject (the sticky header's value) the choice is a function of the model, the versions with their
-  // weights and the subject (weighted rendezvous hashing), so every instance sends one subject to one version;
-  // raising a version's weight or adding a version moves subjects only to that version. Without a subject,
-  // `draw` (uniform over 64 bits) decides.
-  // REQUIRES: TotalWeight() > 0.
+  // weights and the subject (weighted rendezvous hashing), so every instance sends one subject to one
+  // version; raising a version's weight or adding a version moves subjects only to that version. Without a
+  // subject, `draw` (uniform over 64 bits) decides. REQUIRES: TotalWeight() > 0.
   std::size_t Pick(std::string_view model, std::optional<std::string_view> subject, std::uint64_t draw) const;
 };
 

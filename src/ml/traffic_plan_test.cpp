@@ -106,9 +106,10 @@ TEST(TrafficPlan, ASubjectAlwaysLandsOnOneVersionAndSubjectsSpreadByWeight) {
   EXPECT_NEAR(both_b / double(subjects), 0.01, 0.005);
 }
 
-// The share of 10,000 subjects that move from version `from` ("*": any) to `to` between two plans; fails on any
-// other move.
-double Moved(const char* before_body, const char* after_body, const std::string& from, const std::string& to) {
+// The share of 10,000 subjects that move from version `from` ("*": any) to `to` between two plans; fails on
+// any other move.
+double Moved(const char* before_body, const char* after_body, const std::string& from,
+             const std::string& to) {
   auto before = Parsed(before_body), after = Parsed(after_body);
   int moved = 0;
   for (int i = 0; i < 10000; ++i) {
@@ -117,7 +118,9 @@ double Moved(const char* before_body, const char* after_body, const std::string&
     const std::string& is = after.shares[after.Pick("m", user, 0)].version;
     if (was == is) continue;
     EXPECT_EQ(is, to) << user << " moved from " << was;
-    if (from != "*") EXPECT_EQ(was, from) << user << " moved to " << is;
+    if (from != "*") {
+      EXPECT_EQ(was, from) << user << " moved to " << is;
+    }
     ++moved;
   }
   return moved / 10000.0;
@@ -125,19 +128,19 @@ double Moved(const char* before_body, const char* after_body, const std::string&
 
 TEST(TrafficPlan, RaisingAWeightMovesSubjectsOnlyToTheVersionThatGrew) {
   // The total stays, or changes: either way b's users stay, and a's move to b as b's share grows.
-  EXPECT_NEAR(Moved(R"({"versions": {"a": 90, "b": 10}})", R"({"versions": {"a": 80, "b": 20}})", "a", "b"), 0.10,
-              0.015);
+  EXPECT_NEAR(Moved(R"({"versions": {"a": 90, "b": 10}})", R"({"versions": {"a": 80, "b": 20}})", "a", "b"),
+              0.10, 0.015);
   EXPECT_NEAR(Moved(R"({"versions": {"a": 90, "b": 10}})", R"({"versions": {"a": 90, "b": 20}})", "a", "b"),
               20.0 / 110 - 0.10, 0.015);
   // Promoting b: everyone ends on b.
-  EXPECT_NEAR(Moved(R"({"versions": {"a": 90, "b": 10}})", R"({"versions": {"a": 0, "b": 100}})", "a", "b"), 0.90,
-              0.015);
+  EXPECT_NEAR(Moved(R"({"versions": {"a": 90, "b": 10}})", R"({"versions": {"a": 0, "b": 100}})", "a", "b"),
+              0.90, 0.015);
 }
 
 TEST(TrafficPlan, AddingAVersionMovesSubjectsOnlyToIt) {
   // "0-new" sorts before the others: the order of versions plays no part.
-  EXPECT_NEAR(Moved(R"({"versions": {"a": 50, "b": 50}})", R"({"versions": {"a": 50, "b": 50, "0-new": 10}})", "*",
-                    "0-new"),
+  EXPECT_NEAR(Moved(R"({"versions": {"a": 50, "b": 50}})", R"({"versions": {"a": 50, "b": 50, "0-new": 10}})",
+                    "*", "0-new"),
               10.0 / 110, 0.015);
 }
 

@@ -8,7 +8,8 @@
 namespace keel::ml {
 namespace {
 
-// The plan column's value. Outside the coroutine: g++ 12 destroys a conditional's temporaries twice inside one.
+// The plan column's value. Outside the coroutine: g++ 12 destroys a conditional's temporaries twice inside
+// one.
 sql::Value PlanText(const std::optional<TrafficPlan>& plan) {
   if (!plan) return sql::Value();
   return sql::Value(plan->ToJson().dump());
