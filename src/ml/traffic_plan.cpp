@@ -164,13 +164,6 @@ int TrafficPlan::TotalWeight() const {
   return total;
 }
 
-std::vector<std::string> TrafficPlan::Versions() const {
-  std::vector<std::string> versions;
-  for (const auto& share : shares) versions.push_back(share.version);
-  versions.insert(versions.end(), shadow.begin(), shadow.end());
-  return versions;
-}
-
 std::size_t TrafficPlan::Pick(std::string_view model, std::optional<std::string_view> subject,
                               std::uint64_t draw) const {
   if (!subject) {

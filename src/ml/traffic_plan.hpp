@@ -41,8 +41,6 @@ struct TrafficPlan {
   nlohmann::json ToJson() const;
 
   int TotalWeight() const;
-  // Every version the plan names, served ones first.
-  std::vector<std::string> Versions() const;
 
   // The index in `shares` of the version that answers, each with probability weight / TotalWeight(). With a
   // subject (the sticky header's value) the choice is a function of the model, the versions with their

@@ -33,7 +33,6 @@ TEST(TrafficPlan, ReadsVersionsStickinessAndShadowsAndWritesThemBack) {
   EXPECT_EQ(plan.sticky_header, "X-User-Id");
   EXPECT_EQ(plan.shadow, std::vector<std::string>{"v3"});
   EXPECT_EQ(plan.TotalWeight(), 100);
-  EXPECT_EQ(plan.Versions(), (std::vector<std::string>{"v1", "v2", "v3"}));
   EXPECT_EQ(plan.ToJson(),
             nlohmann::json::parse(
                 R"({"versions": {"v1": 90, "v2": 10}, "sticky": "header:X-User-Id", "shadow": ["v3"]})"));
