@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kEmail = "ada@example.com";
 
-IdentityOptions Options() {
+IdentityOptions VerifyingOptions() {
   IdentityOptions options;
   options.require_email_verification = true;
   return options;
@@ -28,7 +28,7 @@ OtpOptions Codes() {
 class AccountCodesClockTest : public ::testing::Test {
  protected:
   AccountCodesClockTest()
-      : auth_(::testing::UnitTest::GetInstance()->current_test_info()->name(), Options(), Codes()) {}
+      : auth_(::testing::UnitTest::GetInstance()->current_test_info()->name(), VerifyingOptions(), Codes()) {}
 
   void SetUp() override {
     auto user = auth_.Run(auth_.service->Register(kEmail, "correct horse battery", "Ada"));

@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kPassword = "correct horse battery";
 
-IdentityOptions Options() {
+IdentityOptions ShortTtlOptions() {
   IdentityOptions options;
   options.access_ttl_s = 900;
   options.refresh_ttl_s = 3600;
@@ -21,7 +21,8 @@ IdentityOptions Options() {
 
 class IdentityClockTest : public ::testing::Test {
  protected:
-  IdentityClockTest() : auth_(::testing::UnitTest::GetInstance()->current_test_info()->name(), Options()) {}
+  IdentityClockTest()
+      : auth_(::testing::UnitTest::GetInstance()->current_test_info()->name(), ShortTtlOptions()) {}
 
   void SetUp() override {
     auto user = auth_.Run(auth_.service->Register("ada@example.com", kPassword, "Ada", "user", true));

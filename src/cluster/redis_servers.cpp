@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr auto kStartTimeout = std::chrono::seconds(30);
 constexpr auto kFormTimeout = std::chrono::seconds(60);
 constexpr auto kProbe = std::chrono::milliseconds(500);
 
@@ -44,7 +43,7 @@ Result<pid_t> StartNode(const ClusterLayout& layout, const std::string& name, co
   auto pid = Launch(spec);
   if (!pid) return pid;
   auto ready = AwaitReady(
-      name, *pid, [&] { return RedisAnswers(port, kProbe); }, kStartTimeout, layout.LogPath(name));
+      name, *pid, [&] { return RedisAnswers(port, kProbe); }, kServerStartTimeout, layout.LogPath(name));
   return StartedOrStopped(*pid, std::move(ready), SIGTERM, SIGKILL);
 }
 

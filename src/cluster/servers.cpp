@@ -34,7 +34,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kPostgresBin = "/usr/lib/postgresql/15/bin";
-constexpr auto kStartTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMaxSocketPath = 107;  // sun_path, less its terminator
 
 std::string SocketConninfo(const ClusterLayout& layout) {
@@ -163,7 +162,7 @@ Result<pid_t> StartPostgres(const ClusterLayout& layout) {
   auto pid = Launch(server);
   if (!pid) return pid;
   auto ready = AwaitReady(
-      "PostgreSQL", *pid, [&] { return PostgresAnswers(SocketConninfo(layout)); }, kStartTimeout,
+      "PostgreSQL", *pid, [&] { return PostgresAnswers(SocketConninfo(layout)); }, kServerStartTimeout,
       layout.LogPath("postgres"));
   if (ready) ready = EnsureDatabase(layout);
   // SIGQUIT, not SIGKILL, as the hard stop: a killed postmaster leaves its children behind.
@@ -198,7 +197,7 @@ Result<pid_t> StartPgbouncer(const ClusterLayout& layout) {
   std::string conninfo =
       fmt::format("host=127.0.0.1 port={} user=keel dbname=keel connect_timeout=2", layout.pgbouncer_port);
   auto ready = AwaitReady(
-      "pgBouncer", *pid, [&] { return PostgresAnswers(conninfo); }, kStartTimeout,
+      "pgBouncer", *pid, [&] { return PostgresAnswers(conninfo); }, kServerStartTimeout,
       layout.LogPath("pgbouncer"));
   return StartedOrStopped(*pid, std::move(ready), SIGINT, SIGTERM);
 }
@@ -220,7 +219,7 @@ Result<pid_t> StartRedis(const ClusterLayout& layout) {
   if (!pid) return pid;
   auto ready = AwaitReady(
       "Redis", *pid, [&] { return RedisAnswers(layout.redis_port, std::chrono::milliseconds(500)); },
-      kStartTimeout, layout.LogPath("redis"));
+      kServerStartTimeout, layout.LogPath("redis"));
   return StartedOrStopped(*pid, std::move(ready), SIGTERM, SIGKILL);
 }
 
@@ -268,7 +267,7 @@ Result<pid_t> StartNginx(const ClusterLayout& layout, const NginxOptions& option
   auto ready = AwaitReady(
       "nginx", *pid,
       [&] { return HttpStatus(layout.nginx_port, "/health", std::chrono::milliseconds(500)) != 0; },
-      kStartTimeout, layout.LogPath("nginx"));
+      kServerStartTimeout, layout.LogPath("nginx"));
   return StartedOrStopped(*pid, std::move(ready), SIGQUIT, SIGTERM);
 }
 

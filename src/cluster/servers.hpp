@@ -60,6 +60,9 @@ Result<pid_t> StartNginx(const ClusterLayout& layout, const NginxOptions& option
 std::string RenderNginxConf(const ClusterLayout& layout, const NginxOptions& options);
 std::string RenderPgbouncerIni(const ClusterLayout& layout);
 
+// How long a server of ours may take from its start to answering its probe.
+inline constexpr auto kServerStartTimeout = std::chrono::seconds(30);
+
 // Waits until probe() is true, failing early when pid exits; the error names the log to read, and is
 // kConflict when the log says the server's port was in use (another program took it after it was chosen).
 Result<void> AwaitReady(const std::string& name, pid_t pid, const std::function<bool()>& probe,

@@ -47,18 +47,12 @@ bool PrefixMatches(const std::array<std::uint8_t, 16>& a, const std::array<std::
   return (a[whole] & mask) == (b[whole] & mask);
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 Result<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& entries) {
   TrustedProxies trusted;
   for (const std::string& entry : entries) {
-    std::string_view text = Trim(entry);
+    std::string_view text = TrimSpace(entry);
     auto slash = text.find('/');
     auto address = ParseAddress(text.substr(0, slash));
     // A mapped network is written with an IPv6 prefix (::ffff:10.0.0.0/104): at least the 96 mapping bits.
@@ -100,7 +94,7 @@ std::string ClientIp(const Request& request, const TrustedProxies& trusted_proxi
     std::string_view list = *forwarded;
     while (!list.empty()) {
       auto comma = list.rfind(',');
-      auto hop = Trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+      auto hop = TrimSpace(comma == std::string_view::npos ? list : list.substr(comma + 1));
       if (!hop.empty() && !trusted_proxies.Contains(hop)) {
         // Only an address becomes the client's: anything else would let a sender name its own rate-limit key.
         return ParseAddress(hop) ? std::string(hop) : request.remote_address;
@@ -109,8 +103,8 @@ std::string ClientIp(const Request& request, const TrustedProxies& trusted_proxi
       list = list.substr(0, comma);
     }
   }
-  if (auto real = request.headers.Get("X-Real-IP"); real && ParseAddress(Trim(*real)))
-    return std::string(Trim(*real));
+  if (auto real = request.headers.Get("X-Real-IP"); real && ParseAddress(TrimSpace(*real)))
+    return std::string(TrimSpace(*real));
   return request.remote_address;
 }
 

@@ -8,27 +8,18 @@
 #include "http/message.hpp"
 
 namespace keel::http {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 bool AcceptsGzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     auto comma = accept_encoding.find(',');
-    auto item = Trim(accept_encoding.substr(0, comma));
+    auto item = TrimSpace(accept_encoding.substr(0, comma));
     accept_encoding =
         comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
     auto semicolon = item.find(';');
-    auto coding = Trim(item.substr(0, semicolon));
+    auto coding = TrimSpace(item.substr(0, semicolon));
     if (!EqualsIgnoreCase(coding, "gzip") && coding != "*") continue;
     if (semicolon == std::string_view::npos) return true;
-    auto params = Trim(item.substr(semicolon + 1));
+    auto params = TrimSpace(item.substr(semicolon + 1));
     if (params.size() > 2 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=') {
       std::string q(params.substr(2));
       return std::strtod(q.c_str(), nullptr) > 0;

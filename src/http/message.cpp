@@ -15,6 +15,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
   for (const auto& [key, value] : entries_)
     if (EqualsIgnoreCase(key, name)) return std::string_view(value);

@@ -35,6 +35,9 @@ class Headers {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// s without leading and trailing spaces and tabs (the optional whitespace around header list items).
+std::string_view TrimSpace(std::string_view s);
+
 // Values of path parameters, by name, in the order of the route template.
 class PathParams {
  public:

@@ -14,12 +14,6 @@ namespace {
 constexpr std::size_t kMaxBoundary = 70;
 constexpr std::size_t kMaxPadding = 256;  // spaces RFC 2046 allows after a boundary before its line end
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool BoundaryChar(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
@@ -30,15 +24,15 @@ bool BoundaryChar(char c) {
 template <class Take>
 bool ForEachParameter(std::string_view rest, Take take) {
   while (true) {
-    rest = Trim(rest);
+    rest = TrimSpace(rest);
     if (rest.empty()) return true;
     if (rest.front() != ';') return false;
-    rest = Trim(rest.substr(1));
+    rest = TrimSpace(rest.substr(1));
     if (rest.empty()) return true;  // a trailing ';' is common and harmless
     auto equals = rest.find('=');
     if (equals == std::string_view::npos) return false;
-    std::string_view name = Trim(rest.substr(0, equals));
-    rest = Trim(rest.substr(equals + 1));
+    std::string_view name = TrimSpace(rest.substr(0, equals));
+    rest = TrimSpace(rest.substr(equals + 1));
     std::string value;
     if (!rest.empty() && rest.front() == '"') {
       std::size_t i = 1;
@@ -58,7 +52,7 @@ bool ForEachParameter(std::string_view rest, Take take) {
       rest.remove_prefix(i + 1);
     } else {
       auto end = rest.find(';');
-      value = std::string(Trim(rest.substr(0, end)));
+      value = std::string(TrimSpace(rest.substr(0, end)));
       rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
     }
     if (name.empty()) return false;
@@ -80,7 +74,8 @@ std::optional<std::string> ExtendedValue(std::string_view text) {
 
 std::optional<std::string> MultipartBoundary(std::string_view content_type) {
   auto semicolon = content_type.find(';');
-  if (!EqualsIgnoreCase(Trim(content_type.substr(0, semicolon)), "multipart/form-data")) return std::nullopt;
+  if (!EqualsIgnoreCase(TrimSpace(content_type.substr(0, semicolon)), "multipart/form-data"))
+    return std::nullopt;
   if (semicolon == std::string_view::npos) return std::nullopt;
   std::optional<std::string> boundary;
   bool parsed =
@@ -204,12 +199,12 @@ MultipartReader::Event MultipartReader::ParseHeads(std::string_view block) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return Fail("a part header has no name");
     std::string_view name = line.substr(0, colon);
-    std::string_view value = Trim(line.substr(colon + 1));
+    std::string_view value = TrimSpace(line.substr(colon + 1));
     if (EqualsIgnoreCase(name, "Content-Disposition")) {
       if (disposition) return Fail("a part has two Content-Disposition headers");
       disposition = true;
       auto semicolon = value.find(';');
-      if (!EqualsIgnoreCase(Trim(value.substr(0, semicolon)), "form-data"))
+      if (!EqualsIgnoreCase(TrimSpace(value.substr(0, semicolon)), "form-data"))
         return Fail("a part's Content-Disposition is not form-data");
       bool parsed = semicolon != std::string_view::npos &&
                     ForEachParameter(value.substr(semicolon), [&](std::string_view key, std::string text) {

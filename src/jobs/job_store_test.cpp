@@ -19,7 +19,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::int64_t kT0 = 1'800'000'000'000;  // 2027-01-15, Unix ms
-constexpr std::int64_t kLease = 1000;
+constexpr std::int64_t kLeaseMs = 1000;
 
 class JobStoreTest : public ::testing::Test {
  protected:
@@ -72,7 +72,7 @@ class JobStoreTest : public ::testing::Test {
   }
 
   std::vector<ClaimedJob> Claim(const std::string& worker, std::int64_t now, int limit = 10) {
-    auto claimed = Await(store_->Claim("default", worker, limit, now, kLease));
+    auto claimed = Await(store_->Claim("default", worker, limit, now, kLeaseMs));
     EXPECT_TRUE(claimed.ok()) << claimed.error().message;
     return claimed.ok() ? *claimed : std::vector<ClaimedJob>{};
   }
@@ -110,18 +110,18 @@ TEST_F(JobStoreTest, AnExpiredLeaseCannotCompleteAfterAnotherWorkerTookTheJob) {
   auto a = Claim("worker-a", kT0);
   ASSERT_EQ(a.size(), 1U);
   // worker-a stalls: no heartbeat; its lease lapses and the reaper makes the job available again.
-  auto rescued = Await(store_->RescueExpired(kT0 + kLease + 1));
+  auto rescued = Await(store_->RescueExpired(kT0 + kLeaseMs + 1));
   ASSERT_EQ(rescued->size(), 1U);
   EXPECT_EQ((*rescued)[0].state, "available");
-  auto b = Claim("worker-b", kT0 + kLease + 2);
+  auto b = Claim("worker-b", kT0 + kLeaseMs + 2);
   ASSERT_EQ(b.size(), 1U);
   EXPECT_GT(b[0].lease_token, a[0].lease_token);
   EXPECT_EQ(b[0].attempt, 2);
 
-  EXPECT_FALSE(*Await(store_->Complete(id, a[0].lease_token, "{\"by\":\"a\"}", kT0 + kLease + 3)));
-  EXPECT_FALSE(*Await(store_->Heartbeat(id, a[0].lease_token, kT0 + kLease + 3, kLease)));
-  EXPECT_FALSE(Await(store_->Fail(id, a[0].lease_token, "late", kT0, kT0 + kLease + 3))->has_value());
-  EXPECT_TRUE(*Await(store_->Complete(id, b[0].lease_token, "{\"by\":\"b\"}", kT0 + kLease + 4)));
+  EXPECT_FALSE(*Await(store_->Complete(id, a[0].lease_token, "{\"by\":\"a\"}", kT0 + kLeaseMs + 3)));
+  EXPECT_FALSE(*Await(store_->Heartbeat(id, a[0].lease_token, kT0 + kLeaseMs + 3, kLeaseMs)));
+  EXPECT_FALSE(Await(store_->Fail(id, a[0].lease_token, "late", kT0, kT0 + kLeaseMs + 3))->has_value());
+  EXPECT_TRUE(*Await(store_->Complete(id, b[0].lease_token, "{\"by\":\"b\"}", kT0 + kLeaseMs + 4)));
 
   auto job = Find(id);
   EXPECT_EQ(job.state, "completed");
@@ -133,9 +133,9 @@ TEST_F(JobStoreTest, HeartbeatsKeepALeaseAlive) {
   Enqueue(Request("report"));
   auto a = Claim("worker-a", kT0);
   ASSERT_EQ(a.size(), 1U);
-  EXPECT_TRUE(*Await(store_->Heartbeat(a[0].id, a[0].lease_token, kT0 + 900, kLease)));
-  EXPECT_TRUE(Await(store_->RescueExpired(kT0 + kLease + 1))->empty());
-  EXPECT_EQ(Await(store_->RescueExpired(kT0 + 900 + kLease + 1))->size(), 1U);
+  EXPECT_TRUE(*Await(store_->Heartbeat(a[0].id, a[0].lease_token, kT0 + 900, kLeaseMs)));
+  EXPECT_TRUE(Await(store_->RescueExpired(kT0 + kLeaseMs + 1))->empty());
+  EXPECT_EQ(Await(store_->RescueExpired(kT0 + 900 + kLeaseMs + 1))->size(), 1U);
 }
 
 TEST_F(JobStoreTest, ACancelledJobRefusesItsWorkersWrites) {
@@ -143,7 +143,7 @@ TEST_F(JobStoreTest, ACancelledJobRefusesItsWorkersWrites) {
   auto a = Claim("worker-a", kT0);
   ASSERT_EQ(a.size(), 1U);
   ASSERT_TRUE(Await(store_->Cancel(id, kT0 + 1)).ok());
-  EXPECT_FALSE(*Await(store_->Heartbeat(id, a[0].lease_token, kT0 + 2, kLease)));
+  EXPECT_FALSE(*Await(store_->Heartbeat(id, a[0].lease_token, kT0 + 2, kLeaseMs)));
   EXPECT_FALSE(*Await(store_->Progress(id, a[0].lease_token, 50, "half", kT0 + 2)));
   EXPECT_FALSE(*Await(store_->Complete(id, a[0].lease_token, "{}", kT0 + 3)));
   EXPECT_EQ(Find(id).state, "cancelled");

@@ -10,7 +10,7 @@
 namespace keel::ml {
 namespace {
 
-Error Invalid(std::string message) {
+Error InvalidMeta(std::string message) {
   return Error{ErrorCode::kInvalidArgument, "meta.json: " + std::move(message)};
 }
 
@@ -36,7 +36,7 @@ nlohmann::json ModelMeta::ToJson() const {
 
 Result<ModelMeta> ModelMeta::Parse(std::string_view text) {
   auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) return Invalid("not a JSON object");
+  if (json.is_discarded() || !json.is_object()) return InvalidMeta("not a JSON object");
   ModelMeta meta;
   try {
     meta.name = json.at("name").get<std::string>();
@@ -49,8 +49,8 @@ Result<ModelMeta> ModelMeta::Parse(std::string_view text) {
     for (const auto& f : json.at("features")) {
       FeatureSpec spec{f.at("name").get<std::string>(), f.at("min").get<double>(), f.at("max").get<double>()};
       if (spec.name.empty() || !names.insert(spec.name).second)
-        return Invalid(fmt::format("feature name '{}' is empty or repeated", spec.name));
-      if (!(spec.min <= spec.max)) return Invalid(fmt::format("feature {} has min > max", spec.name));
+        return InvalidMeta(fmt::format("feature name '{}' is empty or repeated", spec.name));
+      if (!(spec.min <= spec.max)) return InvalidMeta(fmt::format("feature {} has min > max", spec.name));
       meta.features.push_back(std::move(spec));
     }
     const auto& sample = json.at("validation_sample");
@@ -63,14 +63,14 @@ Result<ModelMeta> ModelMeta::Parse(std::string_view text) {
       meta.output_column = output.value("column", std::size_t{0});
     }
   } catch (const nlohmann::json::exception& e) {
-    return Invalid(e.what());
+    return InvalidMeta(e.what());
   }
-  if (meta.features.empty()) return Invalid("no features");
+  if (meta.features.empty()) return InvalidMeta("no features");
   if (meta.sample.rows.empty() || meta.sample.rows.size() != meta.sample.expected.size())
-    return Invalid("the validation sample needs as many expected values as rows, and at least one");
+    return InvalidMeta("the validation sample needs as many expected values as rows, and at least one");
   for (const auto& row : meta.sample.rows)
     if (row.size() != meta.features.size())
-      return Invalid("a validation row does not have one value per feature");
+      return InvalidMeta("a validation row does not have one value per feature");
   return meta;
 }
 

@@ -8,9 +8,9 @@
 namespace keel::siprems {
 namespace {
 
-constexpr const char* kColumns = "sku, version, family, status, reason, mase, metrics, trained_ms";
+constexpr const char* kVersionColumns = "sku, version, family, status, reason, mase, metrics, trained_ms";
 
-ModelVersion FromRow(const sql::Rows& rows, std::size_t r) {
+ModelVersion VersionFromRow(const sql::Rows& rows, std::size_t r) {
   ModelVersion v;
   v.sku = std::string(rows.Text(r, 0).value_or(""));
   v.version = std::string(rows.Text(r, 1).value_or(""));
@@ -42,14 +42,15 @@ Result<std::optional<ServedModel>> ServedFrom(Result<sql::Rows> rows) {
   if (rows->empty()) return std::optional<ServedModel>();
   auto model = ParseModel(rows->Text(0, 8).value_or(""));
   if (!model) return std::move(model).error();
-  return std::optional<ServedModel>(ServedModel{FromRow(*rows, 0), std::move(*model)});
+  return std::optional<ServedModel>(ServedModel{VersionFromRow(*rows, 0), std::move(*model)});
 }
 
 }  // namespace
 
 Task<Result<std::optional<ServedModel>>> ModelStore::Served(std::string sku) {
   auto rows = co_await db_.Query(
-      fmt::format("SELECT {}, model FROM siprems_models WHERE sku = ? AND status = 'served'", kColumns),
+      fmt::format("SELECT {}, model FROM siprems_models WHERE sku = ? AND status = 'served'",
+                  kVersionColumns),
       sql::Args(sku));
   co_return ServedFrom(std::move(rows));
 }
@@ -58,11 +59,11 @@ Task<Result<std::vector<ModelVersion>>> ModelStore::Versions(std::string sku, st
   auto rows = co_await db_.Query(
       fmt::format(
           "SELECT {} FROM siprems_models WHERE sku = ? ORDER BY trained_ms DESC, version DESC LIMIT ?",
-          kColumns),
+          kVersionColumns),
       sql::Args(sku, limit));
   if (!rows) co_return std::move(rows).error();
   std::vector<ModelVersion> versions;
-  for (std::size_t r = 0; r < rows->rows.size(); ++r) versions.push_back(FromRow(*rows, r));
+  for (std::size_t r = 0; r < rows->rows.size(); ++r) versions.push_back(VersionFromRow(*rows, r));
   co_return versions;
 }
 

@@ -11,9 +11,10 @@
 namespace keel::siprems {
 namespace {
 
-constexpr const char* kColumns = "sku, name, category, price, stock, active, source, created_ms, updated_ms";
+constexpr const char* kProductColumns =
+    "sku, name, category, price, stock, active, source, created_ms, updated_ms";
 
-Product FromRow(const sql::Rows& rows, std::size_t r) {
+Product ProductFromRow(const sql::Rows& rows, std::size_t r) {
   Product p;
   p.sku = std::string(rows.Text(r, 0).value_or(""));
   p.name = std::string(rows.Text(r, 1).value_or(""));
@@ -131,22 +132,23 @@ Task<Result<ProductPage>> ProductStore::List(ProductQuery query) {
   if (!count) co_return std::move(count).error();
   params.push_back(query.per_page);
   params.push_back((query.page - 1) * query.per_page);
-  auto rows = co_await db_.Query(
-      fmt::format("SELECT {} FROM siprems_products WHERE {} ORDER BY sku LIMIT ? OFFSET ?", kColumns, where),
-      std::move(params));
+  auto rows =
+      co_await db_.Query(fmt::format("SELECT {} FROM siprems_products WHERE {} ORDER BY sku LIMIT ? OFFSET ?",
+                                     kProductColumns, where),
+                         std::move(params));
   if (!rows) co_return std::move(rows).error();
   ProductPage page;
   page.total = count->Int(0, 0).value_or(0);
-  for (std::size_t r = 0; r < rows->rows.size(); ++r) page.items.push_back(FromRow(*rows, r));
+  for (std::size_t r = 0; r < rows->rows.size(); ++r) page.items.push_back(ProductFromRow(*rows, r));
   co_return page;
 }
 
 Task<Result<Product>> ProductStore::Find(std::string sku) {
-  auto rows = co_await db_.Query(fmt::format("SELECT {} FROM siprems_products WHERE sku = ?", kColumns),
-                                 sql::Args(sku));
+  auto rows = co_await db_.Query(
+      fmt::format("SELECT {} FROM siprems_products WHERE sku = ?", kProductColumns), sql::Args(sku));
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return NoSuchProduct(sku);
-  co_return FromRow(*rows, 0);
+  co_return ProductFromRow(*rows, 0);
 }
 
 Task<Result<Product>> ProductStore::Update(std::string sku, ProductPatch patch) {
@@ -156,11 +158,11 @@ Task<Result<Product>> ProductStore::Update(std::string sku, ProductPatch patch) 
           "UPDATE siprems_products SET name = COALESCE(?, name), category = COALESCE(?, category), "
           "price = CASE WHEN ? = 1 THEN ? ELSE price END, stock = CASE WHEN ? = 1 THEN ? ELSE stock END, "
           "active = COALESCE(?, active), updated_ms = ? WHERE sku = ? RETURNING {}",
-          kColumns),
+          kProductColumns),
       std::move(params));
   if (!rows) co_return std::move(rows).error();
   if (rows->empty()) co_return NoSuchProduct(sku);
-  co_return FromRow(*rows, 0);
+  co_return ProductFromRow(*rows, 0);
 }
 
 Task<Result<void>> ProductStore::Delete(std::string sku) {

@@ -18,7 +18,7 @@
 
 namespace keel::validation {
 
-using Json = nlohmann::json;
+using SchemaJson = nlohmann::json;
 namespace dom = simdjson::dom;
 
 namespace {
@@ -77,7 +77,7 @@ double NumberOf(dom::element value) {
 }
 
 // JSON equality as JSON Schema means it: numbers by value (1 equals 1.0), objects by members in any order.
-bool Equal(dom::element a, const Json& b) {
+bool Equal(dom::element a, const SchemaJson& b) {
   switch (a.type()) {
     case dom::element_type::NULL_VALUE:
       return b.is_null();
@@ -133,10 +133,10 @@ struct CompiledSchema::Node {
   bool always_false = false;  // the schema `false`
   std::uint8_t types = 0;     // 0: any
   std::string type_names;     // for messages: "string or null"
-  std::vector<Json> enum_values;
+  std::vector<SchemaJson> enum_values;
   std::unordered_set<std::string> string_enum;  // when every enum value is a string: the fast path
   bool has_enum = false;
-  std::optional<Json> const_value;
+  std::optional<SchemaJson> const_value;
   std::vector<std::string> required;
   std::unordered_map<std::string, std::unique_ptr<Node>> properties;
   std::unique_ptr<Node> additional;  // additionalProperties; null: any
@@ -156,7 +156,7 @@ namespace {
 
 class Compiler {
  public:
-  std::unique_ptr<CompiledSchema::Node> Compile(const Json& schema, std::string pointer) {
+  std::unique_ptr<CompiledSchema::Node> Compile(const SchemaJson& schema, std::string pointer) {
     auto node = std::make_unique<CompiledSchema::Node>();
     if (schema.is_boolean()) {
       node->always_false = !schema.get<bool>();
@@ -178,7 +178,7 @@ class Compiler {
     return nullptr;
   }
 
-  std::optional<std::uint64_t> Count(const Json& value, const std::string& at) {
+  std::optional<std::uint64_t> Count(const SchemaJson& value, const std::string& at) {
     if (value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0))
       return value.get<std::uint64_t>();
     if (value.is_number_float() && value.get<double>() >= 0 &&
@@ -188,20 +188,21 @@ class Compiler {
     return std::nullopt;
   }
 
-  std::optional<double> Limit(const Json& value, const std::string& at) {
+  std::optional<double> Limit(const SchemaJson& value, const std::string& at) {
     if (value.is_number()) return value.get<double>();
     Fail(at, "must be a number");
     return std::nullopt;
   }
 
-  bool Keyword(CompiledSchema::Node& node, const std::string& keyword, const Json& value,
+  bool Keyword(CompiledSchema::Node& node, const std::string& keyword, const SchemaJson& value,
                const std::string& at) {
     if (keyword == "type") return Type(node, value, at);
     if (keyword == "enum") {
       if (!value.is_array()) return Fail(at, "must be an array"), false;
       node.has_enum = true;
       node.enum_values.assign(value.begin(), value.end());
-      bool strings = std::all_of(value.begin(), value.end(), [](const Json& v) { return v.is_string(); });
+      bool strings =
+          std::all_of(value.begin(), value.end(), [](const SchemaJson& v) { return v.is_string(); });
       if (strings)
         for (const auto& v : value) node.string_enum.insert(v.get<std::string>());
       return true;
@@ -279,9 +280,9 @@ class Compiler {
     return Fail(at, fmt::format("the keyword {} is not supported", keyword)), false;
   }
 
-  bool Type(CompiledSchema::Node& node, const Json& value, const std::string& at) {
-    std::vector<Json> names =
-        value.is_array() ? std::vector<Json>(value.begin(), value.end()) : std::vector{value};
+  bool Type(CompiledSchema::Node& node, const SchemaJson& value, const std::string& at) {
+    std::vector<SchemaJson> names =
+        value.is_array() ? std::vector<SchemaJson>(value.begin(), value.end()) : std::vector{value};
     for (const auto& name : names) {
       auto known = std::find_if(std::begin(kTypeNames), std::end(kTypeNames), [&](const auto& t) {
         return name.is_string() && name.get<std::string>() == t.first;
@@ -333,8 +334,9 @@ bool CompiledSchema::Node::Check(dom::element value, std::string& path, std::vec
         !string_enum.empty() || enum_values.empty()
             ? value.is_string() && string_enum.contains(std::string(value.get_string().value_unsafe()))
             : std::any_of(enum_values.begin(), enum_values.end(),
-                          [&](const Json& allowed) { return Equal(value, allowed); });
-    if (!found && !broken("enum", fmt::format("must be one of {}", Json(enum_values).dump()))) return false;
+                          [&](const SchemaJson& allowed) { return Equal(value, allowed); });
+    if (!found && !broken("enum", fmt::format("must be one of {}", SchemaJson(enum_values).dump())))
+      return false;
   }
   if (const_value && !Equal(value, *const_value) && !broken("const", "must be " + const_value->dump()))
     return false;

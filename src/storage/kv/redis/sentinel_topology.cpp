@@ -64,8 +64,8 @@ SentinelTopology::SentinelTopology(boost::asio::io_context& io, std::vector<Redi
 SentinelTopology::~SentinelTopology() {
   *alive_ = false;
   tick_.cancel();
-  for (auto& command : waiting_)
-    command->Finish(Error{ErrorCode::kUnavailable, "the KV store is shutting down"});
+  const Error closing{ErrorCode::kUnavailable, "the KV store is shutting down"};
+  for (auto& command : waiting_) command->Finish(closing);
 }
 
 void SentinelTopology::Send(std::string_view, std::vector<std::string> args, RedisConnection::Done done) {

@@ -37,16 +37,6 @@ namespace {
 // (hundreds of KB) ever wait here.
 constexpr auto kWriteRetry = std::chrono::milliseconds(1);
 
-void LogNotice(void*, const char* message) {
-  log::Debug("postgres notice", log::Fields().Add("message", std::string_view(message)));
-}
-
-std::string_view Trimmed(const char* message) {
-  std::string_view text = message == nullptr ? "" : message;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  return text;
-}
-
 ErrorCode ClassifySqlState(std::string_view state) {
   if (state.starts_with("23")) return ErrorCode::kConflict;                  // integrity constraint violation
   if (state == "40001" || state == "40P01") return ErrorCode::kUnavailable;  // serialization, deadlock
@@ -192,7 +182,7 @@ Task<Result<std::unique_ptr<PgConnection>>> PgConnection::Connect(asio::io_conte
       socket->Detach();
       co_return Error{ErrorCode::kUnavailable,
                       fmt::format("cannot connect to PostgreSQL: {}",
-                                  pg::WithoutPassword(Trimmed(PQerrorMessage(conn)), conninfo))};
+                                  pg::WithoutPassword(pg::Trimmed(PQerrorMessage(conn)), conninfo))};
     }
     // libpq may close and open sockets while it tries addresses: watch the current one.
     if (auto attached = socket->Attach(PQsocket(conn)); !attached) co_return attached.error();
@@ -210,7 +200,7 @@ Task<Result<std::unique_ptr<PgConnection>>> PgConnection::Connect(asio::io_conte
   }
   if (PQsetnonblocking(conn, 1) != 0)
     co_return Error{ErrorCode::kInternal, "cannot put the PostgreSQL connection in non-blocking mode"};
-  PQsetNoticeProcessor(conn, LogNotice, nullptr);
+  PQsetNoticeProcessor(conn, pg::LogNotice, nullptr);
   if (auto attached = socket->Attach(PQsocket(conn)); !attached) co_return attached.error();
   co_return std::unique_ptr<PgConnection>(new PgConnection(owned.release(), std::move(socket)));
 }
@@ -228,7 +218,7 @@ Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
                         encoded.values.data(), encoded.lengths.data(), nullptr, /*resultFormat=*/0) == 0) {
     broken_ = true;
     co_return Error{ErrorCode::kUnavailable,
-                    fmt::format("cannot send to PostgreSQL: {}", Trimmed(PQerrorMessage(conn_)))};
+                    fmt::format("cannot send to PostgreSQL: {}", pg::Trimmed(PQerrorMessage(conn_)))};
   }
   while (true) {
     int pending = PQflush(conn_);
@@ -236,7 +226,7 @@ Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
     if (pending < 0) {
       broken_ = true;
       co_return Error{ErrorCode::kUnavailable,
-                      fmt::format("cannot send to PostgreSQL: {}", Trimmed(PQerrorMessage(conn_)))};
+                      fmt::format("cannot send to PostgreSQL: {}", pg::Trimmed(PQerrorMessage(conn_)))};
     }
     bool writable = co_await socket_->AwaitWritable(deadline);
     if (!writable) {
@@ -247,7 +237,7 @@ Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
     if (PQconsumeInput(conn_) == 0) {
       broken_ = true;
       co_return Error{ErrorCode::kUnavailable,
-                      fmt::format("lost the PostgreSQL connection: {}", Trimmed(PQerrorMessage(conn_)))};
+                      fmt::format("lost the PostgreSQL connection: {}", pg::Trimmed(PQerrorMessage(conn_)))};
     }
   }
   co_return co_await AwaitResults(deadline);
@@ -266,7 +256,7 @@ std::optional<Error> Collect(PGresult* result, Rows& rows) {
     default: {
       const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
       std::string_view sqlstate = state == nullptr ? "" : state;
-      return StatementError(ClassifySqlState(sqlstate), sqlstate, Trimmed(PQresultErrorMessage(result)));
+      return StatementError(ClassifySqlState(sqlstate), sqlstate, pg::Trimmed(PQresultErrorMessage(result)));
     }
   }
   int columns = PQnfields(result);
@@ -306,8 +296,8 @@ Task<Result<Rows>> PgConnection::AwaitResults(Clock::time_point deadline) {
       }
       if (PQconsumeInput(conn_) == 0) {
         broken_ = true;
-        co_return Error{ErrorCode::kUnavailable,
-                        fmt::format("lost the PostgreSQL connection: {}", Trimmed(PQerrorMessage(conn_)))};
+        co_return Error{ErrorCode::kUnavailable, fmt::format("lost the PostgreSQL connection: {}",
+                                                             pg::Trimmed(PQerrorMessage(conn_)))};
       }
     }
     PGresult* result = PQgetResult(conn_);
@@ -325,7 +315,7 @@ Task<Result<Rows>> PgConnection::AwaitResults(Clock::time_point deadline) {
   if (PQstatus(conn_) != CONNECTION_OK) {
     broken_ = true;
     co_return Error{ErrorCode::kUnavailable,
-                    fmt::format("lost the PostgreSQL connection: {}", Trimmed(PQerrorMessage(conn_)))};
+                    fmt::format("lost the PostgreSQL connection: {}", pg::Trimmed(PQerrorMessage(conn_)))};
   }
   if (failure) co_return std::move(*failure);
   co_return rows;

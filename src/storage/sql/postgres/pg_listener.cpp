@@ -21,12 +21,6 @@ namespace {
 constexpr auto kFirstRetry = std::chrono::milliseconds(200);
 constexpr auto kMaxRetry = std::chrono::seconds(30);
 
-std::string Trimmed(const char* message) {
-  std::string text = message == nullptr ? "" : message;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 }  // namespace
 
 PgListener::PgListener(std::string url, std::string channel, Callback on_notify)
@@ -92,7 +86,7 @@ bool PgListener::ListenOnce() {
     log::Warn("cannot listen for notifications; retrying with back-off",
               log::Fields()
                   .Add("channel", channel_)
-                  .Add("error", pg::WithoutPassword(Trimmed(PQerrorMessage(conn.get())), url_)));
+                  .Add("error", pg::WithoutPassword(pg::Trimmed(PQerrorMessage(conn.get())), url_)));
     return false;
   }
   std::unique_ptr<char, void (*)(void*)> quoted(
@@ -101,7 +95,7 @@ bool PgListener::ListenOnce() {
       PQexec(conn.get(), fmt::format("LISTEN {}", quoted ? quoted.get() : "\"\"").c_str()), PQclear);
   if (PQresultStatus(listened.get()) != PGRES_COMMAND_OK) {
     log::Warn("LISTEN failed",
-              log::Fields().Add("channel", channel_).Add("error", Trimmed(PQerrorMessage(conn.get()))));
+              log::Fields().Add("channel", channel_).Add("error", pg::Trimmed(PQerrorMessage(conn.get()))));
     return false;
   }
   listening_.store(true);
@@ -117,7 +111,7 @@ bool PgListener::ListenOnce() {
     if (fds[1].revents != 0) break;
     if (PQconsumeInput(conn.get()) == 0) {
       log::Warn("notification connection lost; reconnecting",
-                log::Fields().Add("channel", channel_).Add("error", Trimmed(PQerrorMessage(conn.get()))));
+                log::Fields().Add("channel", channel_).Add("error", pg::Trimmed(PQerrorMessage(conn.get()))));
       break;
     }
     Deliver(conn.get());

@@ -20,12 +20,6 @@ constexpr std::string_view kLockKey = "7201135";
 
 using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 
-std::string_view Trimmed(const char* message) {
-  std::string_view text = message == nullptr ? "" : message;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  return text;
-}
-
 // Runs sql (several statements allowed when there are no parameters).
 Result<ResultPtr> Run(PGconn* conn, const std::string& sql, const std::vector<std::string>& params = {}) {
   std::vector<const char*> values;
@@ -37,7 +31,7 @@ Result<ResultPtr> Run(PGconn* conn, const std::string& sql, const std::vector<st
   auto status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     return Error{PQstatus(conn) == CONNECTION_OK ? ErrorCode::kInternal : ErrorCode::kUnavailable,
-                 std::string(Trimmed(PQerrorMessage(conn)))};
+                 std::string(pg::Trimmed(PQerrorMessage(conn)))};
   return result;
 }
 
@@ -45,10 +39,6 @@ Result<void> Exec(PGconn* conn, const std::string& sql) {
   auto ran = Run(conn, sql);
   if (!ran) return std::move(ran).error();
   return Ok();
-}
-
-void LogNotice(void*, const char* message) {
-  log::Debug("postgres notice", log::Fields().Add("message", Trimmed(message)));
 }
 
 }  // namespace
@@ -62,8 +52,8 @@ Result<MigrationReport> MigratePostgres(const std::string& url, const std::vecto
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK)
     return Error{ErrorCode::kUnavailable,
                  fmt::format("cannot connect to PostgreSQL: {}",
-                             pg::WithoutPassword(Trimmed(PQerrorMessage(conn)), url))};
-  PQsetNoticeProcessor(conn, LogNotice, nullptr);
+                             pg::WithoutPassword(pg::Trimmed(PQerrorMessage(conn)), url))};
+  PQsetNoticeProcessor(conn, pg::LogNotice, nullptr);
   const std::string lock = fmt::format("SELECT pg_advisory_xact_lock({})", kLockKey);
 
   // Two processes creating the table at once would collide in the catalog: the lock orders them.

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/log.hpp"
+
 namespace keel::sql::pg {
 
 NumberedStatement NumberPlaceholders(std::string_view sql) {
@@ -85,6 +87,16 @@ EncodedParams EncodeParams(const Params& params) {
     out.lengths.push_back(static_cast<int>(out.storage[i].size()));
   }
   return out;
+}
+
+std::string_view Trimmed(const char* message) {
+  std::string_view text = message == nullptr ? "" : message;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return text;
+}
+
+void LogNotice(void*, const char* message) {
+  log::Debug("postgres notice", log::Fields().Add("message", Trimmed(message)));
 }
 
 std::string WithoutPassword(std::string_view message, std::string_view url) {

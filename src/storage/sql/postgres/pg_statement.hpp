@@ -1,7 +1,7 @@
 // Turning Keel's portable statements and values into libpq's wire form and back: `?` placeholders become
 // `$1..$n`, parameters become text with a type, result cells become Values by column type.
 //
-// Pure functions: no connection, no I/O.
+// Pure functions (no connection, no I/O), and the two helpers every libpq connection uses for its messages.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +44,12 @@ inline constexpr unsigned int kNumericOid = 1700;
 // message with the password of url (postgres://user:password@...) replaced by "***": libpq quotes parts of a
 // malformed URL, its password among them, in its error messages.
 std::string WithoutPassword(std::string_view message, std::string_view url);
+
+// A libpq message (PQerrorMessage, PQresultErrorMessage) without its trailing newline; "" for nullptr.
+std::string_view Trimmed(const char* message);
+
+// libpq's notice processor for every Keel connection: server notices go to the debug log.
+void LogNotice(void* unused, const char* message);
 
 // One text-format cell of a column of type `oid`: integers (and booleans, as 0/1) as int64, floating and
 // fractional numerics as double, whole numerics (SUM of integers) as int64, everything else as text.
