@@ -16,7 +16,7 @@ findings=build/fuzz/findings
 mkdir -p "$corpus" "$findings"
 /usr/bin/python3 fuzz/seed_corpora.py "$corpus"
 
-# Runs one target; its line of the summary goes to $corpus/../<name>.result.
+# Runs one target; its line of the summary goes to build/fuzz/<name>.result.
 run_target() {
   local target="$1" name log options
   name="$(basename "$target")"
