@@ -29,7 +29,6 @@
 #include "jobs/jobs_config.hpp"
 #include "jobs/queue_spec.hpp"
 #include "ml/model_platform.hpp"
-#include "storage/blobs/blob_refs.hpp"
 #include "storage/kv/memory/memory_kv.hpp"
 #include "storage/kv/redis/redis_url.hpp"
 #include "storage/pubsub/pubsub.hpp"
@@ -223,14 +222,7 @@ Result<std::unique_ptr<App>> App::Create(Config config) {
 }
 
 Result<sql::MigrationReport> App::Migrate() {
-  std::vector<sql::Migration> all = sql::PlatformMigrations(database_->Backend());
-  const auto& blob_refs = blobs::Migrations(database_->Backend());
-  all.insert(all.end(), blob_refs.begin(), blob_refs.end());
-  for (const auto& module : modules_) {
-    auto own = module->Migrations(database_->Backend());
-    all.insert(all.end(), own.begin(), own.end());
-  }
-  return database_->Migrate(all);
+  return database_->Migrate(AllMigrations(database_->Backend()));
 }
 
 int App::Serve() {

@@ -11,6 +11,7 @@
 #include "jobs/debug_module.hpp"
 #include "jobs/jobs_module.hpp"
 #include "ml/models_module.hpp"
+#include "storage/blobs/blob_refs.hpp"
 
 namespace keel {
 
@@ -39,6 +40,17 @@ ConfigSchema FullConfigSchema() {
                   std::make_move_iterator(section.end()));
   }
   return schema;
+}
+
+std::vector<sql::Migration> AllMigrations(std::string_view backend) {
+  std::vector<sql::Migration> all = sql::PlatformMigrations(backend);
+  const auto& blob_refs = blobs::Migrations(backend);
+  all.insert(all.end(), blob_refs.begin(), blob_refs.end());
+  for (const auto& module : Modules()) {
+    auto own = module->Migrations(backend);
+    all.insert(all.end(), own.begin(), own.end());
+  }
+  return all;
 }
 
 }  // namespace keel

@@ -151,7 +151,11 @@ void AddLogRetention(ModuleContext& context) {
           pruned += *deleted;
           if (*deleted < 10000 || job.Cancelled()) break;
         }
-        return nlohmann::json{{"pruned", pruned}};
+        // The rollups of the periods that ended before the retention: a few rows per version and hour.
+        auto rollups = job.Await(
+            db.Execute("DELETE FROM prediction_rollups WHERE start_ms + period_ms <= ?", sql::Args(before)));
+        if (!rollups) return std::move(rollups).error();
+        return nlohmann::json{{"pruned", pruned}, {"pruned_rollups", *rollups}};
       });
   prune.max_attempts = 3;
   context.job_kinds().Add(std::move(prune));

@@ -12,6 +12,7 @@
 
 #include "core/json_text.hpp"
 #include "core/log.hpp"
+#include "ml/prediction_rollups.hpp"
 
 namespace keel::ml {
 namespace {
@@ -164,17 +165,22 @@ Result<void> PredictionLog::Write(const std::vector<PredictionRecord>& batch) {
     params.emplace_back(std::int64_t{r.cached ? 1 : 0});
     params.emplace_back(std::int64_t{r.shadow ? 1 : 0});
   }
-  // The database API is asynchronous; this thread runs the one statement on its own event loop. The loop
+  // The rows and their minutes' and hours' rollups, in one transaction: the rollups count exactly the rows.
+  auto totals = RollUp(batch);
+  auto body = [&](sql::Session& session) -> Task<Result<void>> {
+    auto inserted = co_await session.Execute(std::move(sql), std::move(params));
+    if (!inserted) co_return std::move(inserted).error();
+    co_return co_await AddToRollups(session, totals);
+  };
+  // The database API is asynchronous; this thread runs the transaction on its own event loop. The loop
   // outlives every write: the database's thread may still be inside its post() when run() returns.
   io_.restart();
-  std::optional<Result<std::int64_t>> out;
+  std::optional<Result<void>> out;
   boost::asio::co_spawn(
-      io_, [&]() -> Task<void> { out.emplace(co_await db_.Execute(std::move(sql), std::move(params))); },
-      [](std::exception_ptr) {});
+      io_, [&]() -> Task<void> { out.emplace(co_await db_.Transaction(body)); }, [](std::exception_ptr) {});
   io_.run();
   if (!out) return Error{ErrorCode::kInternal, "the prediction log write did not finish"};
-  if (!*out) return std::move(*out).error();
-  return Ok();
+  return std::move(*out);
 }
 
 }  // namespace keel::ml

@@ -1,8 +1,9 @@
 // GET /api/v1/models/{name}/compare: each version's predictions over a recent window, from the prediction
 // log, side by side — count, share of the served requests' rows, mean and p50/p95 of the predictions and of
 // the latency, cache hit ratio — so a team can promote or roll back a version with its traffic plan. Served
-// and shadow rows are separate entries. Rows still queued in the log writer (at most ml.log_flush_ms old)
-// are not counted yet.
+// and shadow rows are separate entries. Read from the prediction rollups (ml/prediction_rollups.hpp): whole
+// minutes, exact counts, means and shares, percentiles within 1%. Rows still queued in the log writer (at
+// most ml.log_flush_ms old) are not counted yet.
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,9 @@
 // GET /api/v1/property/stats: what the prediction log says about a recent window — count, mean prediction,
 // p50/p95 latency and cache hit ratio of the answers clients were given (a shadow version's rows are not
-// counted: GET /api/v1/models/{name}/compare shows them). Rows still queued in the log writer (at most
-// ml.log_flush_ms old) are not counted yet.
+// counted: GET /api/v1/models/{name}/compare shows them). Read from the prediction rollups
+// (ml/prediction_rollups.hpp): whole minutes, exact counts and means, percentiles within 1%, in the same time
+// for any window and traffic. Rows still queued in the log writer (at most ml.log_flush_ms old) are not
+// counted yet.
 #pragma once
 
 #include <chrono>
