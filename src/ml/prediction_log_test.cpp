@@ -17,7 +17,7 @@
 #include "core/run_to_completion.hpp"
 #include "ml/models_module.hpp"
 #include "ml/prediction_rollups.hpp"
-#include "storage/sql/postgres/postgres_database.hpp"
+#include "storage/sql/postgres/test_database.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::ml {
@@ -216,17 +216,9 @@ TEST_F(PredictionLogTest, TwoWritersAddingToTheSameRowsLoseNothing) {
 class PostgresPredictionLogTest : public PredictionLogTest {
  protected:
   std::optional<Result<std::unique_ptr<sql::Database>>> OpenDatabase() override {
-    const char* url = std::getenv("KEEL_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') return std::nullopt;
-    const char* direct = std::getenv("KEEL_TEST_PG_DIRECT_URL");
-    sql::PostgresOptions options;
-    options.url = url;
-    options.direct_url = direct == nullptr ? "" : direct;
     meta_->name = "prediction-log-test-" + std::to_string(::getpid()) + "-" +
                   std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
-    auto db = sql::PostgresDatabase::Open(options, metrics_);
-    if (!db) return Result<std::unique_ptr<sql::Database>>(std::move(db).error());
-    return Result<std::unique_ptr<sql::Database>>(std::unique_ptr<sql::Database>(std::move(db).value()));
+    return sql::OpenTestPostgres(metrics_);
   }
 };
 

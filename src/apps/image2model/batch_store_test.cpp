@@ -34,7 +34,7 @@
 #include "jobs/jobs_module.hpp"
 #include "ml/models_module.hpp"
 #include "storage/blobs/blob_refs.hpp"
-#include "storage/sql/postgres/postgres_database.hpp"
+#include "storage/sql/postgres/test_database.hpp"
 #include "storage/sql/sqlite/sqlite_database.hpp"
 
 namespace keel::image2model {
@@ -167,15 +167,9 @@ class BatchStoreTest : public ::testing::Test {
 class PostgresBatchStoreTest : public BatchStoreTest {
  protected:
   std::optional<Result<std::unique_ptr<sql::Database>>> OpenDatabase() override {
-    const char* url = std::getenv("KEEL_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') return std::nullopt;
-    const char* direct = std::getenv("KEEL_TEST_PG_DIRECT_URL");
-    sql::PostgresOptions options;
-    options.url = url;
-    options.direct_url = direct == nullptr ? "" : direct;
     batch_prefix_ = "pg" + std::to_string(::getpid()) + "-" +
                     std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-";
-    return AsDatabase(sql::PostgresDatabase::Open(options, metrics_));
+    return sql::OpenTestPostgres(metrics_);
   }
 };
 
