@@ -22,11 +22,13 @@ class PasswordHasher {
   // True when password matches the encoded hash. Constant-time in the password.
   bool Verify(std::string_view encoded_hash, std::string_view password) const;
 
-  // A valid hash of a random password: verifying against it takes as long as a real check, so an unknown
-  // e-mail and a wrong password cost the same time.
+  // A valid hash with this hasher's parameters that no known password matches: verifying against it takes
+  // as long as a real check, so an unknown e-mail and a wrong password cost the same time.
   const std::string& DummyHash() const { return dummy_hash_; }
 
  private:
+  std::string WrittenDummyHash() const;
+
   unsigned long long ops_limit_;
   std::size_t mem_limit_bytes_;
   std::string dummy_hash_;
