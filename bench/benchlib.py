@@ -14,7 +14,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_http(url, process, timeout=15):
+def wait_http(url, process, timeout=15, interval=0.05):
+    """Polls url every `interval` seconds until it answers 200; raises if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -24,7 +25,8 @@ def wait_http(url, process, timeout=15):
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.05)
+            pass
+        time.sleep(interval)
     raise RuntimeError(f"{url} did not come up")
 
 

@@ -1,4 +1,4 @@
-// Prediction stats over a large log: writes KEEL_BENCH_PREDICTIONS (default 10,000,000) predictions spread
+// Prediction stats over a large log: writes N predictions (its argument; default 10,000,000) spread
 // over the last 30 days through the prediction log (rows and rollups, as `keel serve` writes them), then
 // times GET /api/v1/property/stats's and /compare's reads for windows from one minute to 30 days. The
 // database is database.url from the environment (KEEL_DATABASE_URL): SQLite in a temporary directory by
@@ -28,24 +28,12 @@
 #include "ml/version_comparison.hpp"
 #include "storage/sql/database.hpp"
 
-extern char** environ;
-
 namespace {
 
 using namespace keel;
 using Steady = std::chrono::steady_clock;
 
 constexpr std::int64_t kDayMs = 86'400'000;
-
-std::vector<std::pair<std::string, std::string>> Environment() {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    std::string text = *entry;
-    auto equals = text.find('=');
-    if (equals != std::string::npos) out.emplace_back(text.substr(0, equals), text.substr(equals + 1));
-  }
-  return out;
-}
 
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
@@ -55,16 +43,17 @@ double Percentile(std::vector<double> values, double p) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   std::int64_t predictions = 10'000'000;
-  if (const char* n = std::getenv("KEEL_BENCH_PREDICTIONS")) predictions = std::atoll(n);
+  if (argc > 1) predictions = std::atoll(argv[1]);
   auto temporary =
       std::filesystem::temp_directory_path() / ("keel-stats-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(temporary);
   ConfigSources sources;
-  sources.overrides.emplace_back("database.url", "sqlite://" + (temporary / "keel.db").string());
-  for (auto& [name, value] : Environment())
-    if (name == "KEEL_DATABASE_URL") sources.overrides.back().second = value;
+  const char* database_url = std::getenv("KEEL_DATABASE_URL");
+  sources.overrides.emplace_back("database.url", database_url != nullptr
+                                                     ? std::string(database_url)
+                                                     : "sqlite://" + (temporary / "keel.db").string());
   auto config = Config::Load(sources, PlatformConfigKeys());
   if (!config) {
     std::fprintf(stderr, "config: %s\n", config.error().message.c_str());

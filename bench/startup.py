@@ -10,20 +10,11 @@ import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 
-from benchlib import free_port, measured_stamp, write_section
+from benchlib import free_port, measured_stamp, wait_http, write_section
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADING = "## Start-up: `keel serve` to /ready with the defaults"
-
-
-def answers(url):
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def one_start(keel, workdir, env):
@@ -31,18 +22,11 @@ def one_start(keel, workdir, env):
     started = time.monotonic()
     process = subprocess.Popen([keel, "serve", "--port", str(port)], cwd=workdir, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    healthy = None
     try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"keel serve exited with {process.returncode}")
-            if time.monotonic() - started > 30:
-                raise RuntimeError("keel serve was not ready within 30 s")
-            if healthy is None and answers(f"http://127.0.0.1:{port}/health"):
-                healthy = time.monotonic() - started
-            if healthy is not None and answers(f"http://127.0.0.1:{port}/ready"):
-                return healthy, time.monotonic() - started
-            time.sleep(0.002)
+        wait_http(f"http://127.0.0.1:{port}/health", process, timeout=30, interval=0.002)
+        healthy = time.monotonic() - started
+        wait_http(f"http://127.0.0.1:{port}/ready", process, timeout=30, interval=0.002)
+        return healthy, time.monotonic() - started
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

@@ -1,10 +1,10 @@
 // The prediction log: every served prediction (time, model version, features, prediction, latency, whether it
 // came from the cache, whether a shadow version gave it) is queued here and written by one background thread
 // in batches — one transaction per batch, every flush_interval or batch_rows rows, whichever comes first, and
-// whatever is queued on Stop. The transaction inserts the rows and adds them to their minutes' and hours'
-// rollups (ml/prediction_rollups.hpp), which the windowed stats read. The queue is bounded: a record that
-// does not fit is dropped, counted and logged, never silently lost; a failed write keeps its rows queued and
-// is retried.
+// whatever is queued on Stop. The transaction inserts the rows and adds them to their minutes', hours' and
+// days' rollups (ml/prediction_rollups.hpp), which the windowed stats read. The queue is bounded: a record
+// that does not fit is dropped, counted and logged, never silently lost; a failed write keeps its rows queued
+// and is retried.
 //
 // Thread safety: Record from any thread; Start and Stop from one thread. Destroy it after the database: the
 // database's threads answer into the log's event loop and may still be leaving a post() after a write.

@@ -37,11 +37,6 @@ constexpr const char* kReadPeriods =
     "SELECT version, shadow, count, cached, prediction_sum, latency_sketch, prediction_sketch "
     "FROM prediction_rollups WHERE model = ? AND period_ms = ? AND start_ms >= ? AND start_ms < ?";
 
-double Number(const sql::Rows& rows, std::size_t row, std::size_t column) {
-  if (auto real = rows.Double(row, column)) return *real;
-  return static_cast<double>(rows.Int(row, column).value_or(0));
-}
-
 Result<QuantileSketch> SketchAt(const sql::Rows& rows, std::size_t row, std::size_t column) {
   auto sketch = QuantileSketch::Decode(rows.Text(row, column).value_or(""));
   if (!sketch)
@@ -96,7 +91,7 @@ Result<void> AddRow(const sql::Rows& rows, std::size_t row, TotalsByVersion& int
   RollupTotals totals;
   totals.count = rows.Int(row, 2).value_or(0);
   totals.cached = rows.Int(row, 3).value_or(0);
-  totals.prediction_sum = Number(rows, row, 4);
+  totals.prediction_sum = rows.Double(row, 4).value_or(0);  // integers too
   auto latency = SketchAt(rows, row, 5);
   if (!latency) return std::move(latency).error();
   auto prediction = SketchAt(rows, row, 6);
