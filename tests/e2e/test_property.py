@@ -252,15 +252,19 @@ class PropertyTest(unittest.TestCase):
                 self.assertEqual(versions, {first, second})
 
                 # A newer version whose model does not reproduce its validation sample is refused.
+                # Published the way docs/architecture.md asks of a copy by hand: written under a dot name, which the
+                # poller skips, then renamed into place. A copy made in place can be polled half-written.
                 broken = "99991231T000000Z"
-                shutil.copytree(os.path.join(models, "property", second), os.path.join(models, "property", broken))
-                meta_path = os.path.join(models, "property", broken, "meta.json")
+                staging = os.path.join(models, "property", "." + broken)
+                shutil.copytree(os.path.join(models, "property", second), staging)
+                meta_path = os.path.join(staging, "meta.json")
                 with open(meta_path) as f:
                     meta = json.load(f)
                 meta["version"] = broken
                 meta["validation_sample"]["expected"] = [v * 2 for v in meta["validation_sample"]["expected"]]
                 with open(meta_path, "w") as f:
                     json.dump(meta, f)
+                os.rename(staging, os.path.join(models, "property", broken))
                 wait_for(lambda: keel.metric("keel_model_reload_failures_total") >= 1, what="the refusal")
                 status, _, body = predict(keel, {"features": HOUSE})
                 self.assertEqual((status, body["version"]), (200, second))
