@@ -18,8 +18,8 @@ target_include_directories(keel_fuzz_parsers PUBLIC ${CMAKE_SOURCE_DIR}/src ${CM
 # assertions fire on input they then handle: Beast 1.74's chunk parser asserts when a final chunk's trailer
 # arrives a byte at a time, toml++ 3.3's key parser on a key it then reports as malformed.
 target_compile_definitions(keel_fuzz_parsers PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
-                                                    SPDLOG_FMT_EXTERNAL BOOST_ASIO_HAS_CO_AWAIT=1 NDEBUG)
-target_link_libraries(keel_fuzz_parsers PUBLIC Boost::headers prometheus-cpp::core spdlog::spdlog fmt::fmt
+                                                    BOOST_ASIO_HAS_CO_AWAIT=1 NDEBUG)
+target_link_libraries(keel_fuzz_parsers PUBLIC Boost::headers prometheus-cpp::core fmt::fmt
                                                nlohmann_json::nlohmann_json simdjson::simdjson OpenSSL::Crypto
                                                PkgConfig::SODIUM PkgConfig::RE2 Threads::Threads)
 

@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config make
   # libraries (see docs/architecture.md, "Dependencies")
   libboost-dev libsimdjson-dev nlohmann-json3-dev libsqlite3-dev
-  prometheus-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  prometheus-cpp-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   zlib1g-dev libssl-dev libsodium-dev libcurl4-openssl-dev libxgboost-dev libpq-dev libhiredis-dev libre2-dev
   # Image2Model's local generator: image decoding, mesh simplification, glTF writing
   libstb-dev libwebp-dev libmeshoptimizer-dev libtinygltf-dev

@@ -260,7 +260,7 @@ int App::Serve() {
   server_options.write_timeout = std::chrono::milliseconds(c.Int("server.write_timeout_ms"));
   server_options.max_header_bytes = static_cast<std::size_t>(c.Int("server.max_header_bytes"));
   StartModules();
-  http::Server server(server_options, pipeline);
+  http::Server server(server_options, pipeline, *metrics_);
   if (auto started = server.Start(); !started) {
     log::Error("cannot start", log::Fields().Add("error", started.error().message));
     StopModules();
@@ -412,7 +412,7 @@ class WorkerOpsServer {
     server_options.host = config.String("server.host");
     server_options.port = static_cast<std::uint16_t>(port);
     server_options.io_threads = 1;
-    server_ = std::make_unique<http::Server>(server_options, *pipeline_);
+    server_ = std::make_unique<http::Server>(server_options, *pipeline_, metrics);
   }
 
   Result<void> Start() {

@@ -24,6 +24,8 @@ class Fields {
   Fields& Add(std::string_view key, std::uint64_t value);
   Fields& Add(std::string_view key, double value);
   Fields& Add(std::string_view key, bool value);
+  // Empties the fields and keeps the capacity, for a Fields reused line after line.
+  void Clear() { json_.clear(); }
   const std::string& json() const { return json_; }
 
  private:

@@ -14,16 +14,16 @@ struct Part {
   bool ended = false;
 };
 
-struct Outcome {
+struct PartsRead {
   std::vector<Part> parts;
   bool done = false;
   std::string error;  // empty when the body read to its end without one
 };
 
 // Feeds `body` in pieces of `piece` bytes, as a connection would, and collects what the reader says.
-Outcome Read(std::string_view body, std::size_t piece, MultipartLimits limits = {}) {
+PartsRead ReadParts(std::string_view body, std::size_t piece, MultipartLimits limits = {}) {
   MultipartReader reader("XyZ", limits);
-  Outcome outcome;
+  PartsRead outcome;
   for (std::size_t at = 0; at <= body.size(); at += piece) {
     if (at < body.size()) reader.Feed(body.substr(at, piece));
     for (auto event = reader.Next(); event.kind != MultipartReader::Kind::kNeedMore; event = reader.Next()) {
@@ -69,7 +69,7 @@ std::string TwoParts() {
 TEST(Multipart, ReadsPartsWhateverTheSizeOfThePiecesFed) {
   for (std::size_t piece : {1u, 2u, 3u, 5u, 7u, 64u, 100000u}) {
     SCOPED_TRACE(piece);
-    Outcome outcome = Read(TwoParts(), piece);
+    PartsRead outcome = ReadParts(TwoParts(), piece);
     ASSERT_EQ(outcome.error, "");
     ASSERT_TRUE(outcome.done);
     ASSERT_EQ(outcome.parts.size(), 2u);
@@ -87,7 +87,7 @@ TEST(Multipart, ReadsPartsWhateverTheSizeOfThePiecesFed) {
 TEST(Multipart, OpeningBoundaryMayFollowALineEndOrOpenTheBody) {
   std::string body = "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--XyZ--";
   for (std::string prefix : {"", "\r\n"}) {
-    Outcome outcome = Read(prefix + body, 1);
+    PartsRead outcome = ReadParts(prefix + body, 1);
     ASSERT_EQ(outcome.error, "");
     ASSERT_EQ(outcome.parts.size(), 1u);
     EXPECT_EQ(outcome.parts[0].content, "1");
@@ -98,7 +98,7 @@ TEST(Multipart, EmptyPartAndExtendedFilename) {
   std::string body =
       "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.png\"; "
       "filename*=UTF-8''%C3%A9t%C3%A9.png\r\n\r\n\r\n--XyZ--\r\n";
-  Outcome outcome = Read(body, 3);
+  PartsRead outcome = ReadParts(body, 3);
   ASSERT_EQ(outcome.error, "");
   ASSERT_EQ(outcome.parts.size(), 1u);
   EXPECT_EQ(outcome.parts[0].head.filename.value_or(""), "\xC3\xA9t\xC3\xA9.png");
@@ -124,7 +124,7 @@ TEST(Multipart, RefusesMalformedBodies) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body);
-    Outcome outcome = Read(c.body, 4);
+    PartsRead outcome = ReadParts(c.body, 4);
     EXPECT_NE(outcome.error.find(c.error), std::string::npos) << outcome.error;
   }
 }
@@ -133,13 +133,13 @@ TEST(Multipart, LimitsHeadSizeAndPartCount) {
   std::string big_head =
       "--XyZ\r\nContent-Disposition: form-data; name=a\r\nX-Pad: " + std::string(200, 'p') +
       "\r\n\r\n1\r\n--XyZ--";
-  EXPECT_NE(Read(big_head, 16, {.max_head_bytes = 100}).error.find("headers are over 100 bytes"),
+  EXPECT_NE(ReadParts(big_head, 16, {.max_head_bytes = 100}).error.find("headers are over 100 bytes"),
             std::string::npos);
   std::string three;
   for (int i = 0; i < 3; ++i) three += "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n";
   three += "--XyZ--";
-  EXPECT_NE(Read(three, 9, {.max_parts = 2}).error.find("more than 2 parts"), std::string::npos);
-  EXPECT_EQ(Read(three, 9, {.max_parts = 3}).error, "");
+  EXPECT_NE(ReadParts(three, 9, {.max_parts = 2}).error.find("more than 2 parts"), std::string::npos);
+  EXPECT_EQ(ReadParts(three, 9, {.max_parts = 3}).error, "");
 }
 
 TEST(Multipart, BoundaryFromContentType) {

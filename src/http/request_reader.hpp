@@ -15,6 +15,7 @@
 #include <string>
 
 #include "http/message.hpp"
+#include "http/read_buffer.hpp"
 
 namespace boost::beast {
 template <class Allocator>
@@ -23,7 +24,7 @@ class basic_flat_buffer;
 
 namespace keel::http {
 
-using FlatBuffer = boost::beast::basic_flat_buffer<std::allocator<char>>;
+using FlatBuffer = boost::beast::basic_flat_buffer<ReadBufferAllocator<char>>;
 
 // What the reader needs next, or what the connection must answer.
 enum class ReadStep {

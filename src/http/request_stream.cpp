@@ -15,7 +15,7 @@ namespace keel::http {
 StreamEnd ReadRequestStream(std::string_view bytes, std::size_t piece, std::size_t max_head_bytes,
                             std::size_t body_limit, const std::function<void(Request&)>& on_request) {
   RequestReader reader(max_head_bytes);
-  boost::beast::flat_buffer buffer;
+  FlatBuffer buffer;
   std::size_t fed = 0;
   // One socket read: false at the end of input.
   auto read_more = [&] {

@@ -10,8 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics.hpp"
 #include "core/result.hpp"
 #include "http/pipeline.hpp"
+
+namespace prometheus {
+class Gauge;
+}  // namespace prometheus
 
 namespace keel::http {
 
@@ -28,7 +33,8 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(ServerOptions options, Pipeline& pipeline);
+  // Counts its connections, open and parked (idle, holding no read buffer), in `metrics`.
+  Server(ServerOptions options, Pipeline& pipeline, Metrics& metrics);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -53,6 +59,8 @@ class Server {
 
   const ServerOptions options_;
   Pipeline& pipeline_;
+  prometheus::Gauge& open_connections_;
+  prometheus::Gauge& parked_connections_;
   std::uint16_t port_ = 0;
   std::vector<std::unique_ptr<IoThread>> threads_;
 };

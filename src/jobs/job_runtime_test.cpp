@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 
+#include "core/eventually.hpp"
 #include "core/run_to_completion.hpp"
 #include "jobs/job_context.hpp"
 #include "jobs/job_queue.hpp"
@@ -24,17 +25,6 @@ using std::chrono::seconds;
 
 constexpr milliseconds kLease{30000};
 constexpr milliseconds kNever{3600000};  // a heartbeat period no test lives to see
-
-// Polls `condition` every millisecond for up to 10 s of real time.
-template <class F>
-bool Eventually(F condition) {
-  auto deadline = std::chrono::steady_clock::now() + seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return condition();
-}
 
 class JobRuntimeTest : public ::testing::Test {
  protected:

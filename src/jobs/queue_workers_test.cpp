@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/eventually.hpp"
+
 namespace keel::jobs {
 namespace {
 
@@ -20,15 +22,6 @@ std::vector<std::shared_ptr<RunningJob>> Jobs(int count, int first_id = 1) {
     jobs.push_back(std::make_shared<RunningJob>(job, steady_clock::now() + std::chrono::minutes(1)));
   }
   return jobs;
-}
-
-bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = steady_clock::now() + std::chrono::seconds(5);
-  while (steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(2));
-  }
-  return false;
 }
 
 TEST(QueueWorkers, GrowsWithWaitingJobsUpToMaxAndShrinksToMinWhenIdle) {

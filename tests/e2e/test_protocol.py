@@ -8,7 +8,7 @@ import socket
 import time
 import unittest
 
-from keel import Keel as KeelProcesses, read_until_closed, status_of
+from keel import Keel as KeelProcesses, read_until_closed, status_of, wait_for
 
 # Keel's own HTTP parsing and limits: one process spoken to directly, also in scaled mode (nginx in front would
 # answer malformed requests itself).
@@ -192,6 +192,30 @@ class TimeoutTest(unittest.TestCase):
             self.assertLess(elapsed, 5)
             # The server is fine afterwards.
             self.assertEqual(keel.request("GET", "/health")[0], 200)
+
+    def test_an_idle_connection_is_parked_then_served_and_timed_out_like_any_other(self):
+        with Keel({"server.idle_timeout_ms": 4000}) as keel:
+            parked = lambda: keel.metric('keel_http_connections{state="parked"}')
+            sock = keel.socket()
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            self.assertEqual(status_of(sock.recv(65536)), 200)
+            # Idle for a second, the connection gives back its read buffer and waits without one.
+            wait_for(lambda: parked() == 1, timeout=5, what="the idle connection parked")
+            # A head that arrives in two pieces after parking is read whole, and the connection is active again.
+            sock.sendall(b"GET /health HTTP/1.1\r\nHo")
+            time.sleep(0.05)
+            sock.sendall(b"st: t\r\n\r\n")
+            self.assertEqual(status_of(sock.recv(65536)), 200)
+            self.assertEqual(parked(), 0)
+            # Parked again, it is still closed when the idle timeout passes.
+            started = time.monotonic()
+            wait_for(lambda: parked() == 1, timeout=5, what="the connection parked again")
+            self.assertEqual(read_until_closed(sock), b"")
+            sock.close()
+            self.assertGreater(time.monotonic() - started, 3)
+            wait_for(lambda: parked() == 0, timeout=5, what="the closed connection uncounted")
+            # Only the scrape's own connection is open.
+            self.assertEqual(keel.metric('keel_http_connections{state="open"}'), 1)
 
 
 if __name__ == "__main__":

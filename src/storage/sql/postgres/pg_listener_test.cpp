@@ -15,13 +15,11 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include "core/eventually.hpp"
+#include "storage/sql/postgres/test_database.hpp"
+
 namespace keel::sql {
 namespace {
-
-std::string EnvOr(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::string() : std::string(value);
-}
 
 // One statement on a connection of its own; the first column of the first row, or "".
 std::string RunOnce(const std::string& url, const std::string& sql) {
@@ -33,22 +31,12 @@ std::string RunOnce(const std::string& url, const std::string& sql) {
   return PQntuples(result.get()) > 0 ? PQgetvalue(result.get(), 0, 0) : "";
 }
 
-template <class Predicate>
-bool WaitUntil(Predicate done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
-
 class PostgresListenerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    direct_url_ = EnvOr("KEEL_TEST_PG_DIRECT_URL");
+    direct_url_ = TestEnv("KEEL_TEST_PG_DIRECT_URL");
     if (direct_url_.empty()) GTEST_SKIP() << "KEEL_TEST_PG_DIRECT_URL is not set";
-    pooled_url_ = EnvOr("KEEL_TEST_PG_URL");
+    pooled_url_ = TestEnv("KEEL_TEST_PG_URL");
     if (pooled_url_.empty()) pooled_url_ = direct_url_;
     channel_ = fmt::format("keel_test_{}", ::getpid());
     listener_ = std::make_unique<PgListener>(direct_url_, channel_, [this](const std::string& payload) {
@@ -58,7 +46,7 @@ class PostgresListenerTest : public ::testing::Test {
       else
         received_.push_back(payload);
     });
-    ASSERT_TRUE(WaitUntil([&] { return listener_->Listening() && Connects() == 1; }));
+    ASSERT_TRUE(Eventually([&] { return listener_->Listening() && Connects() == 1; }));
   }
 
   std::vector<std::string> Received() {
@@ -82,14 +70,14 @@ TEST_F(PostgresListenerTest, DeliversNotificationsSentThroughPgbouncer) {
   // Sending needs no session of its own: it works through transaction pooling.
   RunOnce(pooled_url_, fmt::format("SELECT pg_notify('{}', 'default')", channel_));
   RunOnce(pooled_url_, fmt::format("SELECT pg_notify('{}', 'priority')", channel_));
-  ASSERT_TRUE(WaitUntil([&] { return Received().size() == 2; }));
+  ASSERT_TRUE(Eventually([&] { return Received().size() == 2; }));
   EXPECT_EQ(Received(), (std::vector<std::string>{"default", "priority"}));
 }
 
 TEST_F(PostgresListenerTest, RolledBackNotificationsAreNeverDelivered) {
   RunOnce(pooled_url_, fmt::format("BEGIN; SELECT pg_notify('{}', 'lost'); ROLLBACK", channel_));
   RunOnce(pooled_url_, fmt::format("SELECT pg_notify('{}', 'kept')", channel_));
-  ASSERT_TRUE(WaitUntil([&] { return !Received().empty(); }));
+  ASSERT_TRUE(Eventually([&] { return !Received().empty(); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(Received(), (std::vector<std::string>{"kept"}));
 }
@@ -100,11 +88,11 @@ TEST_F(PostgresListenerTest, ListensAgainAfterTheServerDropsItsConnection) {
                                        "'LISTEN \"{}\"'",
                                        channel_));
   ASSERT_EQ(terminated, "t");
-  ASSERT_TRUE(WaitUntil([&] { return !listener_->Listening(); }));
+  ASSERT_TRUE(Eventually([&] { return !listener_->Listening(); }));
   // Back, and says so: what was sent in between is lost, so the caller should look for itself.
-  ASSERT_TRUE(WaitUntil([&] { return listener_->Listening() && Connects() == 2; }));
+  ASSERT_TRUE(Eventually([&] { return listener_->Listening() && Connects() == 2; }));
   RunOnce(pooled_url_, fmt::format("SELECT pg_notify('{}', 'after')", channel_));
-  ASSERT_TRUE(WaitUntil([&] { return !Received().empty(); }));
+  ASSERT_TRUE(Eventually([&] { return !Received().empty(); }));
   EXPECT_EQ(Received(), (std::vector<std::string>{"after"}));
 }
 

@@ -18,20 +18,17 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "storage/sql/postgres/test_database.hpp"
+
 namespace keel::sql {
 namespace {
 
 namespace asio = boost::asio;
 
-std::string EnvOr(const char* name, std::string fallback = "") {
-  const char* value = std::getenv(name);
-  return value == nullptr ? fallback : std::string(value);
-}
-
 class PostgresDatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = EnvOr("KEEL_TEST_PG_URL");
+    url_ = TestEnv("KEEL_TEST_PG_URL");
     if (url_.empty()) GTEST_SKIP() << "KEEL_TEST_PG_URL is not set";
     table_ = fmt::format("keel_test_items_{}", ::getpid());
     Open(url_, {});
@@ -250,7 +247,7 @@ TEST_F(PostgresDatabaseTest, SlowStatementTimesOutAndThePoolCarriesOn) {
 
 TEST_F(PostgresDatabaseTest, ReplacesConnectionsTheServerClosed) {
   // pgBouncer would hide a server-side close from us: this needs the direct URL.
-  std::string direct = EnvOr("KEEL_TEST_PG_DIRECT_URL");
+  std::string direct = TestEnv("KEEL_TEST_PG_DIRECT_URL");
   if (direct.empty()) GTEST_SKIP() << "KEEL_TEST_PG_DIRECT_URL is not set";
   Open(direct, {.min_connections = 2, .max_connections = 2});
   Run([&]() -> Task<void> {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "core/metrics.hpp"
@@ -14,6 +15,12 @@
 #include "storage/sql/postgres/postgres_database.hpp"
 
 namespace keel::sql {
+
+// An environment variable's value, or "" when it is not set.
+inline std::string TestEnv(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
 
 // nullopt when KEEL_TEST_PG_URL is not set (the test skips), else what opening it gave.
 inline std::optional<Result<std::unique_ptr<Database>>> OpenTestPostgres(Metrics& metrics) {
