@@ -61,6 +61,7 @@ fuzz: deps
 	@bash scripts/fuzz.sh
 
 bench: build
+	@bash bench/run-per-core.sh
 	@bash bench/run.sh
 	@bash bench/run.sh --threads 2
 	@bash bench/run-tasks.sh

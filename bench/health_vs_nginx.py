@@ -4,6 +4,7 @@ Both servers run on loopback at the same time, rounds alternate between them, an
 reported, so the ratio is measured under the same machine load. Results go to docs/benchmarks.md.
 """
 import argparse
+import functools
 import os
 import shutil
 import signal
@@ -79,6 +80,38 @@ def stop(process):
         process.wait()
 
 
+# Each server's rival in the "vs nginx" column: nginx with the same access-log setting.
+VERSUS = {"keel": "nginx", "keel, access log on": "nginx, access log on",
+          "nginx": "nginx", "nginx, access log on": "nginx, access log on"}
+
+
+def measure(keel, threads, connections, duration, rounds, wrk_threads):
+    """wrk results per server ("keel", "keel, access log on", "nginx", "nginx, access log on"), one per round."""
+    workdir = tempfile.mkdtemp(prefix="keel-bench-")
+    servers = {}
+    try:
+        servers["keel"] = start_keel(keel, workdir, threads, access_log=False)
+        servers["keel, access log on"] = start_keel(keel, workdir, threads, access_log=True)
+        servers["nginx"] = start_nginx(workdir, threads, access_log=False)
+        servers["nginx, access log on"] = start_nginx(workdir, threads, access_log=True)
+        results = {name: [] for name in servers}
+        for round_index in range(rounds):
+            for name, (_, port) in servers.items():
+                results[name].append(run_wrk(port, connections, duration, wrk_threads))
+                print(f"round {round_index + 1} {name}: {results[name][-1]}", flush=True)
+    finally:
+        for process, _ in servers.values():
+            stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def round_ratio(results, name, base):
+    """Median over rounds of name's rate / base's rate. Each round measures every server back to back, so a
+    round's ratio shares that moment's machine load: steadier than a ratio of medians on this shared machine."""
+    return statistics.median(r["rps"] / b["rps"] for r, b in zip(results[name], results[base]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keel", required=True)
@@ -93,32 +126,9 @@ def main():
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is missing: run scripts/install-deps.sh")
 
-    workdir = tempfile.mkdtemp(prefix="keel-bench-")
-    servers = {}
-    try:
-        servers["keel"] = start_keel(args.keel, workdir, args.threads, access_log=False)
-        servers["keel, access log on"] = start_keel(args.keel, workdir, args.threads, access_log=True)
-        servers["nginx"] = start_nginx(workdir, args.threads, access_log=False)
-        servers["nginx, access log on"] = start_nginx(workdir, args.threads, access_log=True)
-        results = {name: [] for name in servers}
-        for round_index in range(args.rounds):
-            for name, (_, port) in servers.items():
-                results[name].append(run_wrk(port, args.connections, args.duration, args.wrk_threads))
-                print(f"round {round_index + 1} {name}: {results[name][-1]}", flush=True)
-    finally:
-        for process, _ in servers.values():
-            stop(process)
-        shutil.rmtree(workdir, ignore_errors=True)
-
+    results = measure(args.keel, args.threads, args.connections, args.duration, args.rounds, args.wrk_threads)
     best = {name: median_round(rounds) for name, rounds in results.items()}
-
-    # Each round measures every server back to back, so a round's ratio shares that moment's machine load; the
-    # median of those ratios is steadier than a ratio of medians on this shared machine.
-    def ratio(name, base):
-        return statistics.median(r["rps"] / b["rps"] for r, b in zip(results[name], results[base]))
-
-    versus = {"keel": "nginx", "keel, access log on": "nginx, access log on",
-              "nginx": "nginx", "nginx, access log on": "nginx, access log on"}
+    ratio = functools.partial(round_ratio, results)
     keel_log_cost = 1 - ratio("keel, access log on", "keel")
     nginx_log_cost = 1 - ratio("nginx, access log on", "nginx")
     when, commit = measured_stamp()
@@ -126,7 +136,7 @@ def main():
                f"--duration {args.duration} --rounds {args.rounds} --wrk-threads {args.wrk_threads}")
     rows = "\n".join(
         f"| {name} | {args.threads} | {r['rps']:,.0f} | {r['p50']:.3f} | {r['p99']:.3f} | "
-        f"{ratio(name, versus[name]):.2f} |"
+        f"{ratio(name, VERSUS[name]):.2f} |"
         for name, r in best.items())
     heading = f"## /health: Keel vs nginx `return 200`, {args.threads} worker(s)"
     section = f"""{heading}

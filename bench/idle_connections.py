@@ -54,17 +54,12 @@ def exchange(sockets, timeout=60):
     selector.close()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keel", required=True)
-    parser.add_argument("--out")
-    parser.add_argument("--connections", type=int, default=19000)
-    parser.add_argument("--duration", type=int, default=6)
-    args = parser.parse_args()
+def measure(keel, connections, duration):
+    """Keel's RSS in KiB before and after `connections` idle connections, and wrk's /health result meanwhile."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if args.connections + 100 > hard:
-        raise SystemExit(f"--connections {args.connections} needs a descriptor limit above {hard}")
+    if connections + 100 > hard:
+        raise SystemExit(f"{connections} connections need a descriptor limit above {hard}")
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
     held = []
@@ -73,20 +68,20 @@ def main():
         env.update({"KEEL_SERVER_PORT": str(port), "KEEL_DATABASE_URL": f"sqlite://{workdir}/keel.db",
                     "KEEL_RATELIMIT_ENABLED": "false"})
         log = open(os.path.join(workdir, "keel.log"), "wb")
-        process = subprocess.Popen([args.keel, "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([keel, "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_http(f"http://127.0.0.1:{port}/health", process)
             run_wrk(port, 64, 2, 1)  # warm: threads, arenas and metric handles exist before the baseline
             time.sleep(0.5)
             before = rss_kib(process.pid)
-            for i in range(args.connections):
+            for i in range(connections):
                 s = socket.create_connection(("127.0.0.1", port))
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 held.append(s)
             exchange(held)
             time.sleep(2.5)  # Keel parks connections idle for a second (its sweep runs every 250 ms)
             after = rss_kib(process.pid)
-            loaded = run_wrk(port, 64, args.duration, 1)
+            loaded = run_wrk(port, 64, duration, 1)
             exchange(held)  # still open, still served
             for s in held:
                 s.close()
@@ -94,6 +89,17 @@ def main():
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
 
+    return before, after, loaded
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--out")
+    parser.add_argument("--connections", type=int, default=19000)
+    parser.add_argument("--duration", type=int, default=6)
+    args = parser.parse_args()
+    before, after, loaded = measure(args.keel, args.connections, args.duration)
     per_connection = (after - before) * 1024 / args.connections
     when, commit = measured_stamp()
     section = f"""{HEADING}

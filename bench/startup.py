@@ -32,23 +32,27 @@ def one_start(keel, workdir, env):
         process.wait(timeout=30)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keel", required=True)
-    parser.add_argument("--out")
-    parser.add_argument("--starts", type=int, default=10)
-    args = parser.parse_args()
+def measure(keel, starts):
+    """Milliseconds from exec to /health and to /ready, each sorted, over `starts` starts."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
     with tempfile.TemporaryDirectory(prefix="keel-startup-") as workdir:
         os.symlink(os.path.join(ROOT, "data"), os.path.join(workdir, "data"))
         os.makedirs(os.path.join(workdir, "var"))
         for step in (["migrate"], ["train", "property", "--data", "data/ames_housing.csv", "--if-missing"],
                      ["siprems", "seed", "--if-empty"]):
-            subprocess.run([args.keel] + step, cwd=workdir, env=env, check=True, capture_output=True)
-        one_start(args.keel, workdir, env)  # the first start after seeding may still settle files; not counted
-        runs = [one_start(args.keel, workdir, env) for _ in range(args.starts)]
-    health = sorted(r[0] * 1000 for r in runs)
-    ready = sorted(r[1] * 1000 for r in runs)
+            subprocess.run([keel] + step, cwd=workdir, env=env, check=True, capture_output=True)
+        one_start(keel, workdir, env)  # the first start after seeding may still settle files; not counted
+        runs = [one_start(keel, workdir, env) for _ in range(starts)]
+    return sorted(r[0] * 1000 for r in runs), sorted(r[1] * 1000 for r in runs)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--out")
+    parser.add_argument("--starts", type=int, default=10)
+    args = parser.parse_args()
+    health, ready = measure(args.keel, args.starts)
     when, commit = measured_stamp()
     section = f"""{HEADING}
 

@@ -6,7 +6,8 @@ file(GLOB KEEL_FUZZ_CORE CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/core/*.cpp)
 list(FILTER KEEL_FUZZ_CORE EXCLUDE REGEX ".*(_test|/async)\\.cpp$")
 add_library(keel_fuzz_parsers STATIC
   ${KEEL_FUZZ_CORE}
-  src/http/request_reader.cpp src/http/request_stream.cpp src/http/message.cpp src/http/json_body.cpp
+  src/http/read_buffer.cpp src/http/request_reader.cpp src/http/request_stream.cpp src/http/message.cpp
+  src/http/json_body.cpp
   src/http/json_fields.cpp src/http/problem.cpp src/http/pagination.cpp src/http/router.cpp src/http/multipart.cpp
   src/jobs/cron.cpp
   src/ml/prediction_input.cpp src/ml/model_meta.cpp

@@ -42,7 +42,7 @@ void* AllocateReadBlock(std::size_t bytes) {
 
 void FreeReadBlock(void* block, std::size_t bytes) noexcept {
   if (bytes != kReadBufferSize) {
-    ::operator delete(block, bytes);
+    ::operator delete(block);
     return;
   }
   auto& pool = ThreadPool();
