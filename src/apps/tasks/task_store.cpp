@@ -92,7 +92,7 @@ Task<Result<TaskRecord>> TaskStore::Create(std::string user_id, TaskRecord task)
     });
     if (inserted) reminders_->Wake();
   } else {
-    auto row = co_await db_.Execute(insert, std::move(params));
+    auto row = co_await db_.Insert(insert, std::move(params));  // may share a commit with other creates
     if (!row) inserted = std::move(row).error();
   }
   if (!inserted) co_return std::move(inserted).error();

@@ -44,6 +44,13 @@ class Database {
   // Like Execute, committed (durably) before it returns.
   virtual Task<Result<Rows>> Write(std::string sql, Params params = {}) = 0;
 
+  // One INSERT of new rows, committed (durably) before it returns; the number of rows inserted. Unlike
+  // Execute, a backend may commit it in one transaction with other callers' inserts: PostgreSQL sends the
+  // inserts waiting at that moment in one round trip and one commit (an insert that fails is then retried on
+  // its own, so it fails alone). Only for statements that take no locks other inserts could wait on in
+  // another order: plain INSERTs of new rows. The default is Execute.
+  virtual Task<Result<std::int64_t>> Insert(std::string sql, Params params);
+
   // Several write statements in one transaction: all committed (durably) before it returns, or none. The
   // default runs them through Transaction; SQLite puts them in its next group commit.
   virtual Task<Result<void>> WriteAll(std::vector<Statement> statements);

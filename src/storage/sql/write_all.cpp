@@ -1,7 +1,12 @@
-// Database::WriteAll's default: the statements inside one Transaction, for backends without a cheaper way.
+// Database's defaults for backends without a cheaper way: WriteAll runs the statements inside one
+// Transaction, Insert is an Execute.
 #include "storage/sql/database.hpp"
 
 namespace keel::sql {
+
+Task<Result<std::int64_t>> Database::Insert(std::string sql, Params params) {
+  co_return co_await Execute(std::move(sql), std::move(params));
+}
 
 Task<Result<void>> Database::WriteAll(std::vector<Statement> statements) {
   if (statements.size() == 1) {

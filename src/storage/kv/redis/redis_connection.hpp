@@ -58,8 +58,9 @@ class RedisConnection {
   void SubscribePattern(std::string pattern, OnMessage on_message, std::function<void()> on_subscribed);
 
  private:
-  struct Watch;    // the socket as Asio sees it
-  struct Pending;  // one command waiting for its reply or its timeout
+  struct Watch;      // the socket as Asio sees it
+  struct Pending;    // one command waiting for its reply or its timeout
+  struct Deadlines;  // the commands in flight and the one timer for their time-outs
 
   // Resolves the host off this thread when it is a name, then ConnectTo one of its addresses.
   void Connect();
@@ -70,6 +71,8 @@ class RedisConnection {
   void Drop(bool unanswered);
   void OnDisconnected();
   void SendRaw(const std::vector<std::string>& args, Done done);
+  // Arms the time-out timer for the oldest command in flight, unless armed already.
+  void WatchDeadlines();
   static void OnReply(redisAsyncContext* context, void* reply, void* privdata);
   void SendSubscribe();
   static void OnPatternReply(redisAsyncContext* context, void* reply, void* privdata);
@@ -90,6 +93,7 @@ class RedisConnection {
   std::chrono::milliseconds backoff_{100};
   std::size_t address_turn_ = 0;  // which of the host's addresses the next connect tries
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once destroyed: late handlers see it
+  std::unique_ptr<Deadlines> deadlines_;
 };
 
 }  // namespace keel::kv

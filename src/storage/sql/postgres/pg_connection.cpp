@@ -209,20 +209,31 @@ Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
                                      std::chrono::milliseconds timeout) {
   last_used_ = Clock::now();
   const auto deadline = last_used_ + timeout;
+  if (auto sent = Send(sql, params); !sent) co_return std::move(sent).error();
+  Result<void> flushed = co_await Flush(deadline);
+  if (!flushed) co_return std::move(flushed).error();
+  co_return co_await AwaitResults(deadline);
+}
+
+Result<void> PgConnection::Send(std::string_view sql, const Params& params) {
   auto statement = pg::NumberPlaceholders(sql);
   if (statement.placeholders != static_cast<int>(params.size()))
-    co_return Error{ErrorCode::kInternal, fmt::format("statement takes {} parameters, got {}",
-                                                      statement.placeholders, params.size())};
+    return Error{ErrorCode::kInternal,
+                 fmt::format("statement takes {} parameters, got {}", statement.placeholders, params.size())};
   auto encoded = pg::EncodeParams(params);
   if (PQsendQueryParams(conn_, statement.text.c_str(), static_cast<int>(params.size()), encoded.types.data(),
                         encoded.values.data(), encoded.lengths.data(), nullptr, /*resultFormat=*/0) == 0) {
     broken_ = true;
-    co_return Error{ErrorCode::kUnavailable,
-                    fmt::format("cannot send to PostgreSQL: {}", pg::Trimmed(PQerrorMessage(conn_)))};
+    return Error{ErrorCode::kUnavailable,
+                 fmt::format("cannot send to PostgreSQL: {}", pg::Trimmed(PQerrorMessage(conn_)))};
   }
+  return Ok();
+}
+
+Task<Result<void>> PgConnection::Flush(Clock::time_point deadline) {
   while (true) {
     int pending = PQflush(conn_);
-    if (pending == 0) break;
+    if (pending == 0) co_return Ok();
     if (pending < 0) {
       broken_ = true;
       co_return Error{ErrorCode::kUnavailable,
@@ -240,7 +251,6 @@ Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
                       fmt::format("lost the PostgreSQL connection: {}", pg::Trimmed(PQerrorMessage(conn_)))};
     }
   }
-  co_return co_await AwaitResults(deadline);
 }
 
 namespace {
@@ -303,13 +313,20 @@ Task<Result<Rows>> PgConnection::AwaitResults(Clock::time_point deadline) {
     PGresult* result = PQgetResult(conn_);
     if (result == nullptr) break;
     auto status = PQresultStatus(result);
+    if (status == PGRES_PIPELINE_SYNC) {  // a pipeline's end: no null result follows it
+      PQclear(result);
+      break;
+    }
     if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
       // Keel never issues COPY; the protocol state it leaves cannot be unwound here: drop the connection.
       PQclear(result);
       broken_ = true;
       co_return Error{ErrorCode::kInternal, "COPY is not supported on this connection"};
     }
-    if (auto error = Collect(result, rows); error && !failure) failure = std::move(error);
+    if (status == PGRES_PIPELINE_ABORTED && !failure)
+      failure = Error{ErrorCode::kUnavailable, "not run: an earlier statement of its group failed"};
+    else if (auto error = Collect(result, rows); error && !failure)
+      failure = std::move(error);
     PQclear(result);
   }
   if (PQstatus(conn_) != CONNECTION_OK) {
@@ -319,6 +336,43 @@ Task<Result<Rows>> PgConnection::AwaitResults(Clock::time_point deadline) {
   }
   if (failure) co_return std::move(*failure);
   co_return rows;
+}
+
+Task<Result<std::vector<Result<Rows>>>> PgConnection::RunPipeline(
+    const std::vector<const Statement*>& statements, std::chrono::milliseconds timeout) {
+  last_used_ = Clock::now();
+  const auto deadline = last_used_ + timeout;
+  if (PQenterPipelineMode(conn_) == 0)
+    co_return Error{ErrorCode::kInternal, "cannot enter pipeline mode on a busy PostgreSQL connection"};
+  for (const Statement* statement : statements) {
+    if (auto sent = Send(statement->sql, statement->params); !sent) {
+      broken_ = true;  // part of a pipeline may have been queued: this connection's state is unknown now
+      co_return std::move(sent).error();
+    }
+  }
+  if (PQpipelineSync(conn_) == 0) {
+    broken_ = true;
+    co_return Error{ErrorCode::kUnavailable,
+                    fmt::format("cannot send to PostgreSQL: {}", pg::Trimmed(PQerrorMessage(conn_)))};
+  }
+  Result<void> flushed = co_await Flush(deadline);
+  if (!flushed) co_return std::move(flushed).error();
+  std::vector<Result<Rows>> outcomes;
+  outcomes.reserve(statements.size());
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    auto outcome = co_await AwaitResults(deadline);  // up to the end of this statement's results
+    if (!outcome && !Usable()) co_return std::move(outcome).error();
+    outcomes.push_back(std::move(outcome));
+  }
+  // The Sync's answer: the implicit transaction has committed (or rolled back) when it arrives. Exiting
+  // pipeline mode fails unless it was the last result owed.
+  auto synced = co_await AwaitResults(deadline);
+  if (!synced) co_return std::move(synced).error();
+  if (PQexitPipelineMode(conn_) == 0) {
+    broken_ = true;
+    co_return Error{ErrorCode::kUnavailable, "the PostgreSQL pipeline ended out of step"};
+  }
+  co_return outcomes;
 }
 
 bool PgConnection::Usable() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }

@@ -41,6 +41,12 @@ class PgConnection {
   // outlives `timeout` marks it broken.
   Task<Result<Rows>> Run(std::string_view sql, const Params& params, std::chrono::milliseconds timeout);
 
+  // The statements in one round trip (libpq's pipeline mode, one Sync at the end), so they run as one
+  // implicit transaction: all committed when this returns with every outcome ok, none when any failed
+  // (the ones after a failure are not run). The outer error is the connection's (lost, timed out).
+  Task<Result<std::vector<Result<Rows>>>> RunPipeline(const std::vector<const Statement*>& statements,
+                                                      std::chrono::milliseconds timeout);
+
   // False once the connection cannot be trusted with another statement.
   bool Usable() const;
   // Reads whatever the server sent while the connection sat idle, without blocking: false when the server
@@ -54,6 +60,11 @@ class PgConnection {
  private:
   class Socket;
   PgConnection(pg_conn* conn, std::unique_ptr<Socket> socket);
+  // Queues one statement in libpq's output buffer.
+  Result<void> Send(std::string_view sql, const Params& params);
+  // Until libpq's output buffer reached the server.
+  Task<Result<void>> Flush(Clock::time_point deadline);
+  // One statement's results, up to the null result that ends them (or a pipeline's Sync).
   Task<Result<Rows>> AwaitResults(Clock::time_point deadline);
 
   pg_conn* conn_;

@@ -73,22 +73,6 @@ struct PostgresDatabase::Waiter {
   }
 };
 
-// Gives the connection back when the coroutine is done with it.
-class PostgresDatabase::Lease {
- public:
-  Lease(PostgresDatabase& db, std::unique_ptr<PgConnection> connection)
-      : db_(db), connection_(std::move(connection)) {}
-  ~Lease() { db_.Release(std::move(connection_)); }
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  PgConnection& operator*() { return *connection_; }
-  PgConnection* operator->() { return connection_.get(); }
-
- private:
-  PostgresDatabase& db_;
-  std::unique_ptr<PgConnection> connection_;
-};
-
 class PostgresDatabase::TransactionSession final : public Session {
  public:
   TransactionSession(PgConnection& connection, std::chrono::milliseconds timeout)
@@ -119,7 +103,17 @@ PostgresDatabase::PostgresDatabase(const PostgresOptions& options, Metrics& metr
       closed_(prometheus::BuildCounter()
                   .Name("keel_db_connections_closed_total")
                   .Help("PostgreSQL connections the pool closed, by reason.")
-                  .Register(metrics.registry())) {
+                  .Register(metrics.registry())),
+      insert_groups_(prometheus::BuildCounter()
+                         .Name("keel_db_insert_groups_total")
+                         .Help("Groups of inserts sent in one round trip and committed together.")
+                         .Register(metrics.registry())
+                         .Add({})),
+      grouped_inserts_(prometheus::BuildCounter()
+                           .Name("keel_db_grouped_inserts_total")
+                           .Help("Inserts written in groups (divided by the groups: the mean group size).")
+                           .Register(metrics.registry())
+                           .Add({})) {
   prometheus::BuildGauge()
       .Name("keel_db_pool_max_connections")
       .Help("Most SQL connections the pool opens.")

@@ -49,6 +49,7 @@ class PostgresDatabase final : public Database {
   Task<Result<Rows>> Query(std::string sql, Params params) override;
   Task<Result<std::int64_t>> Execute(std::string sql, Params params) override;
   Task<Result<Rows>> Write(std::string sql, Params params) override;
+  Task<Result<std::int64_t>> Insert(std::string sql, Params params) override;
   Task<Result<void>> Transaction(std::function<Task<Result<void>>(Session&)> body) override;
   Task<Result<void>> Ping() override;
   Result<MigrationReport> Migrate(const std::vector<Migration>& migrations) override;
@@ -57,7 +58,8 @@ class PostgresDatabase final : public Database {
   class Lease;
   class TransactionSession;
   struct Waiter;
-  struct Reactor;  // the io_context watching the sockets, and its thread
+  struct Reactor;        // the io_context watching the sockets, and its thread
+  struct GroupedInsert;  // one caller's Insert, waiting for its group
 
   PostgresDatabase(const PostgresOptions& options, Metrics& metrics);
   Task<Result<std::unique_ptr<PgConnection>>> Acquire();
@@ -71,7 +73,11 @@ class PostgresDatabase final : public Database {
   void HandOver(Grant grant);  // to the first waiter, else back to the pool
   Task<Result<Rows>> RunLeased(std::string sql, Params params);
   Task<void> Maintain();  // keeps min_connections open and closes aged or dead idle ones
-  void UpdateGauges();    // REQUIRES: mutex_ held
+  // Runs a group of inserts led by `leader` (with those waiting now), then hands the lead to the next waiter.
+  Task<void> LeadInsertGroup(std::shared_ptr<GroupedInsert> leader);
+  // Sets every member's outcome: one pipeline and one commit, or each on its own after one of them failed.
+  Task<void> RunInsertGroup(const std::vector<std::shared_ptr<GroupedInsert>>& group);
+  void UpdateGauges();  // REQUIRES: mutex_ held
 
   const PostgresOptions options_;
   std::unique_ptr<Reactor> reactor_;
@@ -80,10 +86,30 @@ class PostgresDatabase final : public Database {
   int open_ = 0;                                     // GUARDED_BY(mutex_); idle, leased or being opened
   std::deque<std::shared_ptr<Waiter>> waiters_;      // GUARDED_BY(mutex_)
   bool stopping_ = false;                            // GUARDED_BY(mutex_)
+  std::deque<std::shared_ptr<GroupedInsert>> inserts_waiting_;  // GUARDED_BY(mutex_)
+  int insert_groups_running_ = 0;                               // GUARDED_BY(mutex_): at most max_connections
   std::atomic<std::int64_t> last_success_ms_{0};  // steady clock: when the server last answered a statement
   PoolMetrics pool_metrics_;
   prometheus::Counter& connect_failures_;
   prometheus::Family<prometheus::Counter>& closed_;
+  prometheus::Counter& insert_groups_;
+  prometheus::Counter& grouped_inserts_;
+};
+
+// Gives the connection back when the coroutine is done with it.
+class PostgresDatabase::Lease {
+ public:
+  Lease(PostgresDatabase& db, std::unique_ptr<PgConnection> connection)
+      : db_(db), connection_(std::move(connection)) {}
+  ~Lease() { db_.Release(std::move(connection_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  PgConnection& operator*() { return *connection_; }
+  PgConnection* operator->() { return connection_.get(); }
+
+ private:
+  PostgresDatabase& db_;
+  std::unique_ptr<PgConnection> connection_;
 };
 
 }  // namespace keel::sql
