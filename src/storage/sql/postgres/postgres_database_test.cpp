@@ -80,6 +80,45 @@ class PostgresDatabaseTest : public ::testing::Test {
 
   std::string Sql(std::string_view format) { return fmt::format(fmt::runtime(format), table_); }
 
+  // `count` inserts of rows named item-<i> with qty i, all at once through `write`; insert `repeat` reuses
+  // item-<repeated>'s unique name. Returns every outcome.
+  using Write = Task<Result<std::int64_t>> (Database::*)(std::string, Params);
+  std::vector<Result<std::int64_t>> InsertConcurrently(int count, int repeat, int repeated, Write write) {
+    std::vector<std::optional<Result<std::int64_t>>> results(static_cast<std::size_t>(count));
+    io_.restart();
+    for (int i = 0; i < count; ++i) {
+      asio::co_spawn(
+          io_,
+          [&, i]() -> Task<void> {
+            std::string name = fmt::format("item-{}", i == repeat ? repeated : i);
+            results[i] =
+                co_await (*db_.*write)(Sql("INSERT INTO {} (name, qty) VALUES (?, ?)"), Args(name, i));
+          },
+          asio::detached);
+    }
+    io_.run();
+    std::vector<Result<std::int64_t>> out;
+    for (auto& result : results) {
+      EXPECT_TRUE(result.has_value());
+      out.push_back(result.has_value() ? std::move(*result) : Error{ErrorCode::kInternal, "never answered"});
+    }
+    return out;
+  }
+
+  // How many were refused as conflicts; every other one inserted its row.
+  static int Conflicts(const std::vector<Result<std::int64_t>>& results) {
+    int conflicts = 0;
+    for (const auto& result : results) {
+      if (result.ok()) {
+        EXPECT_EQ(*result, 1);
+        continue;
+      }
+      ++conflicts;
+      EXPECT_EQ(result.error().code, ErrorCode::kConflict) << result.error().message;
+    }
+    return conflicts;
+  }
+
   double CounterValue(std::string_view name) {
     for (const auto& family : metrics_.registry().Collect())
       if (family.name == name && !family.metric.empty()) return family.metric[0].counter.value;
@@ -185,27 +224,7 @@ TEST_F(PostgresDatabaseTest, WriteAllCommitsEveryStatementOrNone) {
 
 TEST_F(PostgresDatabaseTest, ConcurrentWritesShareASmallPool) {
   Open(url_, {.min_connections = 1, .max_connections = 3, .acquire_timeout = std::chrono::seconds(10)});
-  std::vector<std::optional<Result<std::int64_t>>> results(60);
-  io_.restart();
-  for (int i = 0; i < 60; ++i) {
-    asio::co_spawn(
-        io_,
-        [&, i]() -> Task<void> {
-          std::string name = i == 30 ? "item-0" : fmt::format("item-{}", i);  // 30 repeats 0's unique name
-          results[i] = co_await db_->Execute(Sql("INSERT INTO {} (name, qty) VALUES (?, ?)"), Args(name, i));
-        },
-        asio::detached);
-  }
-  io_.run();
-  int failures = 0;
-  for (auto& result : results) {
-    ASSERT_TRUE(result.has_value());
-    if (!result->ok()) {
-      ++failures;
-      EXPECT_EQ(result->error().code, ErrorCode::kConflict);
-    }
-  }
-  EXPECT_EQ(failures, 1);
+  EXPECT_EQ(Conflicts(InsertConcurrently(60, 30, 0, &Database::Execute)), 1);
   Run([&]() -> Task<void> {
     auto rows = co_await db_->Query(Sql("SELECT COUNT(*) FROM {}"), {});
     EXPECT_EQ(rows->Int(0, 0), 59);
@@ -217,29 +236,7 @@ TEST_F(PostgresDatabaseTest, ConcurrentWritesShareASmallPool) {
 TEST_F(PostgresDatabaseTest, ConcurrentInsertsShareCommitsAndAFailingOneFailsAlone) {
   Open(url_, {.min_connections = 1, .max_connections = 2, .acquire_timeout = std::chrono::seconds(10)});
   constexpr int kInserts = 300;
-  std::vector<std::optional<Result<std::int64_t>>> results(kInserts);
-  io_.restart();
-  for (int i = 0; i < kInserts; ++i) {
-    asio::co_spawn(
-        io_,
-        [&, i]() -> Task<void> {
-          std::string name = i == 150 ? "item-7" : fmt::format("item-{}", i);  // 150 repeats 7's unique name
-          results[i] = co_await db_->Insert(Sql("INSERT INTO {} (name, qty) VALUES (?, ?)"), Args(name, i));
-        },
-        asio::detached);
-  }
-  io_.run();
-  int failures = 0;
-  for (auto& result : results) {
-    ASSERT_TRUE(result.has_value());
-    if (!result->ok()) {
-      ++failures;
-      EXPECT_EQ(result->error().code, ErrorCode::kConflict) << result->error().message;
-    } else {
-      EXPECT_EQ(**result, 1);
-    }
-  }
-  EXPECT_EQ(failures, 1);
+  EXPECT_EQ(Conflicts(InsertConcurrently(kInserts, 150, 7, &Database::Insert)), 1);
   const double groups = CounterValue("keel_db_insert_groups_total");
   const double grouped = CounterValue("keel_db_grouped_inserts_total");
   EXPECT_EQ(grouped, kInserts);
