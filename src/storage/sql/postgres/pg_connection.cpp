@@ -209,17 +209,23 @@ Task<Result<Rows>> PgConnection::Run(std::string_view sql, const Params& params,
                                      std::chrono::milliseconds timeout) {
   last_used_ = Clock::now();
   const auto deadline = last_used_ + timeout;
-  if (auto sent = Send(sql, params); !sent) co_return std::move(sent).error();
+  auto statement = Number(sql, params);
+  if (!statement) co_return std::move(statement).error();
+  if (auto sent = Send(*statement, params); !sent) co_return std::move(sent).error();
   Result<void> flushed = co_await Flush(deadline);
   if (!flushed) co_return std::move(flushed).error();
   co_return co_await AwaitResults(deadline);
 }
 
-Result<void> PgConnection::Send(std::string_view sql, const Params& params) {
+Result<pg::NumberedStatement> PgConnection::Number(std::string_view sql, const Params& params) {
   auto statement = pg::NumberPlaceholders(sql);
   if (statement.placeholders != static_cast<int>(params.size()))
     return Error{ErrorCode::kInternal,
                  fmt::format("statement takes {} parameters, got {}", statement.placeholders, params.size())};
+  return statement;
+}
+
+Result<void> PgConnection::Send(const pg::NumberedStatement& statement, const Params& params) {
   auto encoded = pg::EncodeParams(params);
   if (PQsendQueryParams(conn_, statement.text.c_str(), static_cast<int>(params.size()), encoded.types.data(),
                         encoded.values.data(), encoded.lengths.data(), nullptr, /*resultFormat=*/0) == 0) {
@@ -342,13 +348,19 @@ Task<Result<std::vector<Result<Rows>>>> PgConnection::RunPipeline(
     const std::vector<const Statement*>& statements, std::chrono::milliseconds timeout) {
   last_used_ = Clock::now();
   const auto deadline = last_used_ + timeout;
+  // Numbered before anything is sent: a statement refused here fails the pipeline with the connection
+  // still clean, so the caller can run the others on their own.
+  std::vector<pg::NumberedStatement> numbered;
+  numbered.reserve(statements.size());
+  for (const Statement* statement : statements) {
+    auto one = Number(statement->sql, statement->params);
+    if (!one) co_return std::move(one).error();
+    numbered.push_back(std::move(one).value());
+  }
   if (PQenterPipelineMode(conn_) == 0)
     co_return Error{ErrorCode::kInternal, "cannot enter pipeline mode on a busy PostgreSQL connection"};
-  for (const Statement* statement : statements) {
-    if (auto sent = Send(statement->sql, statement->params); !sent) {
-      broken_ = true;  // part of a pipeline may have been queued: this connection's state is unknown now
-      co_return std::move(sent).error();
-    }
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    if (auto sent = Send(numbered[i], statements[i]->params); !sent) co_return std::move(sent).error();
   }
   if (PQpipelineSync(conn_) == 0) {
     broken_ = true;

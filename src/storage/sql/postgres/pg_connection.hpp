@@ -13,6 +13,7 @@
 
 #include "core/async.hpp"
 #include "core/result.hpp"
+#include "storage/sql/postgres/pg_statement.hpp"
 #include "storage/sql/value.hpp"
 
 namespace boost::asio {
@@ -60,8 +61,10 @@ class PgConnection {
  private:
   class Socket;
   PgConnection(pg_conn* conn, std::unique_ptr<Socket> socket);
+  // `?` placeholders numbered; kInternal when their count is not the parameters'.
+  static Result<pg::NumberedStatement> Number(std::string_view sql, const Params& params);
   // Queues one statement in libpq's output buffer.
-  Result<void> Send(std::string_view sql, const Params& params);
+  Result<void> Send(const pg::NumberedStatement& statement, const Params& params);
   // Until libpq's output buffer reached the server.
   Task<Result<void>> Flush(Clock::time_point deadline);
   // One statement's results, up to the null result that ends them (or a pipeline's Sync).

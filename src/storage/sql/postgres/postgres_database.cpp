@@ -317,10 +317,11 @@ Task<Result<Rows>> PostgresDatabase::RunLeased(std::string sql, Params params) {
   if (!acquired) co_return std::move(acquired).error();
   Lease lease(*this, std::move(acquired).value());
   auto rows = co_await lease->Run(sql, params, options_.statement_timeout);
-  if (rows || lease->Usable())
-    last_success_ms_.store(NowMs(), std::memory_order_relaxed);  // the server answered
+  if (rows || lease->Usable()) NoteAnswered();  // the server answered
   co_return rows;
 }
+
+void PostgresDatabase::NoteAnswered() { last_success_ms_.store(NowMs(), std::memory_order_relaxed); }
 
 Task<Result<Rows>> PostgresDatabase::Query(std::string sql, Params params) {
   co_return co_await RunLeased(std::move(sql), std::move(params));

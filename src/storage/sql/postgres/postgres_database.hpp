@@ -72,6 +72,7 @@ class PostgresDatabase final : public Database {
   void CountClosed(const std::string& reason);
   void HandOver(Grant grant);  // to the first waiter, else back to the pool
   Task<Result<Rows>> RunLeased(std::string sql, Params params);
+  void NoteAnswered();    // the server answered a statement: /ready may trust the database for a while
   Task<void> Maintain();  // keeps min_connections open and closes aged or dead idle ones
   // Runs a group of inserts led by `leader` (with those waiting now), then hands the lead to the next waiter.
   Task<void> LeadInsertGroup(std::shared_ptr<GroupedInsert> leader);

@@ -81,9 +81,11 @@ class PostgresDatabaseTest : public ::testing::Test {
   std::string Sql(std::string_view format) { return fmt::format(fmt::runtime(format), table_); }
 
   // `count` inserts of rows named item-<i> with qty i, all at once through `write`; insert `repeat` reuses
-  // item-<repeated>'s unique name. Returns every outcome.
+  // item-<repeated>'s unique name, and insert `malformed` (when not -1) has a placeholder too many. Returns
+  // every outcome.
   using Write = Task<Result<std::int64_t>> (Database::*)(std::string, Params);
-  std::vector<Result<std::int64_t>> InsertConcurrently(int count, int repeat, int repeated, Write write) {
+  std::vector<Result<std::int64_t>> InsertConcurrently(int count, int repeat, int repeated, Write write,
+                                                       int malformed = -1) {
     std::vector<std::optional<Result<std::int64_t>>> results(static_cast<std::size_t>(count));
     io_.restart();
     for (int i = 0; i < count; ++i) {
@@ -91,8 +93,9 @@ class PostgresDatabaseTest : public ::testing::Test {
           io_,
           [&, i]() -> Task<void> {
             std::string name = fmt::format("item-{}", i == repeat ? repeated : i);
-            results[i] =
-                co_await (*db_.*write)(Sql("INSERT INTO {} (name, qty) VALUES (?, ?)"), Args(name, i));
+            std::string sql = Sql(i == malformed ? "INSERT INTO {} (name, qty) VALUES (?, ?, ?)"
+                                                 : "INSERT INTO {} (name, qty) VALUES (?, ?)");
+            results[i] = co_await (*db_.*write)(sql, Args(name, i));
           },
           asio::detached);
     }
@@ -248,6 +251,21 @@ TEST_F(PostgresDatabaseTest, ConcurrentInsertsShareCommitsAndAFailingOneFailsAlo
     // there.
     const std::int64_t all = kInserts * (kInserts - 1) / 2;
     EXPECT_TRUE(rows->Int(0, 1) == all - 150 || rows->Int(0, 1) == all - 7) << *rows->Int(0, 1);
+  });
+}
+
+// A statement with the wrong number of parameters is refused before its group is sent: it fails alone.
+TEST_F(PostgresDatabaseTest, AMalformedInsertFailsAloneInItsGroup) {
+  Open(url_, {.min_connections = 1, .max_connections = 1, .acquire_timeout = std::chrono::seconds(10)});
+  auto results = InsertConcurrently(40, -1, 0, &Database::Insert, 20);
+  ASSERT_FALSE(results[20].ok());
+  EXPECT_EQ(results[20].error().code, ErrorCode::kInternal);
+  results.erase(results.begin() + 20);
+  EXPECT_EQ(Conflicts(results), 0);
+  EXPECT_LT(CounterValue("keel_db_insert_groups_total"), 20) << "the inserts were not grouped";
+  Run([&]() -> Task<void> {
+    auto rows = co_await db_->Query(Sql("SELECT COUNT(*) FROM {}"), {});
+    EXPECT_EQ(rows->Int(0, 0), 39);
   });
 }
 

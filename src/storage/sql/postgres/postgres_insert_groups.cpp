@@ -19,12 +19,6 @@ namespace {
 // Bounds a group's pipeline (and the time its last member waits for the first one's statement).
 constexpr std::size_t kMaxInsertGroup = 64;
 
-std::int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 struct PostgresDatabase::GroupedInsert {
@@ -106,7 +100,7 @@ Task<void> PostgresDatabase::RunInsertGroup(const std::vector<std::shared_ptr<Gr
     auto outcomes = co_await lease->RunPipeline(statements, timeout);
     if (outcomes && std::all_of(outcomes->begin(), outcomes->end(), [](const auto& o) { return o.ok(); })) {
       for (std::size_t i = 0; i < group.size(); ++i) group[i]->outcome = std::move((*outcomes)[i]);
-      last_success_ms_.store(SteadyMs(), std::memory_order_relaxed);
+      NoteAnswered();
       co_return;
     }
     if (!outcomes && !lease->Usable()) {
@@ -117,7 +111,7 @@ Task<void> PostgresDatabase::RunInsertGroup(const std::vector<std::shared_ptr<Gr
   }
   for (const auto& member : group)
     member->outcome = co_await lease->Run(member->statement.sql, member->statement.params, timeout);
-  if (lease->Usable()) last_success_ms_.store(SteadyMs(), std::memory_order_relaxed);
+  if (lease->Usable()) NoteAnswered();
 }
 
 }  // namespace keel::sql
