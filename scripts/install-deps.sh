@@ -24,6 +24,8 @@ packages=(
   # the deploy check reads deploy/docker-compose.yml with Debian's own Compose (1.29)
   docker-compose
   clang-format-14
+  # the web console's tests drive Debian's Chromium with playwright-core (tests/console)
+  chromium fonts-dejavu-core
   # the fuzz targets (make fuzz): clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
 )
@@ -44,10 +46,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The Node.js tools of the tests, exactly as each folder's package-lock.json pins them (tests/openapi: the
-# OpenAPI document's checks; tests/node: the glTF validator and the tus client); installed again only when a
+# OpenAPI document's checks; tests/node: the glTF validator and the tus client; console: the web console's
+# packages, its bundler and its browser-test tools); installed again only when a
 # lock changed (the stamp holds the lock's checksum). Nothing is fetched when the tests run.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for folder in "$root/tests/openapi" "$root/tests/node"; do
+for folder in "$root/tests/openapi" "$root/tests/node" "$root/console"; do
   stamp="$folder/node_modules/.keel-package-lock.sha256"
   lock_sum="$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then

@@ -8,6 +8,7 @@
 #include "apps/validation/validation_module.hpp"
 #include "auth/identity_module.hpp"
 #include "auth/mail/mail_module.hpp"
+#include "console/console_module.hpp"
 #include "jobs/debug_module.hpp"
 #include "jobs/jobs_module.hpp"
 #include "ml/models_module.hpp"
@@ -29,6 +30,8 @@ std::vector<std::unique_ptr<Module>> Modules() {
   modules.push_back(std::make_unique<validation::ValidationModule>());
   modules.push_back(std::make_unique<image2model::Image2ModelModule>());
   modules.push_back(std::make_unique<siprems::SipremsModule>());
+  // The web console, which shows them.
+  modules.push_back(std::make_unique<console::ConsoleModule>());
   return modules;
 }
 

@@ -210,6 +210,15 @@ class PropertyTest(unittest.TestCase):
             self.assertGreater(stats["latency_p95_ms"], 0)
             self.assertLessEqual(stats["latency_p50_ms"], stats["latency_p95_ms"])
             self.assertAlmostEqual(stats["cache_hit_ratio"], sum(r[5] for r in rows) / served)
+            # Each minute's count and mean (the console's chart) add up to the window's.
+            minutes = stats["per_minute"]
+            self.assertEqual(sum(m["count"] for m in minutes), served)
+            self.assertEqual([m["minute"] for m in minutes], sorted(m["minute"] for m in minutes))
+            self.assertAlmostEqual(sum(m["count"] * m["mean_prediction"] for m in minutes) / served,
+                                   stats["mean_prediction"], delta=1e-6 * stats["mean_prediction"])
+            status, week = again.call("GET", "/api/v1/property/stats?window=7d", who)
+            self.assertEqual(status, 200, week)
+            self.assertNotIn("per_minute", week)  # over a day: totals only
 
     def test_a_new_version_is_swapped_in_under_load_and_a_broken_one_is_refused(self):
         models = tempfile.mkdtemp(prefix="keel-models-")

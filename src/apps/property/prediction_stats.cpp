@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/rfc3339.hpp"
 #include "ml/prediction_rollups.hpp"
 
 namespace keel::property {
@@ -38,13 +39,42 @@ nlohmann::ordered_json Stats(const std::string& model, std::chrono::seconds wind
   return stats;
 }
 
+// The served answers of each minute of the window that had any, oldest first, from the minute rollups.
+constexpr const char* kPerMinute =
+    "SELECT start_ms, SUM(count), SUM(prediction_sum) FROM prediction_rollups "
+    "WHERE model = ? AND period_ms = 60000 AND start_ms >= ? AND shadow = 0 GROUP BY start_ms ORDER BY "
+    "start_ms";
+
+Task<Result<nlohmann::ordered_json>> PerMinute(sql::Database& db, const std::string& model,
+                                               std::int64_t since_ms) {
+  auto rows = co_await db.Query(kPerMinute, sql::Args(model, since_ms - since_ms % ml::kRollupMinuteMs));
+  if (!rows) co_return std::move(rows).error();
+  auto minutes = nlohmann::ordered_json::array();
+  for (std::size_t row = 0; row < rows->rows.size(); ++row) {
+    std::int64_t count = rows->Int(row, 1).value_or(0);
+    if (count == 0) continue;
+    nlohmann::ordered_json minute;
+    minute["minute"] = FormatRfc3339(rows->Int(row, 0).value_or(0));
+    minute["count"] = count;
+    minute["mean_prediction"] = rows->Double(row, 2).value_or(0) / static_cast<double>(count);
+    minutes.push_back(std::move(minute));
+  }
+  co_return minutes;
+}
+
 }  // namespace
 
 Task<Result<nlohmann::ordered_json>> PredictionStats(sql::Database& db, std::string model,
                                                      std::chrono::seconds window, std::int64_t now_ms) {
   auto versions = co_await ml::ReadRollups(db, model, now_ms - window.count() * 1000);
   if (!versions) co_return std::move(versions).error();
-  co_return Stats(model, window, *versions);
+  auto stats = Stats(model, window, *versions);
+  if (window <= kPerMinuteWindow) {
+    auto minutes = co_await PerMinute(db, model, now_ms - window.count() * 1000);
+    if (!minutes) co_return std::move(minutes).error();
+    stats["per_minute"] = std::move(*minutes);
+  }
+  co_return stats;
 }
 
 }  // namespace keel::property

@@ -1,0 +1,226 @@
+// Talking to Keel: JSON requests with the signed-in user's access token, refreshed without the user noticing,
+// and errors as Problem (RFC 9457 problem+json, with the invalid fields when the server names them).
+
+const TOKENS_KEY = 'keel.console.tokens';
+
+// An answer that is not 2xx, as Keel explains it.
+export class Problem extends Error {
+  constructor(status, body) {
+    super(body?.detail || body?.title || `HTTP ${status}`);
+    this.status = status;
+    this.title = body?.title ?? '';
+    this.errors = Array.isArray(body?.errors) ? body.errors : [];
+  }
+
+  // The message for one field ("title", "features.area"), or undefined.
+  field(name) {
+    return this.errors.find((e) => e.field === name || e.pointer === '/' + name.replaceAll('.', '/'))?.message;
+  }
+}
+
+// The session: tokens in localStorage (so a reload keeps it, and other tabs see refreshes), and the user.
+const listeners = new Set();
+let tokens = readTokens();
+let user = null;
+let refreshing = null;
+
+function readTokens() {
+  try {
+    return JSON.parse(localStorage.getItem(TOKENS_KEY));
+  } catch {
+    return null;
+  }
+}
+
+// Stores a token pair; `expires_in` (seconds) becomes `expires_at` (this clock's ms), so requests can refresh
+// the access token shortly before it expires instead of sending it to be refused.
+function setTokens(next) {
+  if (next && next.expires_in !== undefined && next.expires_at === undefined)
+    next = { ...next, expires_at: Date.now() + next.expires_in * 1000 };
+  tokens = next;
+  if (next) localStorage.setItem(TOKENS_KEY, JSON.stringify(next));
+  else localStorage.removeItem(TOKENS_KEY);
+}
+
+function changed() {
+  for (const listener of listeners) listener();
+}
+
+window.addEventListener('storage', (event) => {
+  if (event.key !== TOKENS_KEY) return;
+  tokens = readTokens();
+  if (!tokens) {
+    user = null;
+    changed();
+  }
+});
+
+export const session = {
+  get user() {
+    return user;
+  },
+  get signedIn() {
+    return tokens !== null;
+  },
+  subscribe(listener) {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+  // Loads the user behind the stored tokens; false when there are none or they are no longer good.
+  async restore() {
+    if (!tokens) return false;
+    try {
+      user = await api('GET', '/api/v1/auth/me');
+    } catch (error) {
+      if (error.status === 401) setTokens(null);
+      user = null;
+    }
+    changed();
+    return user !== null;
+  },
+  async signIn(email, password) {
+    setTokens(await api('POST', '/api/v1/auth/login', { body: { email, password }, auth: false }));
+    return this.restore();
+  },
+  async signOut() {
+    const refresh_token = tokens?.refresh_token;
+    setTokens(null);
+    user = null;
+    changed();
+    if (refresh_token) await api('POST', '/api/v1/auth/logout', { body: { refresh_token }, auth: false }).catch(() => {});
+  },
+};
+
+// Trades the refresh token for a new pair, once for all the requests that found their token expired.
+function refresh() {
+  refreshing ??= (async () => {
+    const current = tokens;
+    try {
+      const response = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ refresh_token: current.refresh_token }),
+      });
+      if (!response.ok) {
+        // Another tab may have refreshed first (the old refresh token is then spent): take its tokens.
+        const stored = readTokens();
+        if (stored && stored.refresh_token !== current.refresh_token) {
+          tokens = stored;
+          return true;
+        }
+        setTokens(null);
+        user = null;
+        changed();
+        return false;
+      }
+      setTokens(await response.json());
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+function headersFor(options) {
+  const headers = { Accept: 'application/json', ...options.headers };
+  if (options.auth !== false && tokens) headers.Authorization = `Bearer ${tokens.access_token}`;
+  return headers;
+}
+
+const REFRESH_AHEAD_MS = 30000;
+
+// A request as fetch() answers it, with the access token: refreshed when it is about to expire, and once more
+// when the server says it has (a clock that disagrees with the server's).
+export async function request(method, path, options = {}) {
+  if (options.auth !== false && tokens?.expires_at && tokens.expires_at - Date.now() < REFRESH_AHEAD_MS) await refresh();
+  let body = options.body;
+  const headers = headersFor(options);
+  if (body !== undefined && !(body instanceof Blob || body instanceof FormData || typeof body === 'string')) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(body);
+  }
+  const send = () => fetch(path, { method, headers, body, signal: options.signal });
+  let response = await send();
+  if (response.status === 401 && options.auth !== false && tokens && (await refresh())) {
+    headers.Authorization = `Bearer ${tokens.access_token}`;
+    response = await send();
+  }
+  return response;
+}
+
+// The problem an answer carries.
+export async function problemOf(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: the status says it
+  }
+  return new Problem(response.status, body);
+}
+
+// A JSON request: the parsed answer, null for 204, or a thrown Problem.
+export async function api(method, path, options = {}) {
+  const response = await request(method, path, options);
+  if (!response.ok) throw await problemOf(response);
+  if (response.status === 204) return null;
+  const type = response.headers.get('Content-Type') ?? '';
+  return type.includes('json') ? response.json() : response.text();
+}
+
+// A query string from an object, leaving out empty values.
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? '?' + text : '';
+}
+
+// Server-Sent Events read with fetch (EventSource cannot send the Authorization header): calls onEvent({event,
+// data, id}) for each event until the stream ends or `signal` aborts; data is parsed as JSON when it is JSON.
+export async function events(path, onEvent, signal) {
+  const response = await request('GET', path, { headers: { Accept: 'text/event-stream' }, signal });
+  if (!response.ok) throw await problemOf(response);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replaceAll('\r\n', '\n');
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = { event: 'message', data: '', id: undefined };
+        const data = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'event') event.event = text;
+          else if (field === 'data') data.push(text);
+          else if (field === 'id') event.id = text;
+        }
+        if (data.length === 0) continue;
+        event.data = data.join('\n');
+        try {
+          event.data = JSON.parse(event.data);
+        } catch {
+          // plain text data
+        }
+        onEvent(event);
+      }
+    }
+  } catch (error) {
+    if (error.name !== 'AbortError') throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}

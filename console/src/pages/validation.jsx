@@ -1,0 +1,4 @@
+// Being built.
+export default function Page() {
+  return <p>The validation page is being built.</p>;
+}

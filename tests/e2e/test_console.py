@@ -1,0 +1,54 @@
+"""End-to-end: the web console in Debian's Chromium. Keel serves the console with a trained property model and
+e-mail verification on; console/tests/run.mjs (playwright-core) runs every flow of console/tests/flows/ —
+sign-up through the outbox code, tasks, a property prediction, each system's main flow, operations — failing on
+any console error, failed request or serious axe-core violation, and saves a screenshot of every page it checks
+under build/<preset>/test-artifacts/console/."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from keel import BINARY, Keel
+from test_property import train
+
+SOURCE = os.environ.get("KEEL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+CONSOLE = os.path.join(SOURCE, "console")
+ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(BINARY)), "test-artifacts",
+                         "console-postgres" if os.environ.get("KEEL_E2E_CLUSTER") else "console")
+ADMIN = ("root@example.com", "correct horse battery")
+# The first page's budget: what a visitor downloads before the sign-in form works.
+FIRST_PAGE_BUDGET_KIB = 150
+
+
+class ConsoleTest(unittest.TestCase):
+    def test_every_flow_in_chromium(self):
+        models = tempfile.mkdtemp(prefix="keel-console-models-")
+        try:
+            train(models)
+            config = {"ml.models": ["property"], "ml.model_dir": models, "ratelimit.enabled": False,
+                      "auth.require_email_verification": True, "auth.argon2_memory_kib": 8192,
+                      "auth.argon2_ops": 1, "jobs.poll_interval_ms": 50,
+                      # Short-lived access tokens: the console refreshes them while the flows run.
+                      "auth.access_ttl_s": 60}
+            with Keel(config) as keel:
+                keel.create_user(*ADMIN, admin=True)
+                shutil.rmtree(ARTIFACTS, ignore_errors=True)
+                done = subprocess.run(
+                    ["node", os.path.join(CONSOLE, "tests", "run.mjs"), "--url", f"http://127.0.0.1:{keel.port}",
+                     "--admin", ":".join(ADMIN), "--artifacts", ARTIFACTS, "--keel", BINARY,
+                     "--config", keel.config_path, "--measure"],
+                    capture_output=True, text=True, timeout=600)
+                print(done.stdout, done.stderr)
+                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+                with open(os.path.join(ARTIFACTS, "report.json")) as f:
+                    report = json.load(f)
+                self.assertLess(report["first_load"]["transferred_kib"], FIRST_PAGE_BUDGET_KIB)
+                self.assertTrue(all(flow["pages"] for flow in report["flows"].values()), report)
+        finally:
+            shutil.rmtree(models, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
