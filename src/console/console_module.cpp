@@ -13,29 +13,44 @@ std::string_view OpenApiPart();
 
 std::string_view ConsoleModule::OpenApi() const { return OpenApiPart(); }
 
+namespace {
+
+Task<http::Response> Answer(const Asset* asset, http::Request& request) {
+  if (asset == nullptr) co_return http::Problem(404, "no such console asset");
+  co_return ServeAsset(*asset, request);
+}
+
+}  // namespace
+
 ConfigSchema ConsoleModule::ConfigKeys() const {
   return {
       schema::Bool("console.enabled", true,
-                   "Serve the web console at / (its assets at /assets/*). Off: Keel serves only its API.")};
+                   "Serve the web console at / (its assets at /assets/*). Off: Keel serves only its API."),
+      schema::String(
+          "console.dir", "",
+          "Serve the console from this folder, as `node console/build.mjs --out DIR` writes it, read at "
+          "start-up, instead of the copy compiled into keel: for working on the console without "
+          "rebuilding Keel. Empty: the compiled-in copy.")};
 }
 
 Result<void> ConsoleModule::Register(ModuleContext& context) {
   if (!context.config().Bool("console.enabled")) return Ok();
+  std::span<const Asset> assets = Assets();
+  if (const std::string& dir = context.config().String("console.dir"); !dir.empty()) {
+    auto files = ConsoleFiles::Read(dir);
+    if (!files) return std::move(files).error();
+    files_.emplace(std::move(*files));
+    assets = files_->Assets();
+  }
   // The page and its assets are the same for everyone and cost nothing to send: not rate limited.
   const http::RouteOptions options{.rate_policy = ""};
   auto& router = context.router();
+  const Asset* page = FindAsset(assets, "/");
   router.Add(
-      "GET", "/",
-      [](http::Request& request) -> Task<http::Response> { co_return ServeAsset(*FindAsset("/"), request); },
-      options);
+      "GET", "/", [page](http::Request& request) { return Answer(page, request); }, options);
   router.Add(
       "GET", "/assets/{name}",
-      [](http::Request& request) -> Task<http::Response> {
-        const Asset* asset = FindAsset(request.path);
-        if (asset == nullptr) co_return http::Problem(404, "no such console asset");
-        co_return ServeAsset(*asset, request);
-      },
-      options);
+      [assets](http::Request& request) { return Answer(FindAsset(assets, request.path), request); }, options);
   return Ok();
 }
 

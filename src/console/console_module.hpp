@@ -3,6 +3,9 @@
 // from here, which lets the Content-Security-Policy allow nothing else.
 #pragma once
 
+#include <optional>
+
+#include "console/console_files.hpp"
 #include "module/module.hpp"
 
 namespace keel::console {
@@ -14,6 +17,10 @@ class ConsoleModule final : public Module {
   std::string_view OpenApi() const override;
   // Adds GET / and GET /assets/{name} when console.enabled.
   Result<void> Register(ModuleContext& context) override;
+
+ private:
+  // console.dir's files, when it is set; else the compiled-in ones are served.
+  std::optional<ConsoleFiles> files_;
 };
 
 }  // namespace keel::console

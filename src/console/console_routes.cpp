@@ -21,8 +21,8 @@ bool Matches(std::string_view if_none_match, std::string_view etag) {
 
 }  // namespace
 
-const Asset* FindAsset(std::string_view path) {
-  for (const Asset& asset : Assets())
+const Asset* FindAsset(std::span<const Asset> assets, std::string_view path) {
+  for (const Asset& asset : assets)
     if (asset.path == path) return &asset;
   return nullptr;
 }

@@ -16,8 +16,8 @@ inline constexpr std::string_view kContentSecurityPolicy =
     "'none'; "
     "form-action 'self'";
 
-// The asset at `path`, or null.
-const Asset* FindAsset(std::string_view path);
+// The asset of `assets` at `path`, or null.
+const Asset* FindAsset(std::span<const Asset> assets, std::string_view path);
 
 // The response for `asset` to `request` (GET or HEAD).
 http::Response ServeAsset(const Asset& asset, const http::Request& request);

@@ -20,7 +20,7 @@ http::Request Get(std::string path, std::string accept_encoding = "", std::strin
 }
 
 const Asset& Page() {
-  const Asset* page = FindAsset("/");
+  const Asset* page = FindAsset(Assets(), "/");
   EXPECT_NE(page, nullptr);
   return *page;
 }
@@ -40,7 +40,7 @@ TEST(ConsoleRoutes, EveryFileThePageNamesIsServedAndCachedForAYear) {
   const std::regex reference(R"re((href|src)="(/assets/[^"]+)")re");
   int found = 0;
   for (std::sregex_iterator it(page.begin(), page.end(), reference), end; it != end; ++it) {
-    const Asset* asset = FindAsset((*it)[2].str());
+    const Asset* asset = FindAsset(Assets(), (*it)[2].str());
     ASSERT_NE(asset, nullptr) << (*it)[2];
     auto response = ServeAsset(*asset, Get(std::string(asset->path)));
     EXPECT_EQ(response.status, 200);
@@ -49,7 +49,7 @@ TEST(ConsoleRoutes, EveryFileThePageNamesIsServedAndCachedForAYear) {
     ++found;
   }
   EXPECT_GE(found, 3) << "the icon, the styles and the entry script";
-  EXPECT_EQ(FindAsset("/assets/no-such-file.js"), nullptr);
+  EXPECT_EQ(FindAsset(Assets(), "/assets/no-such-file.js"), nullptr);
 }
 
 TEST(ConsoleRoutes, GzipWhenTheClientTakesItAndTheSameBytesUnpacked) {

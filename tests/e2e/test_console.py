@@ -2,7 +2,11 @@
 e-mail verification on; console/tests/run.mjs (playwright-core) runs every flow of console/tests/flows/ —
 sign-up through the outbox code, tasks, a property prediction, each system's main flow, operations — failing on
 any console error, failed request or serious axe-core violation, and saves a screenshot of every page it checks
-under build/<preset>/test-artifacts/console/."""
+under build/<preset>/test-artifacts/console/.
+
+For work on the console: KEEL_CONSOLE_DIR serves a folder built by `node console/build.mjs --out DIR` instead of
+the copy compiled into keel (console.dir), KEEL_CONSOLE_FLOWS runs only some flows ("tasks,property"), and
+KEEL_CONSOLE_ARTIFACTS puts the screenshots elsewhere."""
 import json
 import os
 import shutil
@@ -15,7 +19,7 @@ from test_property import train
 
 SOURCE = os.environ.get("KEEL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 CONSOLE = os.path.join(SOURCE, "console")
-ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(BINARY)), "test-artifacts",
+ARTIFACTS = os.environ.get("KEEL_CONSOLE_ARTIFACTS") or os.path.join(os.path.dirname(os.path.abspath(BINARY)), "test-artifacts",
                          "console-postgres" if os.environ.get("KEEL_E2E_CLUSTER") else "console")
 ADMIN = ("root@example.com", "correct horse battery")
 # The first page's budget: what a visitor downloads before the sign-in form works.
@@ -32,13 +36,16 @@ class ConsoleTest(unittest.TestCase):
                       "auth.argon2_ops": 1, "jobs.poll_interval_ms": 50,
                       # Short-lived access tokens: the console refreshes them while the flows run.
                       "auth.access_ttl_s": 60}
+            if os.environ.get("KEEL_CONSOLE_DIR"):
+                config["console.dir"] = os.environ["KEEL_CONSOLE_DIR"]
+            only = ["--only", os.environ["KEEL_CONSOLE_FLOWS"]] if os.environ.get("KEEL_CONSOLE_FLOWS") else []
             with Keel(config) as keel:
                 keel.create_user(*ADMIN, admin=True)
                 shutil.rmtree(ARTIFACTS, ignore_errors=True)
                 done = subprocess.run(
                     ["node", os.path.join(CONSOLE, "tests", "run.mjs"), "--url", f"http://127.0.0.1:{keel.port}",
                      "--admin", ":".join(ADMIN), "--artifacts", ARTIFACTS, "--keel", BINARY,
-                     "--config", keel.config_path, "--measure"],
+                     "--config", keel.config_path, "--measure", *only],
                     capture_output=True, text=True, timeout=600)
                 print(done.stdout, done.stderr)
                 self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
