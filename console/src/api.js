@@ -132,6 +132,13 @@ function headersFor(options) {
 
 const REFRESH_AHEAD_MS = 30000;
 
+// The Authorization header's value for a request made without fetch (an upload through XMLHttpRequest, for
+// its progress events), refreshed first when the token is about to expire; undefined when signed out.
+export async function authorization() {
+  if (tokens?.expires_at && tokens.expires_at - Date.now() < REFRESH_AHEAD_MS) await refresh();
+  return tokens ? `Bearer ${tokens.access_token}` : undefined;
+}
+
 // A request as fetch() answers it, with the access token: refreshed when it is about to expire, and once more
 // when the server says it has (a clock that disagrees with the server's).
 export async function request(method, path, options = {}) {
