@@ -5,10 +5,25 @@ import { useState } from 'preact/hooks';
 let nextId = 0;
 const fieldId = () => `field-${++nextId}`;
 
+// A select's starting choice: a select has no defaultValue property, so the matching option is marked as the
+// default once (a form's reset() goes back to it).
+function selectDefault(value) {
+  return (select) => {
+    if (!select || select.dataset.defaulted) return;
+    for (const option of select.options) option.defaultSelected = option.value === String(value);
+    select.value = String(value);
+    select.dataset.defaulted = 'yes';
+  };
+}
+
 // A labelled input, select or textarea; `error` (a string) is shown under it and read by screen readers.
 export function Field({ label, error, hint, as = 'input', children, ...props }) {
   const [id] = useState(() => props.id ?? fieldId());
   const Tag = as;
+  if (as === 'select' && props.defaultValue !== undefined) {
+    props.ref = selectDefault(props.defaultValue);
+    delete props.defaultValue;
+  }
   const described = [error && `${id}-error`, hint && `${id}-hint`].filter(Boolean).join(' ') || undefined;
   return (
     <div class={'field' + (error ? ' invalid' : '')}>

@@ -7,20 +7,22 @@ under build/<preset>/test-artifacts/console/.
 For work on the console: KEEL_CONSOLE_DIR serves a folder built by `node console/build.mjs --out DIR` instead of
 the copy compiled into keel (console.dir), KEEL_CONSOLE_FLOWS runs only some flows ("tasks,property"), and
 KEEL_CONSOLE_ARTIFACTS puts the screenshots elsewhere."""
+import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import unittest
 
-from keel import BINARY, Keel
+from keel import BINARY, CLUSTER_DIR, Keel
 from test_property import train
 
 SOURCE = os.environ.get("KEEL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 CONSOLE = os.path.join(SOURCE, "console")
 ARTIFACTS = os.environ.get("KEEL_CONSOLE_ARTIFACTS") or os.path.join(os.path.dirname(os.path.abspath(BINARY)), "test-artifacts",
-                         "console-postgres" if os.environ.get("KEEL_E2E_CLUSTER") else "console")
+                         "console-postgres" if CLUSTER_DIR else "console")
 ADMIN = ("root@example.com", "correct horse battery")
 # The first page's budget: what a visitor downloads before the sign-in form works.
 FIRST_PAGE_BUDGET_KIB = 150
@@ -55,6 +57,37 @@ class ConsoleTest(unittest.TestCase):
                 self.assertTrue(all(flow["pages"] for flow in report["flows"].values()), report)
         finally:
             shutil.rmtree(models, ignore_errors=True)
+
+
+    def test_the_page_and_its_assets_over_http(self):
+        """The page under its CSP, every asset it names gzip-compressed and cacheable; a current copy answered
+        304; behind nginx (the scaled mode), the assets served from nginx's cache after the first request."""
+        with Keel({"ratelimit.enabled": False}) as keel:
+            def get(path, headers=None):
+                connection = http.client.HTTPConnection("127.0.0.1", keel.port, timeout=10)
+                connection.request("GET", path, headers=headers or {})
+                response = connection.getresponse()
+                body = response.read()
+                connection.close()
+                return response, body
+
+            page, html = get("/")
+            self.assertEqual(page.status, 200)
+            self.assertIn("script-src 'self'", page.getheader("Content-Security-Policy"))
+            self.assertEqual(page.getheader("Cache-Control"), "no-cache")
+            assets = re.findall(r'(?:href|src)="(/assets/[^"]+)"', html.decode())
+            self.assertGreaterEqual(len(assets), 3, html)
+            for path in assets:
+                first, _ = get(path, {"Accept-Encoding": "gzip"})
+                self.assertEqual((first.status, first.getheader("Content-Encoding")), (200, "gzip"), path)
+                self.assertIn("immutable", first.getheader("Cache-Control"))
+                again, body = get(path, {"Accept-Encoding": "gzip", "If-None-Match": first.getheader("ETag")})
+                self.assertEqual((again.status, body), (304, b""), path)
+                if CLUSTER_DIR:
+                    cached, _ = get(path, {"Accept-Encoding": "gzip"})
+                    self.assertEqual(cached.getheader("X-Cache-Status"), "HIT", path)
+            missing, _ = get("/assets/no-such-file.js")
+            self.assertEqual(missing.status, 404)
 
 
 if __name__ == "__main__":

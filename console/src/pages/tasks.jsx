@@ -123,7 +123,7 @@ export default function Tasks({ route }) {
           <div class="table-wrap">
             <table>
               <thead>
-                <tr><th>Title</th><th>Status</th><th>Priority</th><th>Due</th><th>Created</th><th><span class="visually-hidden">Actions</span></th></tr>
+                <tr><th>Title</th><th>Status</th><th>Priority</th><th>Due</th><th class="wide-only">Created</th><th><span class="visually-hidden">Actions</span></th></tr>
               </thead>
               <tbody>
                 {items.map((task) =>
@@ -142,11 +142,13 @@ export default function Tasks({ route }) {
                       <td><Badge value={task.status} /></td>
                       <td>{task.priority}</td>
                       <td><Time iso={task.due_at} /></td>
-                      <td><Time iso={task.created_at} /></td>
-                      <td class="row">
+                      <td class="wide-only"><Time iso={task.created_at} /></td>
+                      <td>
+                        <div class="row actions">
                         {task.status !== 'done' && <button type="button" aria-label={`Complete ${task.title}`} onClick={() => complete(task)}>Complete</button>}
                         <button type="button" aria-label={`Edit ${task.title}`} onClick={() => setEditing(task.id)}>Edit</button>
                         <button type="button" class="danger" aria-label={`Delete ${task.title}`} onClick={() => remove(task)}>Delete</button>
+                        </div>
                       </td>
                     </tr>
                   ))}

@@ -29,4 +29,10 @@ export async function run(t) {
   }, 'the prediction in the stats');
   await page.locator('figure.chart canvas').first().waitFor();
   await t.check('predicted');
+  // The header's switch picks the dark scheme whatever the system's.
+  await page.getByLabel('Colour scheme').selectOption('dark');
+  await t.check('dark');
+  await page.setViewportSize({ width: 390, height: 800 });
+  await t.check('phone');
+  await page.getByLabel('Colour scheme').selectOption('auto');
 }

@@ -40,6 +40,12 @@ export async function run(t) {
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByText('Page 2 of 2').waitFor();
   await t.check('filtered');
+  // A phone's width, in the dark scheme: still usable and legible.
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await t.check('phone-dark');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.emulateMedia({ colorScheme: 'light' });
 
   await page.getByLabel('Status').first().selectOption('done');
   await page.getByRole('button', { name: 'Delete Water the garden' }).click();
