@@ -23,7 +23,7 @@ run: build
 	@$(KEEL) migrate
 	@$(KEEL) train property --data data/ames_housing.csv --if-missing
 	@$(KEEL) siprems seed --if-empty
-	@echo "Keel is starting on http://127.0.0.1:8080 (Ctrl-C stops it). Try:"
+	@echo "Keel is starting on http://127.0.0.1:8080 (Ctrl-C stops it): open it in a browser for the console, or try:"
 	@echo "  curl -s http://127.0.0.1:8080/health"
 	@echo "  curl -s http://127.0.0.1:8080/ready"
 	@echo "  curl -s http://127.0.0.1:8080/metrics"
