@@ -70,6 +70,7 @@ bench: build
 	@bash bench/run-onnx.sh
 	@bash bench/run-prediction-stats.sh --postgres
 	@bash bench/run-startup.sh
+	@bash bench/run-console.sh
 	@bash bench/run-idle-connections.sh
 	@bash bench/run-cluster.sh
 	@bash bench/run-redis-topologies.sh

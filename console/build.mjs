@@ -4,7 +4,8 @@
 //
 //   node build.mjs --out DIR [--cpp FILE] [--report]
 //
-// --report prints what each page ships (JavaScript and CSS, raw and gzip): the console's size budget.
+// --report prints what each page ships (JavaScript and CSS, raw and gzip): the console's size budget; the same
+// figures go to sizes.json in --out (which the server does not serve).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -83,7 +84,13 @@ if (cpp) {
   mkdirSync(dirname(cpp), { recursive: true });
   writeFileSync(cpp, cppSource(files));
 }
-if (args.includes('--report')) report();
+const sizes = pageSizes();
+writeFileSync(join(out, 'sizes.json'), JSON.stringify(sizes, null, 2));
+if (args.includes('--report')) {
+  const kib = (n) => (n / 1024).toFixed(1);
+  console.log('page            JS+CSS KiB  gzip KiB');
+  for (const { page, raw, gzip } of sizes) console.log(`${page.padEnd(15)} ${kib(raw).padStart(10)}  ${kib(gzip).padStart(8)}`);
+}
 
 function hash(bytes) {
   return createHash('sha256').update(bytes).digest('base64url');
@@ -131,37 +138,33 @@ std::span<const Asset> Assets() { return kAssets; }
 `;
 }
 
-// What each page ships: the entry with its static imports, plus the page's own module and what it imports.
-function report() {
+// What each page ships, page and all: the HTML, the entry with its static imports and their CSS, plus the page's
+// own module and what it imports statically ("shell" is the entry alone, before any page's module).
+function pageSizes() {
   const byPath = new Map(files.map((f) => [f.path, f]));
-  const closure = (name, seen = new Set()) => {
+  const closure = (name, seen) => {
     if (seen.has(name)) return seen;
     seen.add(name);
     for (const i of outputs[name].imports) if (i.kind === 'import-statement') closure(i.path, seen);
     return seen;
   };
-  const sizes = (names) => {
-    let raw = 0, gzip = 0;
+  const html = byPath.get('/');
+  const sum = (names) => {
+    let raw = html.bytes.length, gzip = html.gzip.length;
     for (const name of names) {
-      const file = byPath.get(assetPath(name));
-      raw += file.bytes.length;
-      gzip += file.gzip.length;
-      const css = outputs[name].cssBundle && byPath.get(assetPath(outputs[name].cssBundle));
-      if (css) { raw += css.bytes.length; gzip += css.gzip.length; }
+      for (const path of [name, outputs[name].cssBundle].filter(Boolean)) {
+        const file = byPath.get(assetPath(path));
+        raw += file.bytes.length;
+        gzip += file.gzip.length;
+      }
     }
     return { raw, gzip };
   };
-  const first = closure(entryName);
-  const html = byPath.get('/');
-  const base = sizes(first);
-  const kb = (n) => (n / 1024).toFixed(1);
-  console.log(`page            JS+CSS KiB  gzip KiB`);
-  console.log(`first page      ${kb(base.raw + html.bytes.length).padStart(10)}  ${kb(base.gzip + html.gzip.length).padStart(8)}`);
+  const shell = closure(entryName, new Set());
+  const rows = [{ page: 'shell', ...sum(shell) }];
   for (const i of entry.imports.filter((i) => i.kind === 'dynamic-import')) {
-    const page = Object.values(outputs[i.path].inputs ?? {}).length && Object.keys(outputs[i.path].inputs).find((p) => p.startsWith('src/pages/'));
-    const names = new Set(first);
-    closure(i.path, names);
-    const s = sizes(names);
-    console.log(`${(page ?? i.path).replace('src/pages/', '').padEnd(15)} ${kb(s.raw + html.bytes.length).padStart(10)}  ${kb(s.gzip + html.gzip.length).padStart(8)}`);
+    const source = Object.keys(outputs[i.path].inputs).find((p) => p.startsWith('src/pages/')) ?? i.path;
+    rows.push({ page: source.replace('src/pages/', '').replace(/\.jsx$/, ''), ...sum(closure(i.path, new Set(shell))) });
   }
+  return rows;
 }

@@ -1,6 +1,6 @@
 // The shell: header with the pages, the colour-scheme switch and the user; the page the hash names, its module
 // loaded when first opened. Signed-out visitors see only the sign-in, sign-up and reset pages.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { session } from './api.js';
 import { useSession } from './hooks.js';
 import { navigate, useRoute } from './router.js';
@@ -111,6 +111,14 @@ export function App() {
     else if (user && (section === '' || PUBLIC.has(section))) navigate('/tasks');
     else if (user && section === 'operations' && user.role !== 'admin') navigate('/tasks');
   }, [restored, user, section]);
+
+  // After moving to another page, focus its main region (as a new document would start): screen readers
+  // announce it, and Tab goes on from the page's start rather than from where the old page's button was.
+  const shown = useRef(null);
+  useEffect(() => {
+    if (shown.current !== null && shown.current !== route.path) document.getElementById('main')?.focus();
+    shown.current = route.path;
+  }, [route.path]);
 
   const Page = usePage(allowed ? section : null);
   useEffect(() => {

@@ -33,8 +33,16 @@ export async function run(t) {
   await page.getByRole('button', { name: 'Verify' }).click();
 
   await page.getByText('Your e-mail is verified').waitFor();
+  // A new page takes the focus to its content; on a fresh load the first Tab reaches the skip link; Enter in
+  // the password field signs in.
+  if ((await page.evaluate(() => document.activeElement.id)) !== 'main') throw new Error('the new page is not focused');
+  await page.reload();
+  await page.getByLabel('Password').waitFor();
+  await page.keyboard.press('Tab');
+  if ((await page.evaluate(() => document.activeElement.textContent)) !== 'Skip to content')
+    throw new Error('the first Tab does not reach the skip link');
   await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Password').press('Enter');
   await page.getByRole('heading', { name: 'Tasks' }).waitFor();
   await page.getByRole('link', { name: email }).waitFor();
   // A user sees no Operations.
