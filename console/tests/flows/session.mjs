@@ -1,0 +1,37 @@
+// Tokens are refreshed without the user noticing: shortly before the access token expires, and once more when
+// the server refuses it; when the refresh token is no good either, the visitor is asked to sign in again.
+const TOKENS = 'keel.console.tokens';
+
+export async function run(t) {
+  const page = t.page;
+  await t.signIn();
+  const tokens = () => page.evaluate((key) => JSON.parse(localStorage.getItem(key)), TOKENS);
+  const edit = (change) => page.evaluate(([key, change]) => {
+    localStorage.setItem(key, JSON.stringify({ ...JSON.parse(localStorage.getItem(key)), ...change }));
+  }, [TOKENS, change]);
+  const first = await tokens();
+
+  // About to expire: the next request refreshes first (no 401 is seen: the harness would fail on one).
+  await edit({ expires_at: Date.now() + 1000 });
+  await page.reload();
+  await t.open('/account');
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  const second = await tokens();
+  if (second.refresh_token === first.refresh_token) throw new Error('the token was not refreshed ahead of expiry');
+
+  // Refused although not expired by this clock (the server's differs): refreshed, and the request sent again.
+  t.expect(401, '/api/v1/auth/me');
+  await edit({ access_token: 'not-a-token', expires_at: Date.now() + 3600_000 });
+  await page.reload();
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  const third = await tokens();
+  if (third.refresh_token === second.refresh_token) throw new Error('a refused token was not refreshed');
+  await t.check('refreshed');
+
+  // A spent refresh token: the session ends and the visitor is sent to sign in.
+  t.expect(401, '/api/v1/auth/refresh');
+  await edit({ access_token: 'not-a-token', refresh_token: first.refresh_token });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  if (await tokens()) throw new Error('the dead session is still stored');
+}
