@@ -163,7 +163,7 @@ function pageSizes() {
   const shell = closure(entryName, new Set());
   const rows = [{ page: 'shell', ...sum(shell) }];
   for (const i of entry.imports.filter((i) => i.kind === 'dynamic-import')) {
-    const source = Object.keys(outputs[i.path].inputs).find((p) => p.startsWith('src/pages/')) ?? i.path;
+    const source = outputs[i.path].entryPoint ?? i.path;
     rows.push({ page: source.replace('src/pages/', '').replace(/\.jsx$/, ''), ...sum(closure(i.path, new Set(shell))) });
   }
   return rows;

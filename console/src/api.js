@@ -190,9 +190,20 @@ export function query(params) {
 
 // Server-Sent Events read with fetch (EventSource cannot send the Authorization header): calls onEvent({event,
 // data, id}) for each event until the stream ends or `signal` aborts; data is parsed as JSON when it is JSON.
-export async function events(path, onEvent, signal) {
-  const response = await request('GET', path, { headers: { Accept: 'text/event-stream' }, signal });
+// `options` are request()'s, for a stream that answers a POST (a chat turn).
+export async function events(path, onEvent, signal, options = {}) {
+  const response = await request(options.method ?? 'GET', path, {
+    ...options, headers: { Accept: 'text/event-stream', ...options.headers }, signal });
   if (!response.ok) throw await problemOf(response);
+  try {
+    await readEvents(response, onEvent);
+  } catch (error) {
+    if (error.name !== 'AbortError') throw error;
+  }
+}
+
+// The events of a text/event-stream answer, as events() gives them.
+export async function readEvents(response, onEvent) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   try {
@@ -202,32 +213,35 @@ export async function events(path, onEvent, signal) {
       buffer += value.replaceAll('\r\n', '\n');
       let end;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
+        const event = parseEvent(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
-        const event = { event: 'message', data: '', id: undefined };
-        const data = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'event') event.event = text;
-          else if (field === 'data') data.push(text);
-          else if (field === 'id') event.id = text;
-        }
-        if (data.length === 0) continue;
-        event.data = data.join('\n');
-        try {
-          event.data = JSON.parse(event.data);
-        } catch {
-          // plain text data
-        }
-        onEvent(event);
+        if (event) onEvent(event);
       }
     }
-  } catch (error) {
-    if (error.name !== 'AbortError') throw error;
   } finally {
     reader.releaseLock();
   }
+}
+
+// One event's block of lines; null when it carries no data (a comment, a keep-alive).
+function parseEvent(block) {
+  const event = { event: 'message', data: '', id: undefined };
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') event.event = text;
+    else if (field === 'data') data.push(text);
+    else if (field === 'id') event.id = text;
+  }
+  if (data.length === 0) return null;
+  event.data = data.join('\n');
+  try {
+    event.data = JSON.parse(event.data);
+  } catch {
+    // plain text data
+  }
+  return event;
 }

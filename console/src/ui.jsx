@@ -136,6 +136,30 @@ export function bytes(n) {
   return `${unit ? n.toFixed(1) : n} ${units[unit]}`;
 }
 
+// A table that scrolls sideways on a narrow screen inside its frame; the frame is a named region that takes the
+// focus, so the keyboard can scroll it too.
+export function TableWrap({ label, children }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
+// Links between the views of one page ("Live", "Rules" ...); `views` is [key, label, href] and `current` the
+// shown view's key.
+export function Tabs({ label, views, current }) {
+  return (
+    <nav aria-label={label} class="tabs">
+      {views.map(([key, text, href]) => (
+        <a key={key} href={href} aria-current={key === current ? 'page' : undefined}>
+          {text}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
 export function Empty({ children }) {
   return <p class="empty">{children}</p>;
 }

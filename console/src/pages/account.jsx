@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useResource } from '../hooks.js';
-import { Empty, Field, Loading, PageHeader, ProblemBanner, Section, Time, useSubmit } from '../ui.jsx';
+import { Empty, Field, Loading, PageHeader, ProblemBanner, Section, TableWrap, Time, useSubmit } from '../ui.jsx';
 
 export default function Account({ user }) {
   const keys = useResource(() => api('GET', '/api/v1/auth/api-keys'), []);
@@ -63,7 +63,7 @@ export default function Account({ user }) {
         ) : items.length === 0 ? (
           <Empty>No keys yet.</Empty>
         ) : (
-          <div class="table-wrap">
+          <TableWrap label="API keys">
             <table>
               <thead>
                 <tr><th>Name</th><th>Starts with</th><th>Scopes</th><th>Created</th><th>Last used</th><th><span class="visually-hidden">Actions</span></th></tr>
@@ -81,7 +81,7 @@ export default function Account({ user }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </Section>
     </>

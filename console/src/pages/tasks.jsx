@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { useResource } from '../hooks.js';
 import { navigate } from '../router.js';
-import { Badge, Empty, Field, Loading, PageHeader, Pager, ProblemBanner, Section, Time, useSubmit } from '../ui.jsx';
+import { Badge, Empty, Field, Loading, PageHeader, Pager, ProblemBanner, Section, TableWrap, Time, useSubmit } from '../ui.jsx';
 
 const STATUSES = ['todo', 'in_progress', 'done'];
 const PRIORITIES = ['low', 'medium', 'high'];
@@ -120,7 +120,7 @@ export default function Tasks({ route }) {
         ) : items.length === 0 ? (
           <Empty>No tasks match.</Empty>
         ) : (
-          <div class="table-wrap">
+          <TableWrap label="Your tasks">
             <table>
               <thead>
                 <tr><th>Title</th><th>Status</th><th>Priority</th><th>Due</th><th class="wide-only">Created</th><th><span class="visually-hidden">Actions</span></th></tr>
@@ -154,7 +154,7 @@ export default function Tasks({ route }) {
                   ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         {list.data && <Pager page={filters.page} perPage={PER_PAGE} total={list.data.total} onPage={(p) => setFilter('page', p)} />}
       </Section>
