@@ -13,6 +13,8 @@ export function useRoute() {
   useEffect(() => {
     const update = () => setRoute(currentRoute());
     window.addEventListener('hashchange', update);
+    // Effects run after the first render, a moment later: a hash changed in between would go unseen.
+    update();
     return () => window.removeEventListener('hashchange', update);
   }, []);
   return route;
