@@ -162,9 +162,16 @@ function pageSizes() {
   };
   const shell = closure(entryName, new Set());
   const rows = [{ page: 'shell', ...sum(shell) }];
-  for (const i of entry.imports.filter((i) => i.kind === 'dynamic-import')) {
-    const source = outputs[i.path].entryPoint ?? i.path;
-    rows.push({ page: source.replace('src/pages/', '').replace(/\.jsx$/, ''), ...sum(closure(i.path, new Set(shell))) });
-  }
+  // Each module loaded on demand (a page; a page's viewer) with all that is loaded before it.
+  const visit = (name, loaded) => {
+    for (const i of outputs[name].imports.filter((i) => i.kind === 'dynamic-import')) {
+      if (loaded.has(i.path)) continue;
+      const withIt = closure(i.path, new Set(loaded));
+      const source = outputs[i.path].entryPoint ?? i.path;
+      rows.push({ page: source.replace('src/pages/', '').replace(/\.jsx$/, ''), ...sum(withIt) });
+      visit(i.path, withIt);
+    }
+  };
+  visit(entryName, shell);
   return rows;
 }
