@@ -28,7 +28,8 @@ const result = await esbuild.build({
   bundle: true,
   splitting: true,
   format: 'esm',
-  target: ['chrome110', 'firefox115', 'safari16'],
+  // Browsers with CSS light-dark() (the colour schemes).
+  target: ['chrome123', 'firefox120', 'safari17.5'],
   minify: true,
   jsx: 'automatic',
   jsxImportSource: 'preact',

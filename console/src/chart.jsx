@@ -5,8 +5,9 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 
-function axisColour() {
-  return getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#666';
+// The muted text colour as the scheme shown now resolves it (the chart's frame is styled with it).
+function axisColour(frame) {
+  return getComputedStyle(frame).color || '#666';
 }
 
 export function Chart({ title, series, data, height = 240, yLabel, bands = [], xRange }) {
@@ -16,7 +17,7 @@ export function Chart({ title, series, data, height = 240, yLabel, bands = [], x
   const plot = useRef(null);
 
   useEffect(() => {
-    const colour = axisColour();
+    const colour = axisColour(box.current);
     const axis = { stroke: colour, grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { stroke: colour } };
     const options = {
       width: box.current.clientWidth || 600,
@@ -24,7 +25,7 @@ export function Chart({ title, series, data, height = 240, yLabel, bands = [], x
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, fill: s.fill, width: s.width ?? 2,
                                            dash: s.dash, points: { show: s.points ?? false }, spanGaps: true }))],
       bands: bands.map(([upper, lower, fill]) => ({ series: [upper, lower], fill })),
-      axes: [axis, { ...axis, label: yLabel, size: 60 }],
+      axes: [axis, { ...axis, label: yLabel, size: yLabel ? 80 : 60 }],
       scales: { x: { time: true, range: (self, min, max) => range.current ?? [min, max] } },
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
