@@ -7,11 +7,10 @@
 // --report prints what each page ships (JavaScript and CSS, raw and gzip): the console's size budget; the same
 // figures go to sizes.json in --out (which the server does not serve).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import * as esbuild from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -19,8 +18,17 @@ const option = (name) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const out = option('--out') ?? join(here, 'dist');
+const fail = (message) => {
+  console.error(`console/build.mjs: ${message}`);
+  process.exit(1);
+};
+const out = resolve(option('--out') ?? join(here, 'dist'));
 const cpp = option('--cpp');
+// --out is emptied first: never the sources or a folder holding them.
+if ((here + sep).startsWith(out + sep) || out.startsWith(join(here, 'src') + sep))
+  fail(`--out ${out} holds the console's sources; give a folder of its own`);
+const esbuild = await import('esbuild').catch(() =>
+  fail('esbuild is not installed: run scripts/install-deps.sh (it runs npm ci in console/)'));
 
 const result = await esbuild.build({
   absWorkingDir: here,
@@ -39,7 +47,8 @@ const result = await esbuild.build({
   outdir: join(out, 'assets'),
   metafile: true,
   write: false,
-  legalComments: 'linked',
+  // The bundled packages' licenses ship whole in one file (below), so their comments can go.
+  legalComments: 'none',
   logLevel: 'warning',
 });
 
@@ -57,6 +66,9 @@ for (const file of result.outputFiles) {
 const assetPath = (outputPath) => '/assets/' + relative(join(out, 'assets'), join(here, outputPath));
 const outputs = result.metafile.outputs;
 const [entryName, entry] = Object.entries(outputs).find(([, o]) => o.entryPoint === 'src/main.jsx');
+const licenses = Buffer.from(thirdPartyLicenses(result.metafile));
+const licensesPath = `/assets/third-party-licenses-${hash(licenses).slice(0, 8)}.txt`;
+files.push({ path: licensesPath, type: 'text/plain; charset=utf-8', bytes: licenses });
 const icon = readFileSync(join(here, 'src/icon.svg'));
 const iconPath = `/assets/icon-${hash(icon).slice(0, 8)}.svg`;
 files.push({ path: iconPath, type: 'image/svg+xml', bytes: icon });
@@ -65,6 +77,7 @@ files.push({ path: iconPath, type: 'image/svg+xml', bytes: icon });
 const preloads = entry.imports.filter((i) => i.kind === 'import-statement').map((i) => assetPath(i.path));
 const html = readFileSync(join(here, 'src/index.html'), 'utf8')
   .replace('%ICON%', iconPath)
+  .replace('%LICENSES%', licensesPath)
   .replace('%CSS%', assetPath(entry.cssBundle))
   .replace('%PRELOADS%', preloads.map((p) => `<link rel="modulepreload" href="${p}">`).join('\n    '))
   .replace('%ENTRY%', assetPath(entryName));
@@ -91,6 +104,24 @@ if (args.includes('--report')) {
   const kib = (n) => (n / 1024).toFixed(1);
   console.log('page            JS+CSS KiB  gzip KiB');
   for (const { page, raw, gzip } of sizes) console.log(`${page.padEnd(15)} ${kib(raw).padStart(10)}  ${kib(gzip).padStart(8)}`);
+}
+
+// The license of every npm package bundled in, each under its name and version.
+function thirdPartyLicenses(metafile) {
+  const packages = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+    if (match) packages.add(match[1]);
+  }
+  let text = 'The Keel console bundles these npm packages; their licenses follow.\n';
+  for (const name of [...packages].sort()) {
+    const folder = join(here, 'node_modules', name);
+    const { version } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+    const file = readdirSync(folder).find((f) => /^licen[cs]e/i.test(f));
+    if (!file) fail(`${name} ships no license file`);
+    text += `\n${'='.repeat(78)}\n${name} ${version}\n\n${readFileSync(join(folder, file), 'utf8').trim()}\n`;
+  }
+  return text;
 }
 
 function hash(bytes) {

@@ -45,6 +45,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The console's bundler (esbuild) needs Node.js 18 or newer, its browser tests (playwright-core) 20 or newer;
+# Debian 12's own Node.js is 18.
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 18 ]; then
+  echo "install-deps: Node.js $(node --version 2>/dev/null || echo missing) is too old to build the console (18+)" >&2
+  exit 1
+elif [ "$node_major" -lt 20 ]; then
+  echo "install-deps: Node.js $(node --version) builds the console, but its browser tests need 20 or newer" >&2
+fi
+
 # The Node.js tools of the tests, exactly as each folder's package-lock.json pins them (tests/openapi: the
 # OpenAPI document's checks; tests/node: the glTF validator and the tus client; console: the web console's
 # packages, its bundler and its browser-test tools); installed again only when a

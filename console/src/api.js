@@ -46,14 +46,27 @@ function changed() {
   for (const listener of listeners) listener();
 }
 
+// Another tab signed out, signed in (perhaps as someone else) or refreshed: follow it.
 window.addEventListener('storage', (event) => {
   if (event.key !== TOKENS_KEY) return;
+  const before = tokens;
   tokens = readTokens();
   if (!tokens) {
     user = null;
     changed();
+  } else if (!before || before.access_token !== tokens.access_token) {
+    session.restore();
   }
 });
+
+// What this console keeps in the browser for the signed-in user (a chat session, exports started), cleared
+// when they sign out so the next user of the browser does not inherit it; the colour scheme stays.
+function forgetUserState() {
+  for (const storage of [localStorage, sessionStorage]) {
+    for (const key of Object.keys(storage))
+      if (key.startsWith('keel.') && key !== TOKENS_KEY && key !== 'keel.console.theme') storage.removeItem(key);
+  }
+}
 
 export const session = {
   get user() {
@@ -85,43 +98,56 @@ export const session = {
   async signOut() {
     const refresh_token = tokens?.refresh_token;
     setTokens(null);
+    forgetUserState();
     user = null;
     changed();
     if (refresh_token) await api('POST', '/api/v1/auth/logout', { body: { refresh_token }, auth: false }).catch(() => {});
   },
 };
 
-// Trades the refresh token for a new pair, once for all the requests that found their token expired.
+// Trades the refresh token for a new pair, once for all the requests that found their token expired. Tabs share
+// the tokens, and a refresh token presented twice ends the whole session (the server takes it for a stolen
+// one): so tabs take turns under a Web Lock, and a tab that finds the stored pair already replaced by another
+// takes that instead of refreshing again.
 function refresh() {
-  refreshing ??= (async () => {
-    const current = tokens;
-    try {
-      const response = await fetch('/api/v1/auth/refresh', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ refresh_token: current.refresh_token }),
-      });
-      if (!response.ok) {
-        // Another tab may have refreshed first (the old refresh token is then spent): take its tokens.
-        const stored = readTokens();
-        if (stored && stored.refresh_token !== current.refresh_token) {
-          tokens = stored;
-          return true;
-        }
-        setTokens(null);
-        user = null;
-        changed();
-        return false;
-      }
-      setTokens(await response.json());
-      return true;
-    } catch {
-      return false;
-    } finally {
+  // Web Locks exist only in secure contexts (HTTPS, localhost); over plain HTTP elsewhere each tab goes alone.
+  if (!refreshing) {
+    const turn = navigator.locks ? navigator.locks.request('keel.console.refresh', refreshOnce) : refreshOnce();
+    refreshing = turn.finally(() => {
       refreshing = null;
-    }
-  })();
+    });
+  }
   return refreshing;
+}
+
+async function refreshOnce() {
+  const stored = readTokens();
+  if (!stored) return false;
+  if (stored.refresh_token !== tokens?.refresh_token) {
+    tokens = stored;
+    return true;
+  }
+  let response;
+  try {
+    response = await fetch('/api/v1/auth/refresh', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ refresh_token: stored.refresh_token }),
+    });
+  } catch {
+    return false;  // offline: keep the session, the next request tries again
+  }
+  if (response.ok) {
+    setTokens(await response.json());
+    return true;
+  }
+  // Refused (expired, revoked, spent): the session is over. Anything else (rate-limited, a restart) passes.
+  if (response.status === 400 || response.status === 401) {
+    setTokens(null);
+    user = null;
+    changed();
+  }
+  return false;
 }
 
 function headersFor(options) {
@@ -192,25 +218,31 @@ export function query(params) {
 // data, id}) for each event until the stream ends or `signal` aborts; data is parsed as JSON when it is JSON.
 // `options` are request()'s, for a stream that answers a POST (a chat turn).
 export async function events(path, onEvent, signal, options = {}) {
-  const response = await request(options.method ?? 'GET', path, {
-    ...options, headers: { Accept: 'text/event-stream', ...options.headers }, signal });
-  if (!response.ok) throw await problemOf(response);
   try {
+    const response = await request(options.method ?? 'GET', path, {
+      ...options, headers: { Accept: 'text/event-stream', ...options.headers }, signal });
+    if (!response.ok) throw await problemOf(response);
     await readEvents(response, onEvent);
   } catch (error) {
     if (error.name !== 'AbortError') throw error;
   }
 }
 
-// The events of a text/event-stream answer, as events() gives them.
+// The events of a text/event-stream answer, as events() gives them. The stream is cancelled if reading stops
+// early (onEvent threw), so the connection is not held open.
 export async function readEvents(response, onEvent) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
+  let ended = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value.replaceAll('\r\n', '\n');
+      if (done) {
+        ended = true;
+        return;
+      }
+      // Line ends normalized on the whole buffer: a CR LF may arrive split across two reads.
+      buffer = (buffer + value).replace(/\r\n?/g, (match, at, all) => (match === '\r' && at === all.length - 1 ? match : '\n'));
       let end;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const event = parseEvent(buffer.slice(0, end));
@@ -219,6 +251,7 @@ export async function readEvents(response, onEvent) {
       }
     }
   } finally {
+    if (!ended) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }

@@ -35,6 +35,7 @@ const THEME_KEY = 'keel.console.theme';
 function applyTheme(theme) {
   if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
   else delete document.documentElement.dataset.theme;
+  window.dispatchEvent(new Event('keel:scheme'));  // charts redraw in the scheme's colours
 }
 
 function ThemeSwitch() {
@@ -84,15 +85,27 @@ function Header({ user, section }) {
   );
 }
 
-// The module of a page, loaded once.
+// The module of a page, loaded once. A module that cannot be loaded (the network, or a Keel upgraded since
+// this page was opened, whose files have other names) shows a way out instead of loading for ever.
 function usePage(section) {
   const [loaded, setLoaded] = useState({});
   const entry = PAGES[section];
   useEffect(() => {
     if (!entry || loaded[section]) return;
-    entry[0]().then((module) => setLoaded((all) => ({ ...all, [section]: module[entry[1]] })));
+    entry[0]().then(
+      (module) => setLoaded((all) => ({ ...all, [section]: module[entry[1]] })),
+      () => setLoaded((all) => ({ ...all, [section]: Unloadable })));
   }, [section]);
   return entry ? loaded[section] : null;
+}
+
+function Unloadable() {
+  return (
+    <div class="problem" role="alert">
+      <p>This page could not be loaded: the network failed, or Keel was updated since the console was opened.</p>
+      <button type="button" onClick={() => location.reload()}>Reload the console</button>
+    </div>
+  );
 }
 
 export function App() {

@@ -2,7 +2,7 @@
 // [x values (Unix seconds), ...one array per series]; `series` names and colours each y series, and may give
 // `band: [lowerIndex, upperIndex]` to fill between two series (forecast intervals). `xRange` ([from, to],
 // Unix seconds) fixes the time axis, so that a few points do not stretch it.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 
 // The muted text colour as the scheme shown now resolves it (the chart's frame is styled with it).
@@ -10,7 +10,24 @@ function axisColour(frame) {
   return getComputedStyle(frame).color || '#666';
 }
 
+// Changes whenever the colour scheme does (the header's switch, or the system's setting).
+function useScheme() {
+  const [scheme, setScheme] = useState(0);
+  useEffect(() => {
+    const changed = () => setScheme((n) => n + 1);
+    const system = matchMedia('(prefers-color-scheme: dark)');
+    window.addEventListener('keel:scheme', changed);
+    system.addEventListener('change', changed);
+    return () => {
+      window.removeEventListener('keel:scheme', changed);
+      system.removeEventListener('change', changed);
+    };
+  }, []);
+  return scheme;
+}
+
 export function Chart({ title, series, data, height = 240, yLabel, bands = [], xRange }) {
+  const scheme = useScheme();
   const range = useRef(xRange);
   range.current = xRange;
   const box = useRef(null);
@@ -41,7 +58,7 @@ export function Chart({ title, series, data, height = 240, yLabel, bands = [], x
       plot.current.destroy();
       plot.current = null;
     };
-  }, [series.length, height, bands.length]);
+  }, [series.length, height, bands.length, scheme]);
 
   useEffect(() => {
     plot.current?.setData(data);

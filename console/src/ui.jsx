@@ -75,6 +75,8 @@ export function useSubmit(run) {
       await run(formValues(form), form);
     } catch (error) {
       setProblem(error);
+      // To the first field the server named, once it shows its error, so the reader hears what to fix.
+      requestAnimationFrame(() => form.querySelector('[aria-invalid="true"]')?.focus());
     } finally {
       setBusy(false);
     }

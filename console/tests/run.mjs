@@ -4,10 +4,12 @@
 // checked page is saved as a screenshot in --artifacts.
 //
 //   node run.mjs --url http://127.0.0.1:PORT --admin EMAIL:PASSWORD --artifacts DIR
-//                [--keel BINARY --config FILE] [--only flow,...] [--measure]
+//                [--keel BINARY --config FILE] [--only flow,...] [--measure] [--slower N]
 //
 // --measure first loads the first page five times in fresh contexts (measure.mjs); `--only none` with it
 // measures alone (bench/run-console.sh).
+//
+// --slower N stretches every wait N times (a Keel built with sanitizers).
 //
 // tests/e2e/test_console.py starts Keel and runs this in `make test`.
 import { readFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ const url = option('--url');
 const [adminEmail, adminPassword] = (option('--admin') ?? '').split(/:(.*)/s);
 const artifacts = option('--artifacts', join(here, 'artifacts'));
 const only = option('--only')?.split(',');
+const slower = Number(option('--slower', '1'));
 mkdirSync(artifacts, { recursive: true });
 
 const browser = await chromium.launch({
@@ -126,7 +129,7 @@ class Run {
 
   // Waits until `predicate` returns something truthy (polled), and returns it.
   async eventually(predicate, what, timeoutMs = 20000) {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + timeoutMs * slower;
     for (;;) {
       const value = await predicate();
       if (value) return value;
@@ -165,6 +168,7 @@ for (const file of flows) {
   const name = file.replace(/\.mjs$/, '');
   const { run } = await import(join(here, 'flows', file));
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: url });
+  context.setDefaultTimeout(30000 * slower);
   const page = await context.newPage();
   page.on('dialog', (dialog) => dialog.accept());
   const flow = new Run(name, context, page);

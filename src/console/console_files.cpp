@@ -39,8 +39,13 @@ Result<ConsoleFiles> ConsoleFiles::Read(const std::filesystem::path& folder) {
         ErrorCode::kInvalidArgument,
         "console.dir: " + folder.string() + " has no index.html (build it with console/build.mjs --out)"};
   found.emplace_back("/", folder / "index.html");
+  // A page without its assets would load and then fail on every script: refuse the folder instead.
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(folder / "assets", error))
+  std::filesystem::directory_iterator assets(folder / "assets", error);
+  if (error)
+    return Error{ErrorCode::kInvalidArgument,
+                 "console.dir: cannot read " + (folder / "assets").string() + ": " + error.message()};
+  for (const auto& entry : assets)
     if (entry.is_regular_file())
       found.emplace_back("/assets/" + entry.path().filename().string(), entry.path());
   for (auto& [path, file] : found) {

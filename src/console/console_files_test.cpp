@@ -1,4 +1,8 @@
+// The console's files read from a folder (console.dir): served like the compiled-in copy; a folder without
+// the page, or without its assets, refused at start-up.
 #include "console/console_files.hpp"
+
+#include <unistd.h>
 
 #include <fstream>
 
@@ -49,6 +53,14 @@ TEST_F(ConsoleFilesTest, AFolderWithoutThePageIsRefused) {
   auto files = ConsoleFiles::Read(dir_);
   ASSERT_FALSE(files.ok());
   EXPECT_NE(files.error().message.find("no index.html"), std::string::npos);
+}
+
+TEST_F(ConsoleFilesTest, APageWithoutItsAssetsIsRefused) {
+  std::filesystem::remove_all(dir_ / "assets");
+  Write("index.html", "<!doctype html>");
+  auto files = ConsoleFiles::Read(dir_);
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.error().message.find("assets"), std::string::npos);
 }
 
 }  // namespace

@@ -8,12 +8,12 @@
 
 namespace keel::console {
 
-// The policy the page runs under: scripts, styles and fonts from Keel only; images also from data: and blob:
-// URLs (the 3D viewer's textures); requests to Keel only; no plugins, frames or foreign form targets.
+// The policy the page runs under: scripts, styles, images and fonts from Keel only, requests to Keel only; no
+// workers, plugins, frames or foreign form targets. (Downloads are blob: URLs the page navigates to, which no
+// directive here governs; the 3D viewer decodes textures without blob: URLs.)
 inline constexpr std::string_view kContentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
-    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors "
-    "'none'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; worker-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'";
 
 // The asset of `assets` at `path`, or null.

@@ -1,6 +1,6 @@
+// The console's files as HTTP answers: types, caching, gzip, 304s, and every file the page names present.
 #include "console/console_routes.hpp"
 
-#include <regex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -36,12 +36,14 @@ TEST(ConsoleRoutes, ThePageRunsUnderTheContentSecurityPolicyAndIsRevalidated) {
 }
 
 TEST(ConsoleRoutes, EveryFileThePageNamesIsServedAndCachedForAYear) {
-  const std::string page(Page().body);
-  const std::regex reference(R"re((href|src)="(/assets/[^"]+)")re");
+  // (No std::regex: g++ 12 warns about its internals under the sanitizers' -O1.)
+  const std::string_view page = Page().body;
   int found = 0;
-  for (std::sregex_iterator it(page.begin(), page.end(), reference), end; it != end; ++it) {
-    const Asset* asset = FindAsset(Assets(), (*it)[2].str());
-    ASSERT_NE(asset, nullptr) << (*it)[2];
+  for (std::size_t at = page.find("=\"/assets/"); at != std::string_view::npos;
+       at = page.find("=\"/assets/", at + 1)) {
+    const std::string_view path = page.substr(at + 2, page.find('"', at + 2) - (at + 2));
+    const Asset* asset = FindAsset(Assets(), path);
+    ASSERT_NE(asset, nullptr) << path;
     auto response = ServeAsset(*asset, Get(std::string(asset->path)));
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.headers.Get("Cache-Control"), "public, max-age=31536000, immutable");

@@ -48,7 +48,9 @@ async function append(url, file, offset, onSent, signal) {
     if (token) xhr.setRequestHeader('Authorization', token);
     xhr.upload.onprogress = (event) => onSent(offset + event.loaded);
     xhr.onload = () => {
-      if (xhr.status === 204) return resolve(Number(xhr.getResponseHeader('Upload-Offset')));
+      const next = Number(xhr.getResponseHeader('Upload-Offset') ?? NaN);
+      if (xhr.status === 204 && Number.isFinite(next)) return resolve(next);
+      if (xhr.status === 204) return reject(new Problem(502, { detail: 'Keel did not say how much it has' }));
       let body = null;
       try {
         body = JSON.parse(xhr.responseText);
@@ -69,13 +71,17 @@ async function append(url, file, offset, onSent, signal) {
 // Sends the whole file, resuming where Keel's count stands when the connection breaks.
 async function sendFile(url, file, onSent, signal) {
   let offset = 0;
+  let lost = false;
   for (let attempt = 0; offset < file.size; ) {
     try {
+      // After a break, from where Keel's count stands (asking may fail too while the network is down).
+      if (lost) offset = await serverOffset(url, signal);
+      lost = false;
       offset = await append(url, file, offset, onSent, signal);
     } catch (error) {
-      if (!(error instanceof ConnectionLost) || ++attempt > RETRIES) throw error;
+      if (!(error instanceof ConnectionLost || error instanceof TypeError) || ++attempt > RETRIES) throw error;
+      lost = true;
       await sleep(500 * 2 ** attempt);
-      offset = await serverOffset(url, signal);
     }
   }
 }

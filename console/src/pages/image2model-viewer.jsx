@@ -112,6 +112,7 @@ function show(canvas, gl, model) {
       controls.dispose();
       disposeTree(model);
       renderer.dispose();
+      renderer.forceContextLoss();  // dispose() keeps the WebGL context; browsers allow only a few at once
     },
   };
 }

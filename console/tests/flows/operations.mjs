@@ -44,8 +44,8 @@ export async function run(t) {
   await page.getByRole('link', { name: /^[1-9]\d* running in default$/ }).waitFor();
 
   await views.getByRole('link', { name: 'Jobs' }).click();
-  await page.getByLabel('Queue').selectOption('default');
-  await page.getByLabel('State').selectOption('discarded');
+  await page.getByLabel('Queue', { exact: true }).selectOption('default');
+  await page.getByLabel('State', { exact: true }).selectOption('discarded');
   const failed = page.locator(`tr[data-job="${failing.id}"]`);
   await failed.waitFor();
   const flaky = `job ${failing.id} (debug.flaky)`;
@@ -57,7 +57,7 @@ export async function run(t) {
   await t.eventually(async () => (await jobState(t, failing.id)) === 'completed', 'the retried job completed');
 
   // The running job, followed through its event stream, cancelled.
-  await page.getByLabel('State').selectOption('running');
+  await page.getByLabel('State', { exact: true }).selectOption('running');
   const sleeper = `job ${sleeping.id} (debug.sleep)`;
   await page.getByRole('button', { name: `Details of ${sleeper}` }).click();
   const details = page.getByTestId('job-details');
@@ -65,7 +65,7 @@ export async function run(t) {
   await page.getByRole('button', { name: `Cancel ${sleeper}` }).click();
   await page.getByText(`Job ${sleeping.id} is cancelled.`).waitFor();
   if ((await jobState(t, sleeping.id)) !== 'cancelled') throw new Error('the cancelled job is not cancelled');
-  await page.getByLabel('State').selectOption('cancelled');
+  await page.getByLabel('State', { exact: true }).selectOption('cancelled');
   await page.locator(`tr[data-job="${sleeping.id}"]`).getByText('cancelled').waitFor();
 
   // The property model: what it serves, reloaded (no newer version: it stays).

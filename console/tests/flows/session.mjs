@@ -28,9 +28,28 @@ export async function run(t) {
   if (third.refresh_token === second.refresh_token) throw new Error('a refused token was not refreshed');
   await t.check('refreshed');
 
+  // Two tabs whose token expires at once take turns: one refreshes, the other takes its pair (a refresh token
+  // presented twice would end the session for both).
+  const other = await t.context.newPage();
+  await edit({ expires_at: Date.now() + 1000 });
+  await Promise.all([page.reload(), other.goto(`${t.url}/#/account`)]);
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await other.getByRole('heading', { name: 'API keys' }).waitFor();
+  await Promise.all([page.reload(), other.reload()]);
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await other.getByRole('heading', { name: 'API keys' }).waitFor();
+  if (!(await tokens())) throw new Error('two tabs refreshing ended the session');
+  // Signing out in one tab signs the other out too.
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await other.close();
+  await t.signIn();
+  const fresh = await tokens();
+
   // A spent refresh token: the session ends and the visitor is sent to sign in.
   t.expect(401, '/api/v1/auth/refresh');
-  await edit({ access_token: 'not-a-token', refresh_token: first.refresh_token });
+  await t.api('POST', '/api/v1/auth/logout', { refresh_token: fresh.refresh_token });
+  await edit({ access_token: 'not-a-token' });
   await page.reload();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   if (await tokens()) throw new Error('the dead session is still stored');

@@ -42,12 +42,13 @@ nlohmann::ordered_json Stats(const std::string& model, std::chrono::seconds wind
 // The served answers of each minute of the window that had any, oldest first, from the minute rollups.
 constexpr const char* kPerMinute =
     "SELECT start_ms, SUM(count), SUM(prediction_sum) FROM prediction_rollups "
-    "WHERE model = ? AND period_ms = 60000 AND start_ms >= ? AND shadow = 0 GROUP BY start_ms ORDER BY "
-    "start_ms";
+    "WHERE model = ? AND period_ms = ? AND start_ms >= ? AND shadow = 0 GROUP BY start_ms ORDER BY start_ms";
 
 Task<Result<nlohmann::ordered_json>> PerMinute(sql::Database& db, const std::string& model,
                                                std::int64_t since_ms) {
-  auto rows = co_await db.Query(kPerMinute, sql::Args(model, since_ms - since_ms % ml::kRollupMinuteMs));
+  // The minute holding the window's start counts whole, as in the totals (a window ends now: since_ms > 0).
+  const std::int64_t first_minute = since_ms - since_ms % ml::kRollupMinuteMs;
+  auto rows = co_await db.Query(kPerMinute, sql::Args(model, ml::kRollupMinuteMs, first_minute));
   if (!rows) co_return std::move(rows).error();
   auto minutes = nlohmann::ordered_json::array();
   for (std::size_t row = 0; row < rows->rows.size(); ++row) {
