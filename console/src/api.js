@@ -278,3 +278,34 @@ function parseEvent(block) {
   }
   return event;
 }
+
+// The file name a Content-Disposition header gives (RFC 6266: filename* first), or undefined.
+function dispositionName(header) {
+  if (!header) return undefined;
+  const encoded = header.match(/filename\*=UTF-8''([^;]+)/i);
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1]);
+    } catch {
+      // malformed: try the plain name
+    }
+  }
+  return header.match(/filename="([^"]*)"/i)?.[1];
+}
+
+// A file saved by the browser: fetched with the token (a plain link cannot send it) into a Blob, handed over
+// through an object URL; named as the answer's Content-Disposition says, else `fallbackName`.
+export async function download(path, fallbackName) {
+  const response = await request('GET', path);
+  if (!response.ok) throw await problemOf(response);
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = dispositionName(response.headers.get('Content-Disposition')) ?? fallbackName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The browser has taken the bytes once the click is handled; a minute is ample.
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

@@ -132,8 +132,8 @@ CASES = [
          note="RFC 9112 §3.2.2: servers MUST accept absolute-form; Keel routes it by its path."),
     Case("absolute_form_with_port_query_and_other_host", get(b"https://Example.COM:8443/health?x=1"), keeps(200),
          keeps(200)),
-    Case("absolute_form_without_path", get(b"http://example.com"), keeps(404), keeps(200),
-         note="An empty path means / (RFC 9110 §4.2.3), which has no route."),
+    Case("absolute_form_without_path", get(b"http://example.com"), keeps(200), keeps(200),
+         note="An empty path means / (RFC 9110 §4.2.3): the console's page."),
     Case("absolute_form_post", b"POST http://example.com/api/v1/debug/echo HTTP/1.1\r\nHost: t\r\n"
          b"Content-Type: application/json\r\nContent-Length: 3\r\n\r\n[7]", keeps(200), keeps(200), echo=b"[7]"),
     Case("absolute_form_with_userinfo", get(b"http://u:p@example.com/health"), closes(400), closes(400),

@@ -1,7 +1,7 @@
 // Image2Model's per-file pieces, shared by the upload panel and the batch page: progress meters, the model's
 // thumbnail and its downloads (the result routes want the Authorization header, so each is fetched into a Blob).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { problemOf, request } from '../api.js';
+import { download, request } from '../api.js';
 import { Badge } from '../ui.jsx';
 
 const THUMBNAIL = 64;
@@ -16,36 +16,6 @@ const DOWNLOADS = [
 ];
 
 export const resultPath = (fileId, name) => `/api/v1/results/${encodeURIComponent(fileId)}/${name}`;
-
-// The file name a Content-Disposition header gives (RFC 6266: filename* first), or undefined.
-function dispositionName(header) {
-  if (!header) return undefined;
-  const encoded = header.match(/filename\*=UTF-8''([^;]+)/i);
-  if (encoded) {
-    try {
-      return decodeURIComponent(encoded[1]);
-    } catch {
-      // malformed: try the plain name
-    }
-  }
-  return header.match(/filename="([^"]*)"/i)?.[1];
-}
-
-// A result saved as a file: fetched with the token into a Blob, handed to the browser through an object URL.
-export async function download(path, fallbackName) {
-  const response = await request('GET', path);
-  if (!response.ok) throw await problemOf(response);
-  const blob = await response.blob();
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = dispositionName(response.headers.get('Content-Disposition')) ?? fallbackName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The browser has taken the bytes once the click is handled; a minute is ample.
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
-}
 
 // A labelled progress bar; `name` tells this file's bar from the others' for screen readers.
 export function Meter({ label, name, value, text }) {

@@ -11,8 +11,9 @@ const SESSION_KEY = 'keel.console.siprems.chat';
 
 // One streamed turn: `onDelta(text)` for each piece of the reply; resolves with the whole answer (the done
 // event), or throws the Problem of a refused request or of an error event.
-async function askStreamed(body, onDelta) {
-  const response = await request('POST', '/api/v1/chat', { body: { ...body, stream: true }, headers: { Accept: 'text/event-stream' } });
+async function askStreamed(body, onDelta, signal) {
+  const response = await request('POST', '/api/v1/chat',
+                                 { body: { ...body, stream: true }, headers: { Accept: 'text/event-stream' }, signal });
   if (!response.ok) throw await problemOf(response);
   let answer = null;
   let failure = null;
@@ -102,6 +103,10 @@ export function Chat() {
     if (log.current) log.current.scrollTop = log.current.scrollHeight;
   }, [turns, pending]);
 
+  // Leaving the page stops a reply still streaming.
+  const leaving = useRef(new AbortController());
+  useEffect(() => () => leaving.current.abort(), []);
+
   const ask = async (question) => {
     question = question.trim();
     setProblem(null);
@@ -109,13 +114,14 @@ export function Chat() {
     setPending({ question, reply: '' });
     try {
       const body = { message: question, ...(sessionId ? { session_id: sessionId } : {}) };
-      const answer = await askStreamed(body, (text) => setPending((p) => ({ ...p, reply: p.reply + text })));
+      const answer = await askStreamed(body, (text) => setPending((p) => ({ ...p, reply: p.reply + text })),
+                                       leaving.current.signal);
       remember(answer.session_id);
       setFacts(answer.facts);
       await loadHistory(answer.session_id);
       form.current?.reset();
     } catch (error) {
-      setProblem(error);
+      if (error.name !== 'AbortError') setProblem(error);
     } finally {
       setPending(null);
     }

@@ -7,7 +7,7 @@ import { fixed } from './siprems-common.jsx';
 
 const FINAL_STATES = new Set(['completed', 'discarded', 'cancelled']);
 
-function Outcome({ outcome }) {
+function ProductOutcome({ outcome }) {
   const measured = outcome.mase != null ? `, MASE ${fixed(outcome.mase, 3)}` : '';
   return (
     <li>
@@ -56,7 +56,7 @@ export function TrainingJob({ jobId, onDone }) {
           </p>
           {result.outcomes?.length > 0 && (
             <ul style={{ margin: 0 }}>
-              {result.outcomes.slice(0, 10).map((outcome) => <Outcome key={outcome.sku} outcome={outcome} />)}
+              {result.outcomes.slice(0, 10).map((outcome) => <ProductOutcome key={outcome.sku} outcome={outcome} />)}
             </ul>
           )}
         </>

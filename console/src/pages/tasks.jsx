@@ -1,5 +1,5 @@
 // The Task API: the user's tasks with filters, sorting and pages; create, edit, complete and delete.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { useResource } from '../hooks.js';
 import { navigate } from '../router.js';
@@ -18,6 +18,11 @@ function toLocal(iso) {
 }
 
 function TaskForm({ task, onSaved, onCancel }) {
+  // An editor opened on a row takes the focus (the Edit button it replaced is gone).
+  const element = useRef(null);
+  useEffect(() => {
+    if (task) element.current?.querySelector('input')?.focus();
+  }, []);
   const form = useSubmit(async (values, element) => {
     const body = {
       title: values.title,
@@ -34,7 +39,7 @@ function TaskForm({ task, onSaved, onCancel }) {
   });
   const error = (name) => form.problem?.field?.(name);
   return (
-    <form onSubmit={form.onSubmit} noValidate aria-label={task ? `Edit ${task.title}` : 'New task'}>
+    <form ref={element} onSubmit={form.onSubmit} noValidate aria-label={task ? `Edit ${task.title}` : 'New task'}>
       <div class="grid">
         <Field label="Title" name="title" required maxLength={200} defaultValue={task?.title} error={error('title')} />
         <Field label="Priority" name="priority" as="select" defaultValue={task?.priority ?? 'medium'} error={error('priority')}>
@@ -70,6 +75,11 @@ export default function Tasks({ route }) {
     () => api('GET', '/api/v1/tasks' + query({ ...filters, per_page: PER_PAGE })),
     [filters.status, filters.priority, filters.sort, filters.order, filters.page]);
   const [editing, setEditing] = useState(null);
+  // Closing an editor gives the focus back to its row's Edit button.
+  const closeEditor = (title) => {
+    setEditing(null);
+    requestAnimationFrame(() => document.querySelector(`[aria-label="Edit ${CSS.escape(title)}"]`)?.focus());
+  };
   const [problem, setProblem] = useState(null);
   const setFilter = (name, value) => navigate('/tasks', { ...filters, [name]: value, page: name === 'page' ? value : 1 });
 
@@ -130,7 +140,8 @@ export default function Tasks({ route }) {
                   editing === task.id ? (
                     <tr key={task.id}>
                       <td colSpan={6}>
-                        <TaskForm task={task} onSaved={() => { setEditing(null); list.reload(); }} onCancel={() => setEditing(null)} />
+                        <TaskForm task={task} onSaved={async (saved) => { await list.reload(); closeEditor(saved.title); }}
+                                  onCancel={() => closeEditor(task.title)} />
                       </td>
                     </tr>
                   ) : (

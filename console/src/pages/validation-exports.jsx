@@ -2,7 +2,7 @@
 // downloaded. The download needs the Authorization header, so it is fetched into a Blob and saved from an
 // object URL. Keel has no list of exports, so the ones started in this browser are remembered in localStorage.
 import { useEffect, useState } from 'preact/hooks';
-import { api, events, request, problemOf } from '../api.js';
+import { api, download, events, problemOf, request } from '../api.js';
 import { Badge, bytes, Empty, Field, ProblemBanner, Section, TableWrap, Time, useSubmit } from '../ui.jsx';
 import { appBase, count } from './validation-parts.jsx';
 
@@ -58,22 +58,6 @@ function useExport(initial, onChange) {
   return progress;
 }
 
-// The file, fetched with the access token and handed to the browser as a download.
-async function download(item) {
-  const response = await request('GET', item.download);
-  if (!response.ok) throw await problemOf(response);
-  const name = response.headers.get('Content-Disposition')?.match(/filename="?([^";]+)"?/)?.[1] ?? `export.${item.format}`;
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoked a while later: the browser reads the Blob after click() returns.
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
-}
-
 function ExportRow({ item, onChange }) {
   const progress = useExport(item, onChange);
   const [busy, setBusy] = useState(false);
@@ -82,7 +66,7 @@ function ExportRow({ item, onChange }) {
     setBusy(true);
     setProblem(null);
     try {
-      await download(item);
+      await download(item.download, `export.${item.format}`);
     } catch (error) {
       setProblem(error);
     } finally {

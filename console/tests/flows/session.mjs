@@ -44,6 +44,8 @@ export async function run(t) {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await other.close();
   await t.signIn();
+  // (The tasks page's first request must be answered before the session is ended under it.)
+  await page.getByText(/\(\d+ in all\)/).waitFor();
   const fresh = await tokens();
 
   // A spent refresh token: the session ends and the visitor is sent to sign in.

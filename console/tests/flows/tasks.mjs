@@ -22,10 +22,15 @@ export async function run(t) {
 
   await page.getByRole('button', { name: 'Edit Water the plants' }).click();
   const edit = page.getByRole('form', { name: 'Edit Water the plants' });
+  await t.eventually(async () => (await edit.getByLabel('Title').evaluate((e) => e === document.activeElement)),
+                     'the focus in the editor');
   await edit.getByLabel('Title').fill('Water the garden');
   await edit.getByLabel('Status').selectOption('in_progress');
   await edit.getByRole('button', { name: 'Save' }).click();
   await page.locator('tr[data-task="Water the garden"]').getByText('in progress').waitFor();
+  // The editor took the focus, and gives it back to its row's Edit button.
+  await t.eventually(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') === 'Edit Water the garden'),
+                     'the focus back on the Edit button');
 
   await page.getByRole('button', { name: 'Complete Water the garden' }).click();
   await page.locator('tr[data-task="Water the garden"]').getByText('done').waitFor();
