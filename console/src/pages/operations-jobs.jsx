@@ -54,7 +54,7 @@ function JobDetails({ listed }) {
       <h3 style={{ marginTop: 0 }}>Job {job.id} <Badge value={job.state} /></h3>
       <dl class="grid" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(160px, 1fr))', gap: '0.5rem' }}>
         {facts.map(([label, value]) => (
-          <div key={label}><dt class="muted">{label}</dt><dd style={{ margin: 0 }}>{value}</dd></div>
+          <div key={label}><dt class="muted">{label}</dt><dd>{value}</dd></div>
         ))}
       </dl>
       {(job.state === 'running' || job.progress.percent > 0) && (
@@ -185,8 +185,8 @@ export default function Jobs({ route }) {
   const items = list.data?.items ?? [];
   return (
     <Section aria-labelledby="jobs-title">
-      <div class="page-header" style={{ marginBottom: '0.5rem' }}>
-        <h2 id="jobs-title" style={{ margin: 0 }}>Jobs</h2>
+      <div class="section-head">
+        <h2 id="jobs-title">Jobs</h2>
         {live}
       </div>
       <Filters filters={filters} queues={queueNames} onChange={setFilter} />

@@ -149,8 +149,8 @@ function Model({ model, onChanged }) {
   });
   return (
     <Section aria-labelledby={`model-${model.name}`} data-model={model.name}>
-      <div class="page-header" style={{ marginBottom: '0.5rem' }}>
-        <h2 id={`model-${model.name}`} style={{ margin: 0 }}>{model.name}</h2>
+      <div class="section-head">
+        <h2 id={`model-${model.name}`}>{model.name}</h2>
         <button type="button" class="primary" onClick={reload} disabled={actions.busy !== null} aria-label={`Reload ${model.name}`}>
           Reload
         </button>

@@ -40,8 +40,8 @@ export default function Outbox({ route }) {
   const items = list.data?.items ?? [];
   return (
     <Section aria-labelledby="outbox-title">
-      <div class="page-header" style={{ marginBottom: '0.5rem' }}>
-        <h2 id="outbox-title" style={{ margin: 0 }}>Outbox</h2>
+      <div class="section-head">
+        <h2 id="outbox-title">Outbox</h2>
         {live}
       </div>
       <form class="row" role="search" aria-label="Filter mail" onSubmit={filter}>

@@ -175,8 +175,8 @@ export default function Overview() {
   return (
     <>
       <Section aria-labelledby="health-title">
-        <div class="page-header" style={{ marginBottom: '0.5rem' }}>
-          <h2 id="health-title" style={{ margin: 0 }}>Health</h2>
+        <div class="section-head">
+          <h2 id="health-title">Health</h2>
           {live}
         </div>
         <ProblemBanner problem={ready.error ?? summary.error} />

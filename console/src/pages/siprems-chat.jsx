@@ -148,8 +148,8 @@ export function Chat() {
   const sku = firstProduct.data?.items?.[0]?.sku;
   return (
     <Section aria-labelledby="chat-title">
-      <div class="page-header" style={{ marginBottom: '0.5rem' }}>
-        <h2 id="chat-title" style={{ margin: 0 }}>Sales assistant</h2>
+      <div class="section-head">
+        <h2 id="chat-title">Sales assistant</h2>
         {sessionId && (
           <div class="actions">
             <button type="button" onClick={() => { remember(null); setTurns([]); setFacts([]); }} disabled={busy}>

@@ -209,7 +209,7 @@ function Details({ product }) {
       {rows.map(([term, value]) => (
         <Fragment key={term}>
           <dt class="muted">{term}</dt>
-          <dd style={{ margin: 0 }}>{value}</dd>
+          <dd>{value}</dd>
         </Fragment>
       ))}
     </dl>

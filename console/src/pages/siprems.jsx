@@ -95,8 +95,8 @@ function Catalogue({ route, user }) {
         <div><div class="label">Active</div><div class="stat">{active.data?.total ?? '…'}</div></div>
       </div>
       <Section aria-labelledby="products-title">
-        <div class="page-header" style={{ marginBottom: '0.5rem' }}>
-          <h2 id="products-title" style={{ margin: 0 }}>Products</h2>
+        <div class="section-head">
+          <h2 id="products-title">Products</h2>
           {user?.role === 'admin' && (
             <div class="actions">
               <button type="button" onClick={trainAll}>Retrain every model</button>

@@ -176,8 +176,8 @@ export function LiveView({ app }) {
   return (
     <>
       <Section aria-labelledby="traffic-title">
-        <div class="row" style={{ justifyContent: 'space-between', marginBottom: '0.5rem' }}>
-          <h2 id="traffic-title" style={{ margin: 0 }}>Traffic <Connection state={state} /></h2>
+        <div class="section-head">
+          <h2 id="traffic-title">Traffic <Connection state={state} /></h2>
           <div style={{ minWidth: '10rem' }}>
             <Field label="Window" as="select" value={span} onChange={(e) => setSpan(e.currentTarget.value)}>
               {Object.entries(WINDOWS).map(([key, text]) => <option key={key} value={key}>last {text}</option>)}
@@ -212,8 +212,8 @@ export function LiveView({ app }) {
         </Section>
       </div>
       <Section aria-labelledby="feed-title">
-        <div class="row" style={{ justifyContent: 'space-between', marginBottom: '0.5rem' }}>
-          <h2 id="feed-title" style={{ margin: 0 }}>Live feed</h2>
+        <div class="section-head">
+          <h2 id="feed-title">Live feed</h2>
           <div class="row">
             <button type="button" aria-pressed={paused ? 'true' : 'false'} onClick={() => setPaused(!paused)}>
               {paused ? 'Resume the feed' : 'Pause the feed'}
