@@ -125,11 +125,11 @@ export function App() {
     else if (user && section === 'operations' && user.role !== 'admin') navigate('/tasks');
   }, [restored, user, section]);
 
-  // After moving to another page, focus its main region (as a new document would start): screen readers
-  // announce it, and Tab goes on from the page's start rather than from where the old page's button was.
+  // After moving to another page, focus its heading (as a new document would start): screen readers announce
+  // the page, and Tab goes on from its start rather than from where the old page's button was.
   const shown = useRef(null);
   useEffect(() => {
-    if (shown.current !== null && shown.current !== route.path) document.getElementById('main')?.focus();
+    if (shown.current !== null && shown.current !== route.path) focusPage();
     shown.current = route.path;
   }, [route.path]);
 
@@ -150,6 +150,19 @@ export function App() {
       </main>
     </>
   );
+}
+
+// Focuses the shown page's h1 once its module has rendered it (a few frames at most), else the main region.
+function focusPage(frames = 30) {
+  const heading = document.querySelector('#main h1');
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus();
+  } else if (frames > 0) {
+    requestAnimationFrame(() => focusPage(frames - 1));
+  } else {
+    document.getElementById('main')?.focus();
+  }
 }
 
 function NotFound() {

@@ -33,9 +33,10 @@ export async function run(t) {
   await page.getByRole('button', { name: 'Verify' }).click();
 
   await page.getByText('Your e-mail is verified').waitFor();
-  // A new page takes the focus to its content; on a fresh load the first Tab reaches the skip link; Enter in
+  // A new page takes the focus to its heading; on a fresh load the first Tab reaches the skip link; Enter in
   // the password field signs in.
-  if ((await page.evaluate(() => document.activeElement.id)) !== 'main') throw new Error('the new page is not focused');
+  await t.eventually(() => page.evaluate(() => document.activeElement?.textContent === 'Sign in' &&
+                                               document.activeElement.tagName === 'H1'), "the new page's heading focused");
   await page.reload();
   await page.getByLabel('Password').waitFor();
   await page.keyboard.press('Tab');
