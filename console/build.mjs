@@ -5,7 +5,7 @@
 //   node build.mjs --out DIR [--cpp FILE] [--report]
 //
 // --report prints what each page ships (JavaScript and CSS, raw and gzip): the console's size budget; the same
-// figures go to sizes.json in --out (which the server does not serve).
+// figures go to sizes.json in --out (which the server does not serve: it serves what manifest.json lists).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -88,12 +88,18 @@ for (const file of files) {
   file.etag = '"' + hash(file.bytes).slice(0, 20) + '"';
 }
 
+// The folder: each file and its gzip form, and manifest.json saying how each is served (what `console.dir`
+// reads, so a folder is served exactly as the compiled-in copy, the same types and ETags).
 rmSync(out, { recursive: true, force: true });
+const manifest = [];
 for (const file of files) {
-  const target = join(out, file.path === '/' ? 'index.html' : file.path);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, file.bytes);
+  const name = file.path === '/' ? 'index.html' : file.path.slice(1);
+  mkdirSync(dirname(join(out, name)), { recursive: true });
+  writeFileSync(join(out, name), file.bytes);
+  writeFileSync(join(out, name + '.gz'), file.gzip);
+  manifest.push({ path: file.path, type: file.type, etag: file.etag, body: name, gzip: name + '.gz' });
 }
+writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
 if (cpp) {
   mkdirSync(dirname(cpp), { recursive: true });
   writeFileSync(cpp, cppSource(files));

@@ -1,7 +1,7 @@
-// The console's files from a folder, as console/build.mjs --out writes it (index.html, assets/*): read once
-// at start-up, with their gzip forms and ETags made then, so they are served exactly like the compiled-in
-// copy. For working on the console without rebuilding Keel (console.dir), and for serving a newer build of
-// it.
+// The console's files from a folder, as console/build.mjs --out writes it: manifest.json lists each file's
+// URL path, type, ETag and its plain and gzip forms, read once at start-up, so a folder is served exactly
+// like the compiled-in copy. For working on the console without rebuilding Keel (console.dir), and for
+// serving a newer build of it.
 #pragma once
 
 #include <filesystem>
@@ -15,7 +15,8 @@ namespace keel::console {
 
 class ConsoleFiles {
  public:
-  // Reads `folder`; an error when it has no index.html or a file cannot be read.
+  // Reads `folder`; an error when its manifest is missing or malformed, lists no page, or names a file that
+  // cannot be read.
   static Result<ConsoleFiles> Read(const std::filesystem::path& folder);
 
   ConsoleFiles(const ConsoleFiles&) = delete;

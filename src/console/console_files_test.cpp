@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include "console/console_routes.hpp"
-#include "http/compression.hpp"
 
 namespace keel::console {
 namespace {
@@ -26,41 +25,65 @@ class ConsoleFilesTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST_F(ConsoleFilesTest, AFolderIsServedLikeTheCompiledInCopy) {
-  Write("index.html", "<!doctype html><title>dev</title>");
-  Write("assets/main-abc.js", "console.log('hello')");
-  Write("assets/main-abc.css", "body{}");
-  auto files = ConsoleFiles::Read(dir_);
+// The build writes the folder (build/<preset>/console) and the compiled-in copy in one run of build.mjs.
+TEST(ConsoleFiles, TheBuildsFolderIsServedExactlyLikeTheCompiledInCopy) {
+  auto files = ConsoleFiles::Read(std::filesystem::path(KEEL_BINARY_DIR) / "console");
   ASSERT_TRUE(files.ok()) << files.error().message;
-  ASSERT_EQ(files->Assets().size(), 3u);
-  const Asset* script = FindAsset(files->Assets(), "/assets/main-abc.js");
-  ASSERT_NE(script, nullptr);
-  EXPECT_EQ(script->content_type, "text/javascript; charset=utf-8");
-  EXPECT_EQ(http::Gunzip(script->gzip), "console.log('hello')");
-  EXPECT_EQ(FindAsset(files->Assets(), "/assets/main-abc.css")->content_type, "text/css; charset=utf-8");
-  const Asset* page = FindAsset(files->Assets(), "/");
-  ASSERT_NE(page, nullptr);
-  EXPECT_EQ(page->body, "<!doctype html><title>dev</title>");
-  EXPECT_EQ(page->etag.size(), 22u);  // 20 hex digits, quoted
-
+  ASSERT_EQ(files->Assets().size(), Assets().size());
+  for (const Asset& built_in : Assets()) {
+    const Asset* read = FindAsset(files->Assets(), built_in.path);
+    ASSERT_NE(read, nullptr) << built_in.path;
+    EXPECT_EQ(read->content_type, built_in.content_type) << built_in.path;
+    EXPECT_EQ(read->etag, built_in.etag) << built_in.path;
+    EXPECT_EQ(read->body, built_in.body) << built_in.path;
+    EXPECT_EQ(read->gzip, built_in.gzip) << built_in.path;
+  }
   // The views stay valid when the files move (the module keeps them in an optional).
   ConsoleFiles moved = std::move(*files);
-  EXPECT_EQ(FindAsset(moved.Assets(), "/")->body, "<!doctype html><title>dev</title>");
+  EXPECT_EQ(FindAsset(moved.Assets(), "/")->body, FindAsset(Assets(), "/")->body);
 }
 
-TEST_F(ConsoleFilesTest, AFolderWithoutThePageIsRefused) {
-  Write("assets/main.js", "1");
-  auto files = ConsoleFiles::Read(dir_);
-  ASSERT_FALSE(files.ok());
-  EXPECT_NE(files.error().message.find("no index.html"), std::string::npos);
-}
-
-TEST_F(ConsoleFilesTest, APageWithoutItsAssetsIsRefused) {
-  std::filesystem::remove_all(dir_ / "assets");
+TEST_F(ConsoleFilesTest, AFolderWithoutItsManifestIsRefused) {
   Write("index.html", "<!doctype html>");
   auto files = ConsoleFiles::Read(dir_);
   ASSERT_FALSE(files.ok());
-  EXPECT_NE(files.error().message.find("assets"), std::string::npos);
+  EXPECT_NE(files.error().message.find("no manifest.json"), std::string::npos);
+}
+
+TEST_F(ConsoleFilesTest, AManifestThatIsNotAListOfFilesIsRefused) {
+  for (const std::string& manifest :
+       {std::string("{\"path\": \"/\"}"), std::string("[{\"path\": \"/\"}]"), std::string("not json")}) {
+    Write("manifest.json", manifest);
+    auto files = ConsoleFiles::Read(dir_);
+    ASSERT_FALSE(files.ok()) << manifest;
+    EXPECT_NE(files.error().message.find("manifest.json"), std::string::npos) << files.error().message;
+  }
+}
+
+TEST_F(ConsoleFilesTest, AListedFileThatIsMissingOrNoPageIsRefused) {
+  Write("index.html", "<!doctype html>");
+  Write("index.html.gz", "gz");
+  Write(
+      "manifest.json",
+      R"([{"path": "/", "type": "text/html", "etag": "\"a\"", "body": "index.html", "gzip": "index.html.gz"},
+            {"path": "/assets/x.js", "type": "text/javascript", "etag": "\"b\"", "body": "assets/x.js",
+             "gzip": "assets/x.js.gz"}])");
+  auto missing = ConsoleFiles::Read(dir_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("assets/x.js"), std::string::npos) << missing.error().message;
+
+  Write("assets/x.js", "1");
+  Write("assets/x.js.gz", "gz");
+  auto whole = ConsoleFiles::Read(dir_);
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_EQ(FindAsset(whole->Assets(), "/assets/x.js")->etag, "\"b\"");
+
+  Write("manifest.json",
+        R"([{"path": "/assets/x.js", "type": "text/javascript", "etag": "\"b\"", "body": "assets/x.js",
+             "gzip": "assets/x.js.gz"}])");
+  auto pageless = ConsoleFiles::Read(dir_);
+  ASSERT_FALSE(pageless.ok());
+  EXPECT_NE(pageless.error().message.find("no page"), std::string::npos) << pageless.error().message;
 }
 
 }  // namespace
