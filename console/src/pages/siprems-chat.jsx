@@ -1,7 +1,8 @@
 // The SIPREMS sales assistant: a question answered as Keel streams it (Server-Sent Events over the POST), the
 // figures the answer used, and the conversation kept by Keel as a session this tab remembers.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, Problem, problemOf, readEvents, request } from '../api.js';
+import { api, Problem, problemOf, request } from '../api.js';
+import { readEvents } from '../sse.js';
 import { useResource } from '../hooks.js';
 import { Empty, Field, Loading, ProblemBanner, Section, Time } from '../ui.jsx';
 import { amount } from './siprems-common.jsx';

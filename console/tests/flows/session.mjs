@@ -19,6 +19,17 @@ export async function run(t) {
   const second = await tokens();
   if (second.refresh_token === first.refresh_token) throw new Error('the token was not refreshed ahead of expiry');
 
+  // A refresh the server cannot do now (rate-limited) keeps the session: the token is still good, and the next
+  // request tries again.
+  t.expect(429, '/api/v1/auth/refresh');
+  await page.route('**/api/v1/auth/refresh', (route) => route.fulfill({
+    status: 429, contentType: 'application/problem+json', body: '{"title": "Too Many Requests", "status": 429}' }));
+  await edit({ expires_at: Date.now() + 1000 });
+  await page.reload();
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  if ((await tokens())?.refresh_token !== second.refresh_token) throw new Error('a rate-limited refresh ended the session');
+  await page.unroute('**/api/v1/auth/refresh');
+
   // Refused although not expired by this clock (the server's differs): refreshed, and the request sent again.
   t.expect(401, '/api/v1/auth/me');
   await edit({ access_token: 'not-a-token', expires_at: Date.now() + 3600_000 });
@@ -39,9 +50,18 @@ export async function run(t) {
   await page.getByRole('heading', { name: 'API keys' }).waitFor();
   await other.getByRole('heading', { name: 'API keys' }).waitFor();
   if (!(await tokens())) throw new Error('two tabs refreshing ended the session');
-  // Signing out in one tab signs the other out too.
+  // Signing out in one tab signs the other out too, and forgets what the console kept for the user (not the
+  // colour scheme).
+  await page.evaluate(() => {
+    localStorage.setItem('keel.validation.exports.demo', '["e1"]');
+    localStorage.setItem('keel.console.theme', 'dark');
+  });
   await other.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const kept = await page.evaluate(() => [localStorage.getItem('keel.validation.exports.demo'),
+                                          localStorage.getItem('keel.console.theme')]);
+  if (kept[0] !== null || kept[1] !== 'dark') throw new Error(`after sign-out the browser keeps ${JSON.stringify(kept)}`);
+  await page.evaluate(() => localStorage.removeItem('keel.console.theme'));
   await other.close();
   await t.signIn();
   // (The tasks page's first request must be answered before the session is ended under it.)

@@ -8,6 +8,8 @@ export async function run(t) {
   t.expect(422, '/api/v1/tasks');
   await form.getByRole('button', { name: 'Add the task' }).click();
   await form.locator('.field.invalid', { has: page.getByLabel('Title') }).waitFor();
+  await t.eventually(() => form.getByLabel('Title').evaluate((e) => e === document.activeElement),
+                     'the focus on the field the server named');
 
   await form.getByLabel('Title').fill('Water the plants');
   await form.getByLabel('Priority').selectOption('high');
